@@ -1,0 +1,71 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERROR_HTTP_STATUS, ErrorCode } from '@cleargate/contracts';
+import type { Logger } from '@cleargate/observability';
+
+/** Fastify's own errors (body parsing, limits) by code, mapped to the envelope. */
+const FASTIFY_ERRORS: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_argument',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_argument',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_argument',
+};
+
+const HTTP_CODES: Record<number, ErrorCode> = Object.fromEntries(
+  Object.entries(ERROR_HTTP_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+);
+
+/**
+ * The one place where errors become HTTP answers: `{error: {code, message, details?},
+ * request_id}` with the matching status. No stack trace reaches a client; 5xx are logged
+ * with the request id.
+ */
+@Catch()
+export class ErrorEnvelopeFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    void sendError(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), exception, this.logger);
+  }
+}
+
+/** Renders any error as the envelope; used by the Nest filter and by the plain Fastify routes. */
+export function sendError(reply: FastifyReply, request: FastifyRequest, exception: unknown, logger: Logger): FastifyReply {
+  const error = toAppError(exception);
+  if (error.httpStatus >= 500 && error.code === 'internal') {
+    logger.error(
+      { err: exception, correlation_id: request.id, method: request.method, route: request.routeOptions?.url },
+      'request failed',
+    );
+  }
+  return reply
+    .status(error.httpStatus)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send({ error: error.toBody(), request_id: request.id });
+}
+
+export function toAppError(exception: unknown): AppError {
+  if (exception instanceof AppError) return exception;
+  const code = (exception as { code?: string })?.code;
+  if (code && FASTIFY_ERRORS[code]) {
+    const message =
+      code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'the request body is larger than the limit'
+        : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'unsupported content type'
+          : 'the request body is not valid JSON';
+    return new AppError(FASTIFY_ERRORS[code]!, message);
+  }
+  if (exception instanceof SyntaxError) return new AppError('invalid_argument', 'the request body is not valid JSON');
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const mapped = HTTP_CODES[status] ?? (status >= 500 ? 'internal' : 'invalid_argument');
+    return new AppError(mapped, status === 404 ? 'no such route' : exception.message);
+  }
+  const status = (exception as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return new AppError(HTTP_CODES[status] ?? 'invalid_argument', String((exception as Error).message));
+  return new AppError('internal', 'internal error');
+}

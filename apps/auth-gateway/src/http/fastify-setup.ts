@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sanitizeCorrelationId } from '@cleargate/observability';
+
+/**
+ * `/v1/ondemand/...` passes the model input through untouched, whatever its type (JSON, an
+ * image...), so its body stays a Buffer. Every other route gets parsed JSON.
+ */
+const RAW_BODY_ROUTE = /^\/v1\/ondemand\//;
+
+export function configureFastify(app: FastifyInstance, bodyLimit: number): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (req: FastifyRequest, body: Buffer, done) => {
+    if (RAW_BODY_ROUTE.test(req.url)) return done(null, body);
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body.toString('utf8')));
+    } catch {
+      done(Object.assign(new Error('invalid JSON'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (req: FastifyRequest, body: Buffer, done) => {
+    if (RAW_BODY_ROUTE.test(req.url)) return done(null, body);
+    done(Object.assign(new Error('unsupported content type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
+  });
+  // The request id is the correlation id. It is passed explicitly to every bus message of the
+  // request rather than through AsyncLocalStorage (see libs/observability correlation.ts).
+  app.addHook('onRequest', (req, reply, done) => {
+    void reply.header('x-request-id', req.id);
+    done();
+  });
+}
+
+export function requestIdFrom(headers: Record<string, string | string[] | undefined>): string {
+  const value = headers['x-request-id'];
+  return sanitizeCorrelationId(Array.isArray(value) ? value[0] : value);
+}

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { AppError, issuesOf } from '@cleargate/contracts';
+
+/** Validates one part of a request (body, query, params); a failure is a 400 listing the bad paths. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part: 'body' | 'query' | 'path'): z.output<S> {
+  const result = schema.safeParse(value ?? (part === 'body' ? undefined : {}));
+  if (result.success) return result.data;
+  throw new AppError('invalid_argument', `invalid ${part}`, {
+    issues: issuesOf(result.error).map((i) => ({ ...i, path: `${part}.${i.path}`.replace(/\.\(root\)$/, '') })),
+  });
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { commonEnv, envBool, envInt, loadConfig } from '@cleargate/config';
+
+export const routerEnv = z.object({
+  ...commonEnv,
+  /** Keep-alive connections per serving machine. */
+  UPSTREAM_CONNECTIONS: envInt({ min: 1, max: 1024, default: 64 }),
+  UPSTREAM_CONNECT_TIMEOUT_MS: envInt({ min: 50, max: 60_000, default: 2_000 }),
+  /** Largest model answer relayed; bigger ones are cut off with a 502. */
+  UPSTREAM_MAX_RESPONSE_BYTES: envInt({ min: 1024, max: 64 * 1024 * 1024, default: 8 * 1024 * 1024 }),
+  /** Consecutive transport failures (refused, reset, timeout) that open a machine's circuit. */
+  BREAKER_FAILURES: envInt({ min: 1, max: 1000, default: 5 }),
+  /** How long an open circuit waits before letting one trial request through. */
+  BREAKER_HALF_OPEN_AFTER_MS: envInt({ min: 100, max: 600_000, default: 5_000 }),
+  /** Full cache resync from the registry, healing any change event that was lost. */
+  ROUTING_RESYNC_INTERVAL_MS: envInt({ min: 1_000, max: 86_400_000, default: 300_000 }),
+  /** How long an unknown machine/endpoint pair is remembered as unknown. */
+  ROUTING_NEGATIVE_TTL_MS: envInt({ min: 0, max: 600_000, default: 2_000 }),
+  /** Invocations handled at once by this process; more wait for a slot. */
+  INVOKE_CONCURRENCY: envInt({ min: 1, max: 100_000, default: 2_000 }),
+  CALLLOG_FLUSH_MS: envInt({ min: 1, max: 60_000, default: 50 }),
+  CALLLOG_BATCH_MAX: envInt({ min: 1, max: 1000, default: 500 }),
+  /** Records kept in memory while NATS is unreachable; beyond this the oldest are dropped (counted). */
+  CALLLOG_BUFFER_MAX: envInt({ min: 1000, max: 10_000_000, default: 100_000 }),
+  /** Keep the first 2 KiB of each model answer in the call log. */
+  CALLLOG_RESPONSE_EXCERPT: envBool(true),
+});
+export type RouterConfig = z.infer<typeof routerEnv>;
+export const loadRouterConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig('ondemand-router', routerEnv, env);
+export const ROUTER_CONFIG = Symbol('ROUTER_CONFIG');

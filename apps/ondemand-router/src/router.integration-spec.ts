@@ -1,0 +1,293 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { headers as natsHeaders, Msg } from 'nats';
+import {
+  Caller,
+  endpointChanged,
+  INVOKE_HEADERS,
+  INVOKE_REPLY_HEADERS,
+  machineChanged,
+  ONDEMAND_INVOKE_SUBJECT,
+  ondemandCallsRecorded,
+  OndemandCallRecord,
+  RoutingEndpoint,
+  RoutingMachine,
+  routingResolve,
+  routingSnapshot,
+} from '@cleargate/contracts';
+import { decodeJson, ensureStreams } from '@cleargate/messaging';
+import { createRuntime } from '@cleargate/observability';
+import { ServingPeer, startServingPeer } from '@cleargate/peers';
+import { connectTestBus, DEV_NATS_URL, dropNamespace, respond, TestBus, testNamespace, waitFor } from '@cleargate/testing';
+import { loadRouterConfig } from './config';
+import { startOndemandRouter } from './main';
+
+const caller: Caller = { subject: 's1', username: 'alice', roles: ['Observer'], groups: ['lab'], admin: false };
+const publicId = (id: string) => createHmac('sha256', 'k').update(id).digest('hex');
+
+function machine(base: string, name = 'gpu-1', protocol: RoutingMachine['protocol'] = 'clearml-serving'): RoutingMachine {
+  const id = randomUUID();
+  return { id, machine_id: publicId(id), name, base_url: base, protocol, enabled: true };
+}
+function endpoint(m: RoutingMachine, name: string, extra: Partial<RoutingEndpoint> = {}): RoutingEndpoint {
+  return {
+    id: randomUUID(),
+    machine_id: m.machine_id,
+    name,
+    path: null,
+    timeout_ms: 2000,
+    enabled: true,
+    owner: 'bob',
+    visibility: 'public',
+    shared_with: { users: [], roles: [], groups: [] },
+    count_predictions: null,
+    ...extra,
+  };
+}
+
+let peer: ServingPeer;
+let bus: TestBus;
+let namespace: string;
+let router: Awaited<ReturnType<typeof startOndemandRouter>>;
+let gpu: RoutingMachine;
+let kserve: RoutingMachine;
+let dead: RoutingMachine;
+const endpoints: RoutingEndpoint[] = [];
+const records: OndemandCallRecord[] = [];
+
+async function invoke(m: { machine_id: string }, name: string, body: unknown, who: Caller = caller, contentType = 'application/json') {
+  const h = natsHeaders();
+  h.set(INVOKE_HEADERS.machineId, m.machine_id);
+  h.set(INVOKE_HEADERS.endpoint, name);
+  h.set(INVOKE_HEADERS.caller, JSON.stringify(who));
+  h.set(INVOKE_HEADERS.route, 'v1');
+  h.set(INVOKE_HEADERS.contentType, contentType);
+  const data = body instanceof Uint8Array ? body : new TextEncoder().encode(JSON.stringify(body));
+  const msg: Msg = await bus.nats.connection.request(bus.nats.subject(ONDEMAND_INVOKE_SUBJECT), data, { timeout: 10_000, headers: h });
+  const text = new TextDecoder().decode(msg.data);
+  return {
+    status: Number(msg.headers?.get(INVOKE_REPLY_HEADERS.status)),
+    error: Boolean(msg.headers?.get(INVOKE_REPLY_HEADERS.error)),
+    contentType: msg.headers?.get(INVOKE_REPLY_HEADERS.contentType),
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : null,
+  };
+}
+
+beforeAll(async () => {
+  peer = await startServingPeer();
+  namespace = testNamespace();
+  bus = await connectTestBus(namespace);
+  await ensureStreams(bus.nats, ['events']);
+  gpu = machine(peer.url);
+  kserve = machine(peer.url, 'triton-1', 'kserve-v2');
+  dead = machine('http://127.0.0.1:9', 'dead-1');
+  endpoints.push(
+    endpoint(gpu, 'test_model_pytorch'),
+    endpoint(gpu, 'echo', { visibility: 'shared', shared_with: { users: [], roles: [], groups: ['lab'] } }),
+    endpoint(gpu, 'private_model', { visibility: 'private' }),
+    endpoint(gpu, 'slow', { path: '/serve/echo', timeout_ms: 300 }),
+    endpoint(kserve, 'test_model_pytorch'),
+    endpoint(dead, 'x'),
+  );
+  respond(bus.nats, routingSnapshot, () => ({ machines: [gpu, kserve, dead], endpoints }));
+  respond(bus.nats, routingResolve, ({ machine_id, endpoint: name }) => {
+    const m = [gpu, kserve, dead].find((x) => x.machine_id === machine_id) ?? null;
+    return { machine: m, endpoint: endpoints.find((e) => e.machine_id === machine_id && e.name === name) ?? null };
+  });
+  bus.nats.connection.subscribe(bus.nats.subject(ondemandCallsRecorded.subject), {
+    callback: (_e, msg) => records.push(...ondemandCallsRecorded.payload.parse(decodeJson(msg.data)).records),
+  });
+  router = await startOndemandRouter(
+    loadRouterConfig({
+      NATS_URL: DEV_NATS_URL,
+      NATS_NAMESPACE: namespace,
+      OPS_PORT: '0',
+      CALLLOG_FLUSH_MS: '10',
+      BREAKER_FAILURES: '3',
+      BREAKER_HALF_OPEN_AFTER_MS: '400',
+      LOG_LEVEL: 'warn',
+    }),
+    createRuntime('ondemand-router', 'silent'),
+  );
+});
+
+afterAll(async () => {
+  await router?.close();
+  await bus?.close();
+  await peer?.close();
+  await dropNamespace(namespace);
+});
+
+beforeEach(() => peer.clearFaults());
+
+describe('routing', () => {
+  it('forwards to clearml-serving and relays the model answer', async () => {
+    const answer = await invoke(gpu, 'test_model_pytorch', { url: 'https://example.org/5.jpg' });
+    expect(answer).toMatchObject({ status: 200, error: false, body: { digit: expect.any(Number) } });
+    expect(answer.contentType).toMatch(/application\/json/);
+  });
+
+  it('forwards KServe v2 inference requests to /v2/models/{name}/infer', async () => {
+    const input = { inputs: [{ name: 'INPUT__0', shape: [1, 28, 28], datatype: 'FP32', data: new Array(784).fill(0.5) }] };
+    const answer = await invoke(kserve, 'test_model_pytorch', input);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ model_name: 'test_model_pytorch', outputs: [expect.objectContaining({ name: 'OUTPUT__0' })] });
+  });
+
+  it('passes binary bodies through untouched', async () => {
+    const bytes = new Uint8Array(1000).map((_, i) => i % 256);
+    const answer = await invoke(gpu, 'echo', bytes, caller, 'application/octet-stream');
+    expect(answer).toMatchObject({ status: 200, body: { echo_bytes: 1000 } });
+  });
+
+  it('answers 404 for an unknown machine or endpoint and 403 when the endpoint is not shared with the caller', async () => {
+    expect(await invoke({ machine_id: 'e'.repeat(64) }, 'test_model_pytorch', {})).toMatchObject({
+      status: 404,
+      error: true,
+      body: { code: 'not_found' },
+    });
+    expect(await invoke(gpu, 'nope', {})).toMatchObject({ status: 404, body: { code: 'not_found' } });
+    expect(await invoke(gpu, 'private_model', {})).toMatchObject({ status: 403, body: { code: 'forbidden' } });
+    expect((await invoke(gpu, 'echo', {}, { ...caller, groups: [] })).status).toBe(403);
+    expect((await invoke(gpu, 'private_model', {}, { ...caller, username: 'bob' })).status).not.toBe(403);
+  });
+
+  it('passes upstream 4xx through with its body and turns 5xx into 502', async () => {
+    expect(await invoke(gpu, 'test_model_pytorch', { no_url: true })).toMatchObject({
+      status: 422,
+      error: false,
+      body: { detail: expect.anything() },
+    });
+    peer.setFault('test_model_pytorch', { kind: 'status', status: 500, body: { detail: 'boom' } });
+    const answer = await invoke(gpu, 'test_model_pytorch', { url: 'x' });
+    expect(answer).toMatchObject({ status: 502, error: true, body: { code: 'upstream_error', details: { upstream_status: 500 } } });
+  });
+
+  it('answers 504 within the endpoint timeout when the machine hangs', async () => {
+    peer.setFault('echo', { kind: 'hang' });
+    const started = Date.now();
+    const answer = await invoke(gpu, 'slow', { x: 1 });
+    const elapsed = Date.now() - started;
+    expect(answer).toMatchObject({ status: 504, body: { code: 'upstream_timeout' } });
+    expect(elapsed).toBeGreaterThanOrEqual(280);
+    expect(elapsed).toBeLessThan(2000);
+  });
+
+  it('answers 502 when the connection is reset', async () => {
+    peer.setFault('test_model_pytorch', { kind: 'reset' });
+    expect((await invoke(gpu, 'test_model_pytorch', { url: 'x' })).status).toBe(502);
+  });
+});
+
+describe('circuit breaker', () => {
+  // A success resets the consecutive-failure count left by the timeout and reset tests.
+  beforeEach(async () => expect((await invoke(gpu, 'test_model_pytorch', { url: 'x' })).status).toBe(200));
+
+  it('answers 503 for a dead machine, opens the circuit, and closes it again once the machine is back', async () => {
+    await peer.stop();
+    try {
+      for (let i = 0; i < 3; i++)
+        expect(await invoke(gpu, 'test_model_pytorch', { url: 'x' })).toMatchObject({ status: 503, body: { code: 'unavailable' } });
+      expect(await invoke(gpu, 'test_model_pytorch', { url: 'x' })).toMatchObject({ status: 503, body: { code: 'circuit_open' } });
+    } finally {
+      await peer.start();
+    }
+    // Still open right after recovery; after the half-open delay one trial closes it.
+    await new Promise((r) => setTimeout(r, 450));
+    expect((await invoke(gpu, 'test_model_pytorch', { url: 'x' })).status).toBe(200);
+    expect((await invoke(gpu, 'test_model_pytorch', { url: 'x' })).status).toBe(200);
+  });
+
+  it('keeps one machine’s open circuit from affecting another', async () => {
+    for (let i = 0; i < 4; i++) await invoke(dead, 'x', {});
+    expect((await invoke(dead, 'x', {})).body).toMatchObject({ code: 'circuit_open' });
+    expect((await invoke(gpu, 'test_model_pytorch', { url: 'x' })).status).toBe(200);
+  });
+});
+
+describe('registry changes', () => {
+  it('applies endpoint and machine change events without a restart', async () => {
+    const added = endpoint(gpu, 'added_later', { path: '/serve/echo' });
+    await bus.publisher.publish(endpointChanged, {
+      change: 'created',
+      id: added.id,
+      machine_id: gpu.machine_id,
+      name: added.name,
+      endpoint: added,
+      at: new Date().toISOString(),
+    });
+    await waitFor(async () => (await invoke(gpu, 'added_later', { a: 1 })).status === 200);
+
+    await bus.publisher.publish(endpointChanged, {
+      change: 'updated',
+      id: added.id,
+      machine_id: gpu.machine_id,
+      name: added.name,
+      endpoint: { ...added, enabled: false },
+      at: new Date().toISOString(),
+    });
+    await waitFor(async () => (await invoke(gpu, 'added_later', { a: 1 })).status === 404);
+
+    const moved = { ...gpu, base_url: 'http://127.0.0.1:9' };
+    await bus.publisher.publish(machineChanged, {
+      change: 'updated',
+      id: gpu.id,
+      machine_id: gpu.machine_id,
+      machine: moved,
+      at: new Date().toISOString(),
+    });
+    await waitFor(async () => (await invoke(gpu, 'test_model_pytorch', { url: 'x' })).status === 503);
+    await bus.publisher.publish(machineChanged, {
+      change: 'updated',
+      id: gpu.id,
+      machine_id: gpu.machine_id,
+      machine: gpu,
+      at: new Date().toISOString(),
+    });
+    await waitFor(async () => (await invoke(gpu, 'test_model_pytorch', { url: 'x' })).status === 200, { timeoutMs: 5000 });
+  });
+});
+
+describe('call logs', () => {
+  it('publishes one record per call with outcome, sizes and durations', async () => {
+    await new Promise((r) => setTimeout(r, 100)); // let earlier calls' records arrive first
+    records.length = 0;
+    const id = randomUUID();
+    await invoke(gpu, 'test_model_pytorch', { url: id });
+    await invoke(gpu, 'nope', {});
+    const [ok, missing] = await waitFor(() => (records.length >= 2 ? records : null));
+    expect(ok).toMatchObject({
+      caller: 'alice',
+      machine_id: gpu.machine_id,
+      machine_name: 'gpu-1',
+      endpoint: 'test_model_pytorch',
+      route: 'v1',
+      status_code: 200,
+      outcome: 'ok',
+      request_bytes: JSON.stringify({ url: id }).length,
+      response_excerpt: expect.stringContaining('digit'),
+    });
+    expect(ok!.upstream_ms).toBeGreaterThan(0);
+    expect(ok!.duration_ms).toBeGreaterThanOrEqual(ok!.upstream_ms!);
+    expect(missing).toMatchObject({
+      outcome: 'not_found',
+      status_code: 404,
+      machine_name: 'gpu-1',
+      upstream_ms: null,
+      response_excerpt: null,
+    });
+  });
+
+  it('exports request, latency, in-flight and circuit metrics with bounded labels', async () => {
+    const text = await fetch(`http://127.0.0.1:${router.opsPort}/metrics`).then((r) => r.text());
+    expect(text).toMatch(/cleargate_ondemand_router_requests_total\{machine="gpu-1",endpoint="test_model_pytorch",outcome="ok"\} \d+/);
+    expect(text).toMatch(
+      /cleargate_ondemand_router_requests_total\{machine="\(unresolved\)",endpoint="\(unresolved\)",outcome="not_found"\}/,
+    );
+    expect(text).toContain('cleargate_ondemand_router_upstream_duration_seconds_bucket');
+    expect(text).toContain('cleargate_ondemand_router_request_duration_seconds_bucket');
+    expect(text).toContain('cleargate_ondemand_router_in_flight_requests 0');
+    expect(text).toMatch(/cleargate_ondemand_router_circuit_state\{machine="dead-1"\} 1/);
+    expect(text).toMatch(/cleargate_ondemand_router_upstream_connections\{machine="gpu-1",state="idle"\}/);
+    expect(text).not.toContain(gpu.machine_id);
+  });
+});

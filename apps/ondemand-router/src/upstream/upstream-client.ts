@@ -1,0 +1,243 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { BrokenCircuitError, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel';
+import { errors as undiciErrors, Pool } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { RoutingEndpoint, RoutingMachine } from '@cleargate/contracts';
+import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
+import { ROUTER_CONFIG, RouterConfig } from '../config';
+
+export interface UpstreamRequest {
+  machine: RoutingMachine;
+  endpoint: RoutingEndpoint;
+  body: Uint8Array;
+  contentType: string | undefined;
+  accept: string | undefined;
+  correlationId: string;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  contentType: string | undefined;
+  body: Buffer;
+  upstreamMs: number;
+}
+
+/**
+ * Why an upstream call produced no usable answer. `kind` decides the HTTP status the caller
+ * sees: refused/unreachable and an open circuit → 503, timeout → 504, a broken connection or
+ * an oversized answer → 502.
+ */
+export class UpstreamFailure extends Error {
+  constructor(
+    readonly kind: 'refused' | 'timeout' | 'reset' | 'circuit_open' | 'too_large',
+    message: string,
+    readonly upstreamMs: number | null = null,
+  ) {
+    super(message);
+    this.name = 'UpstreamFailure';
+  }
+}
+
+interface Upstream {
+  pool: Pool;
+  breaker: CircuitBreakerPolicy;
+  machineName: string;
+}
+
+const basePaths = new Map<string, string>();
+
+/** The upstream path for an endpoint: its own `path`, else the protocol's default route. */
+export function upstreamPath(machine: RoutingMachine, endpoint: RoutingEndpoint): string {
+  let basePath = basePaths.get(machine.base_url);
+  if (basePath === undefined) {
+    basePath = new URL(machine.base_url).pathname.replace(/\/+$/, '');
+    if (basePaths.size > 10_000) basePaths.clear();
+    basePaths.set(machine.base_url, basePath);
+  }
+  if (endpoint.path) return basePath + endpoint.path.replace('{endpoint}', endpoint.name);
+  if (machine.protocol === 'kserve-v2') {
+    // KServe v2 addresses a version as /v2/models/{model}/versions/{v}/infer.
+    const [model, version] = endpoint.name.split('/', 2);
+    return `${basePath}/v2/models/${encodeURIComponent(model!)}${version ? `/versions/${encodeURIComponent(version)}` : ''}/infer`;
+  }
+  return `${basePath}/serve/${endpoint.name.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * One keep-alive undici pool and one circuit breaker per serving machine. Only transport
+ * failures (refused, reset, timeouts) trip the breaker: a model answering 500 to a bad input
+ * says nothing about the machine's health.
+ */
+@Injectable()
+export class UpstreamClient implements OnModuleDestroy {
+  private readonly upstreams = new Map<string, Upstream>();
+  private readonly transitions;
+
+  constructor(
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
+    @InjectLogger() private readonly logger: Logger,
+    metrics: Metrics,
+  ) {
+    const upstreams = this.upstreams;
+    metrics.gauge('circuit_state', 'Circuit breaker state per serving machine: 0 closed, 1 open, 2 half-open', ['machine'], function () {
+      this.reset();
+      for (const u of upstreams.values()) this.set({ machine: u.machineName }, circuitValue(u.breaker.state));
+    });
+    this.transitions = metrics.counter('circuit_transitions_total', 'Circuit breaker state changes per serving machine', [
+      'machine',
+      'state',
+    ]);
+    metrics.gauge('upstream_connections', 'Open connections to serving machines, by state', ['machine', 'state'], function () {
+      this.reset();
+      for (const u of upstreams.values()) {
+        const s = u.pool.stats;
+        this.set({ machine: u.machineName, state: 'busy' }, s.connected - s.free);
+        this.set({ machine: u.machineName, state: 'idle' }, s.free);
+      }
+    });
+    metrics.gauge('upstream_queued_requests', 'Requests waiting for a free connection to a serving machine', ['machine'], function () {
+      this.reset();
+      for (const u of upstreams.values()) this.set({ machine: u.machineName }, u.pool.stats.pending);
+    });
+  }
+
+  async invoke(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const upstream = this.upstream(req.machine);
+    try {
+      return await upstream.breaker.execute(() => this.send(upstream, req));
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) {
+        throw new UpstreamFailure('circuit_open', `the circuit to ${req.machine.name} is open after repeated failures`);
+      }
+      throw err;
+    }
+  }
+
+  /** A machine's address changed or it was deleted: drop its pool and breaker. */
+  forget(machine: RoutingMachine): void {
+    const u = this.upstreams.get(machine.machine_id);
+    if (!u) return;
+    this.upstreams.delete(machine.machine_id);
+    u.pool.close().catch(() => undefined);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.upstreams.values()].map((u) => u.pool.close().catch(() => undefined)));
+    this.upstreams.clear();
+  }
+
+  private upstream(machine: RoutingMachine): Upstream {
+    let u = this.upstreams.get(machine.machine_id);
+    if (u && u.machineName === machine.name) return u;
+    if (u) this.forget(machine);
+    const pool = new Pool(new URL(machine.base_url).origin, {
+      connections: this.config.UPSTREAM_CONNECTIONS,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: this.config.UPSTREAM_CONNECT_TIMEOUT_MS },
+    });
+    const breaker = circuitBreaker(
+      handleWhen((err) => err instanceof UpstreamFailure && err.kind !== 'too_large'),
+      { halfOpenAfter: this.config.BREAKER_HALF_OPEN_AFTER_MS, breaker: new ConsecutiveBreaker(this.config.BREAKER_FAILURES) },
+    );
+    breaker.onStateChange((state) => {
+      const name = stateName(state);
+      this.transitions.inc({ machine: machine.name, state: name });
+      this.logger.warn({ machine: machine.name, circuit: name }, 'circuit state changed');
+    });
+    u = { pool, breaker, machineName: machine.name };
+    this.upstreams.set(machine.machine_id, u);
+    return u;
+  }
+
+  private async send(upstream: Upstream, req: UpstreamRequest): Promise<UpstreamResponse> {
+    const timeout = req.endpoint.timeout_ms;
+    const headers: Record<string, string> = { 'x-request-id': req.correlationId };
+    if (req.contentType) headers['content-type'] = req.contentType;
+    if (req.accept) headers.accept = req.accept;
+    const started = performance.now();
+    try {
+      const res = await upstream.pool.request({
+        path: upstreamPath(req.machine, req.endpoint),
+        method: 'POST',
+        headers,
+        body: req.body,
+        // The endpoint's timeout bounds the wait for the answer's headers and every pause in its body.
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      const length = Number(res.headers['content-length']);
+      // A declared length within the limit is read in one go; otherwise stream with a running count.
+      const body =
+        length >= 0 && length <= this.config.UPSTREAM_MAX_RESPONSE_BYTES
+          ? Buffer.from(await res.body.arrayBuffer())
+          : await this.readBody(res.body);
+      return {
+        status: res.statusCode,
+        contentType: headerValue(res.headers, 'content-type'),
+        body,
+        upstreamMs: performance.now() - started,
+      };
+    } catch (err) {
+      throw toFailure(err, req.machine.name, timeout, performance.now() - started);
+    }
+  }
+
+  private async readBody(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > this.config.UPSTREAM_MAX_RESPONSE_BYTES) {
+        body.destroy();
+        throw new UpstreamFailure('too_large', `the answer exceeds ${this.config.UPSTREAM_MAX_RESPONSE_BYTES} bytes`);
+      }
+      chunks.push(chunk);
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  }
+}
+
+function toFailure(err: unknown, machine: string, timeoutMs: number, elapsed: number): UpstreamFailure {
+  if (err instanceof UpstreamFailure) return err;
+  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code;
+  if (
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError ||
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    err instanceof undiciErrors.RequestAbortedError
+  ) {
+    return new UpstreamFailure('timeout', `${machine} did not answer within ${timeoutMs} ms`, elapsed);
+  }
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'EAI_AGAIN'
+  ) {
+    return new UpstreamFailure('refused', `${machine} is unreachable (${code})`, elapsed);
+  }
+  return new UpstreamFailure('reset', `the connection to ${machine} failed (${code ?? e.message ?? 'unknown error'})`, elapsed);
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function stateName(state: CircuitState): string {
+  return state === CircuitState.Open
+    ? 'open'
+    : state === CircuitState.HalfOpen
+      ? 'half_open'
+      : state === CircuitState.Isolated
+        ? 'isolated'
+        : 'closed';
+}
+
+function circuitValue(state: CircuitState): number {
+  return state === CircuitState.Open || state === CircuitState.Isolated ? 1 : state === CircuitState.HalfOpen ? 2 : 0;
+}

@@ -1,0 +1,74 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { MessagingModule } from '@cleargate/messaging';
+import { ObservabilityModule, Runtime } from '@cleargate/observability';
+import { CallLogsHandlers } from './calllogs/calllogs.handlers';
+import { CallLogsRepository } from './calllogs/calllogs.repository';
+import { CallLogsService } from './calllogs/calllogs.service';
+import { REGISTRY_CONFIG, RegistryConfig } from './config';
+import { DatabaseModule } from './database/database.module';
+import { EndpointsHandlers } from './endpoints/endpoints.handlers';
+import { EndpointsRepository } from './endpoints/endpoints.repository';
+import { EndpointsService } from './endpoints/endpoints.service';
+import { ChangeEvents } from './events/change-events';
+import { MachinesHandlers } from './machines/machines.handlers';
+import { MachinesRepository } from './machines/machines.repository';
+import { MachinesService } from './machines/machines.service';
+import { PublicIdService } from './public-ids/public-id.service';
+import { RoutingHandlers } from './routing/routing.handlers';
+import { StatsHandlers } from './stats/stats.handlers';
+import { EntityGauges } from './stats/entity-gauges';
+import { RunsHandlers } from './runs/runs.handlers';
+import { RunsRepository } from './runs/runs.repository';
+import { RunsService } from './runs/runs.service';
+import { ParamsValidator } from './tasks/params-validator';
+import { TasksHandlers } from './tasks/tasks.handlers';
+import { TasksRepository } from './tasks/tasks.repository';
+import { TasksService } from './tasks/tasks.service';
+
+@Module({})
+export class RegistryModule {
+  static forRoot(config: RegistryConfig, runtime: Runtime, dataSource: DataSource): DynamicModule {
+    return {
+      module: RegistryModule,
+      imports: [
+        ObservabilityModule.forRoot(runtime),
+        { module: ConfigHolder, global: true, providers: [{ provide: REGISTRY_CONFIG, useValue: config }], exports: [REGISTRY_CONFIG] },
+        MessagingModule.forRoot({
+          url: config.NATS_URL,
+          namespace: config.NATS_NAMESPACE,
+          name: 'registry',
+          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+          ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
+        }),
+        DatabaseModule.forDataSource(dataSource),
+      ],
+      providers: [
+        PublicIdService,
+        ChangeEvents,
+        MachinesRepository,
+        MachinesService,
+        MachinesHandlers,
+        EndpointsRepository,
+        EndpointsService,
+        EndpointsHandlers,
+        RoutingHandlers,
+        CallLogsRepository,
+        CallLogsService,
+        CallLogsHandlers,
+        StatsHandlers,
+        EntityGauges,
+        ParamsValidator,
+        TasksRepository,
+        TasksService,
+        TasksHandlers,
+        RunsRepository,
+        RunsService,
+        RunsHandlers,
+      ],
+    };
+  }
+}
+
+@Module({})
+class ConfigHolder {}

@@ -1,0 +1,186 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, LessThan, Repository } from 'typeorm';
+import { EnqueueCallRecord, EnqueueOutcome, OndemandCallRecord, OndemandOutcome } from '@cleargate/contracts';
+import { EnqueueCallEntity } from './enqueue-call.entity';
+import { applyCursor, pageResult } from '../database/paging';
+import { OndemandCallEntity } from './ondemand-call.entity';
+
+export interface OndemandLogFilter {
+  caller?: string;
+  machine_id?: string;
+  endpoint?: string;
+  outcome?: OndemandOutcome;
+  since?: string;
+  until?: string;
+}
+
+export function toRecord(e: OndemandCallEntity): OndemandCallRecord {
+  return {
+    id: e.id,
+    at: e.at.toISOString(),
+    correlation_id: e.correlationId,
+    caller: e.caller,
+    machine_id: e.machineId,
+    machine_name: e.machineName,
+    endpoint: e.endpoint,
+    route: e.route,
+    status_code: e.statusCode,
+    outcome: e.outcome as OndemandOutcome,
+    duration_ms: e.durationMs,
+    upstream_ms: e.upstreamMs,
+    request_bytes: e.requestBytes,
+    response_bytes: e.responseBytes,
+    error: e.error,
+    response_excerpt: e.responseExcerpt,
+  };
+}
+
+export interface EnqueueLogFilter {
+  caller?: string;
+  task_id?: string;
+  run_id?: string;
+  outcome?: EnqueueOutcome;
+  since?: string;
+  until?: string;
+}
+
+export function toEnqueueRecord(e: EnqueueCallEntity): EnqueueCallRecord {
+  return {
+    id: e.id,
+    at: e.at.toISOString(),
+    correlation_id: e.correlationId,
+    caller: e.caller,
+    task_id: e.taskId,
+    template_name: e.templateName,
+    run_id: e.runId,
+    clearml_task_id: e.clearmlTaskId,
+    queue: e.queue,
+    route: e.route,
+    outcome: e.outcome as EnqueueOutcome,
+    duration_ms: e.durationMs,
+    attempts: e.attempts,
+    error: e.error,
+  };
+}
+
+@Injectable()
+export class CallLogsRepository {
+  private readonly ondemand: Repository<OndemandCallEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.ondemand = dataSource.getRepository(OndemandCallEntity);
+  }
+
+  /**
+   * One INSERT per batch, the rows passed as one array per column (unnest), which PostgreSQL
+   * parses once whatever the batch size. A redelivered batch inserts nothing twice (same ids).
+   */
+  async insertOndemand(records: OndemandCallRecord[]): Promise<void> {
+    if (!records.length) return;
+    const column = <K extends keyof OndemandCallRecord>(key: K) => records.map((r) => r[key]);
+    await this.dataSource.query(
+      `INSERT INTO ondemand_calls (id, at, correlation_id, caller, machine_id, machine_name, endpoint, route, status_code, outcome,
+                                   duration_ms, upstream_ms, request_bytes, response_bytes, error, response_excerpt)
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[],
+                            $8::varchar[], $9::smallint[], $10::varchar[], $11::float8[], $12::float8[], $13::int[], $14::int[],
+                            $15::text[], $16::text[])
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        column('id'),
+        column('at'),
+        column('correlation_id'),
+        column('caller'),
+        column('machine_id'),
+        column('machine_name'),
+        column('endpoint'),
+        column('route'),
+        column('status_code'),
+        column('outcome'),
+        column('duration_ms'),
+        column('upstream_ms'),
+        column('request_bytes'),
+        column('response_bytes'),
+        column('error'),
+        column('response_excerpt'),
+      ],
+    );
+  }
+
+  async listOndemand(filter: OndemandLogFilter, page: { limit: number; cursor?: string }) {
+    const qb = this.ondemand.createQueryBuilder('c');
+    if (filter.caller) qb.andWhere('c.caller = :caller', { caller: filter.caller });
+    if (filter.machine_id) qb.andWhere('c.machine_id = :machineId', { machineId: filter.machine_id });
+    if (filter.endpoint) qb.andWhere('c.endpoint = :endpoint', { endpoint: filter.endpoint });
+    if (filter.outcome) qb.andWhere('c.outcome = :outcome', { outcome: filter.outcome });
+    if (filter.since) qb.andWhere('c.at >= :since', { since: filter.since });
+    if (filter.until) qb.andWhere('c.at < :until', { until: filter.until });
+    const rows = await applyCursor(qb, 'c', 'at', page.cursor, page.limit).getMany();
+    return pageResult(rows, page.limit, toRecord, (c) => [c.at, c.id]);
+  }
+
+  async insertEnqueue(records: EnqueueCallRecord[]): Promise<void> {
+    if (!records.length) return;
+    const column = <K extends keyof EnqueueCallRecord>(key: K) => records.map((r) => r[key]);
+    await this.dataSource.query(
+      `INSERT INTO enqueue_calls (id, at, correlation_id, caller, task_id, template_name, run_id, clearml_task_id, queue, route,
+                                  outcome, duration_ms, attempts, error)
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::uuid[],
+                            $8::varchar[], $9::varchar[], $10::varchar[], $11::varchar[], $12::float8[], $13::int[], $14::text[])
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        column('id'),
+        column('at'),
+        column('correlation_id'),
+        column('caller'),
+        column('task_id'),
+        column('template_name'),
+        column('run_id'),
+        column('clearml_task_id'),
+        column('queue'),
+        column('route'),
+        column('outcome'),
+        column('duration_ms'),
+        column('attempts'),
+        column('error'),
+      ],
+    );
+  }
+
+  async listEnqueue(filter: EnqueueLogFilter, page: { limit: number; cursor?: string }) {
+    const qb = this.dataSource.getRepository(EnqueueCallEntity).createQueryBuilder('c');
+    if (filter.caller) qb.andWhere('c.caller = :caller', { caller: filter.caller });
+    if (filter.task_id) qb.andWhere('c.task_id = :taskId', { taskId: filter.task_id });
+    if (filter.run_id) qb.andWhere('c.run_id = :runId', { runId: filter.run_id });
+    if (filter.outcome) qb.andWhere('c.outcome = :outcome', { outcome: filter.outcome });
+    if (filter.since) qb.andWhere('c.at >= :since', { since: filter.since });
+    if (filter.until) qb.andWhere('c.at < :until', { until: filter.until });
+    const rows = await applyCursor(qb, 'c', 'at', page.cursor, page.limit).getMany();
+    return pageResult(rows, page.limit, toEnqueueRecord, (c) => [c.at, c.id]);
+  }
+
+  async deleteBefore(cutoff: Date): Promise<number> {
+    const ondemand = await this.ondemand.delete({ at: LessThan(cutoff) });
+    const enqueue = await this.dataSource.getRepository(EnqueueCallEntity).delete({ at: LessThan(cutoff) });
+    return (ondemand.affected ?? 0) + (enqueue.affected ?? 0);
+  }
+
+  enqueueSeries(hours: number) {
+    return this.hourlySeries('enqueue_calls', "outcome <> 'queued'", hours);
+  }
+
+  /** Calls and errors per hour over the last `hours`, zero-filled. */
+  async ondemandSeries(hours: number): Promise<{ at: string; calls: number; errors: number }[]> {
+    return this.hourlySeries('ondemand_calls', "outcome <> 'ok'", hours);
+  }
+
+  async hourlySeries(table: string, errorCondition: string, hours: number) {
+    const rows: { at: Date; calls: string; errors: string }[] = await this.dataSource.query(
+      `SELECT h.at, COUNT(c.at) AS calls, COUNT(c.at) FILTER (WHERE ${errorCondition}) AS errors
+         FROM generate_series(date_trunc('hour', now()) - make_interval(hours => $1 - 1), date_trunc('hour', now()), interval '1 hour') AS h(at)
+         LEFT JOIN ${table} c ON c.at >= h.at AND c.at < h.at + interval '1 hour'
+        GROUP BY h.at ORDER BY h.at`,
+      [hours],
+    );
+    return rows.map((r) => ({ at: new Date(r.at).toISOString(), calls: Number(r.calls), errors: Number(r.errors) }));
+  }
+}

@@ -1,0 +1,106 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { z } from 'zod';
+import {
+  Caller,
+  EnqueueCallRecord,
+  enqueueCallRecorded,
+  MessageContract,
+  OndemandCallRecord,
+  ondemandCallsRecorded,
+} from '@cleargate/contracts';
+import { BatchConsumer, ensureStreams, NatsService } from '@cleargate/messaging';
+import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
+import { REGISTRY_CONFIG, RegistryConfig } from '../config';
+import { CallLogsRepository, EnqueueLogFilter, OndemandLogFilter } from './calllogs.repository';
+
+const HOUR = 60 * 60 * 1000;
+
+/**
+ * Writes the call-log records that routers and workers publish, in batches, and answers log
+ * queries. Callers see their own calls; administrators see everyone's.
+ */
+@Injectable()
+export class CallLogsService implements OnModuleInit, OnModuleDestroy {
+  private readonly consumers: Array<{ stop(): Promise<void> }> = [];
+  private retentionTimer?: NodeJS.Timeout;
+  private readonly written;
+
+  constructor(
+    private readonly repository: CallLogsRepository,
+    private readonly nats: NatsService,
+    private readonly metrics: Metrics,
+    @InjectLogger() private readonly logger: Logger,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+  ) {
+    this.written = metrics.counter('calllog_records_written_total', 'Call-log records written to PostgreSQL, by log', ['log']);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await ensureStreams(this.nats, ['events', 'deadLetter']);
+    await this.consume(ondemandCallsRecorded, 'registry-ondemand-calllog', (batches) =>
+      this.writeOndemand(batches.flatMap((b) => b.records)),
+    );
+    await this.consume(enqueueCallRecorded, 'registry-enqueue-calllog', (records) => this.writeEnqueue(records));
+    this.retentionTimer = setInterval(() => void this.applyRetention(), HOUR);
+    this.retentionTimer.unref();
+    void this.applyRetention();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.retentionTimer);
+    for (const consumer of this.consumers) await consumer.stop();
+  }
+
+  async writeOndemand(records: OndemandCallRecord[]): Promise<void> {
+    await this.repository.insertOndemand(records);
+    this.written.inc({ log: 'ondemand' }, records.length);
+  }
+
+  async writeEnqueue(records: EnqueueCallRecord[]): Promise<void> {
+    await this.repository.insertEnqueue(records);
+    this.written.inc({ log: 'enqueue' }, records.length);
+  }
+
+  listEnqueue(caller: Caller, filter: EnqueueLogFilter, page: { limit: number; cursor?: string }) {
+    return this.repository.listEnqueue(caller.admin ? filter : { ...filter, caller: caller.username }, page);
+  }
+
+  listOndemand(caller: Caller, filter: OndemandLogFilter, page: { limit: number; cursor?: string }) {
+    return this.repository.listOndemand(caller.admin ? filter : { ...filter, caller: caller.username }, page);
+  }
+
+  /** Records are written in bulk, a batch at a time; a failed write is redelivered with backoff. */
+  private async consume<P extends z.ZodType>(
+    contract: MessageContract<P>,
+    durable: string,
+    write: (payloads: z.output<P>[]) => Promise<void>,
+  ): Promise<void> {
+    const consumer = new BatchConsumer(
+      this.nats,
+      this.logger,
+      this.metrics,
+      {
+        contract,
+        durable,
+        maxDeliver: 20,
+        ackWaitMs: 30_000,
+        backoffMs: [500, 1000, 2000, 5000, 10_000],
+        maxBatch: this.config.CALLLOG_BATCH_MAX,
+        maxWaitMs: this.config.CALLLOG_BATCH_WAIT_MS,
+      },
+      write,
+    );
+    this.consumers.push(consumer);
+    await consumer.start();
+  }
+
+  private async applyRetention(): Promise<void> {
+    const cutoff = new Date(Date.now() - this.config.LOG_RETENTION_DAYS * 24 * HOUR);
+    try {
+      const deleted = await this.repository.deleteBefore(cutoff);
+      if (deleted) this.logger.info({ deleted, cutoff }, 'old call-log records deleted');
+    } catch (err) {
+      this.logger.warn({ err }, 'call-log retention failed; will retry in an hour');
+    }
+  }
+}

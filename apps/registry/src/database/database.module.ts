@@ -1,0 +1,60 @@
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { HealthRegistry, Logger } from '@cleargate/observability';
+import { RegistryConfig } from '../config';
+import { createDataSource } from './data-source';
+
+export class PendingMigrationsError extends Error {
+  constructor() {
+    super('the database has pending migrations: run `npx nx run registry:migrate` or start with DATABASE_MIGRATE=true');
+    this.name = 'PendingMigrationsError';
+  }
+}
+
+/**
+ * Connects and checks the schema before anything else starts: with DATABASE_MIGRATE the
+ * pending migrations are applied, otherwise a pending migration stops the service.
+ */
+export async function openDatabase(config: RegistryConfig, logger: Logger): Promise<DataSource> {
+  const dataSource = await createDataSource(config.DATABASE_URL, config.DATABASE_POOL_SIZE).initialize();
+  try {
+    if (config.DATABASE_MIGRATE) {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      if (applied.length) logger.info({ applied: applied.map((m) => m.name) }, 'migrations applied');
+    } else if (await dataSource.showMigrations()) {
+      throw new PendingMigrationsError();
+    }
+    return dataSource;
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+}
+
+@Injectable()
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    health: HealthRegistry,
+  ) {
+    health.register('postgres', async () => {
+      await dataSource.query('SELECT 1');
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forDataSource(dataSource: DataSource): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [{ provide: DataSource, useValue: dataSource }, DatabaseLifecycle],
+      exports: [DataSource],
+    };
+  }
+}

@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  AppError,
+  Caller,
+  Endpoint,
+  endpointInputSchema,
+  endpointPatchSchema,
+  RoutingEndpoint,
+  TIMEOUT_MS_DEFAULT,
+} from '@cleargate/contracts';
+import { ChangeEvents } from '../events/change-events';
+import { assertOwner } from '../machines/machines.service';
+import { MachinesRepository } from '../machines/machines.repository';
+import { EndpointEntity } from './endpoint.entity';
+import { EndpointsRepository } from './endpoints.repository';
+
+const NOBODY = { users: [], roles: [], groups: [] };
+
+export function toEndpoint(e: EndpointEntity): Endpoint {
+  return {
+    id: e.id,
+    machine_id: e.machine!.publicId,
+    machine_name: e.machine!.name,
+    name: e.name,
+    path: e.path,
+    timeout_ms: e.timeoutMs,
+    visibility: e.visibility,
+    shared_with: e.sharedWith,
+    count_predictions: e.countPredictions,
+    enabled: e.enabled,
+    owner: e.owner,
+    created_at: e.createdAt.toISOString(),
+    updated_at: e.updatedAt.toISOString(),
+  };
+}
+
+export function toRoutingEndpoint(e: EndpointEntity): RoutingEndpoint {
+  return {
+    id: e.id,
+    machine_id: e.machine!.publicId,
+    name: e.name,
+    path: e.path,
+    timeout_ms: e.timeoutMs,
+    enabled: e.enabled,
+    owner: e.owner,
+    visibility: e.visibility,
+    shared_with: e.sharedWith,
+    count_predictions: e.countPredictions,
+  };
+}
+
+@Injectable()
+export class EndpointsService {
+  constructor(
+    private readonly endpoints: EndpointsRepository,
+    private readonly machines: MachinesRepository,
+    private readonly events: ChangeEvents,
+  ) {}
+
+  async create(caller: Caller, input: z.output<typeof endpointInputSchema>): Promise<Endpoint> {
+    const machine = await this.machines.findByRef(input.machine_id);
+    if (!machine || (!caller.admin && machine.owner !== caller.username)) throw AppError.notFound('machine', input.machine_id);
+    const entity = Object.assign(new EndpointEntity(), {
+      id: randomUUID(),
+      machineId: machine.id,
+      name: input.name,
+      path: input.path ?? null,
+      timeoutMs: input.timeout_ms ?? TIMEOUT_MS_DEFAULT,
+      visibility: input.visibility ?? 'public',
+      sharedWith: input.shared_with ?? NOBODY,
+      countPredictions: input.count_predictions ?? null,
+      enabled: input.enabled ?? true,
+      owner: caller.username,
+    });
+    const saved = await this.endpoints.insert(entity);
+    await this.events.endpoint('created', toRoutingEndpoint(saved));
+    return toEndpoint(saved);
+  }
+
+  async get(caller: Caller, id: string): Promise<Endpoint> {
+    return toEndpoint(await this.visible(caller, id));
+  }
+
+  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { machine_id?: string; name?: string }) {
+    let machineId: string | undefined;
+    if (filter.machine_id) {
+      const machine = await this.machines.findByRef(filter.machine_id);
+      if (!machine) return { items: [], next_cursor: null };
+      machineId = machine.id;
+    }
+    const result = await this.endpoints.list({
+      ...page,
+      ...(filter.name ? { name: filter.name } : {}),
+      ...(machineId ? { machineId } : {}),
+      ...(caller.admin ? {} : { owner: caller.username }),
+    });
+    return { items: result.items.map(toEndpoint), next_cursor: result.next_cursor };
+  }
+
+  async update(caller: Caller, id: string, patch: z.output<typeof endpointPatchSchema>): Promise<Endpoint> {
+    const endpoint = await this.visible(caller, id);
+    assertOwner(caller, endpoint.owner, 'endpoint');
+    const changes: Partial<EndpointEntity> = {};
+    if (patch.name !== undefined) changes.name = patch.name;
+    if (patch.path !== undefined) changes.path = patch.path;
+    if (patch.timeout_ms !== undefined) changes.timeoutMs = patch.timeout_ms;
+    if (patch.visibility !== undefined) changes.visibility = patch.visibility;
+    if (patch.shared_with !== undefined) changes.sharedWith = patch.shared_with;
+    if (patch.count_predictions !== undefined) changes.countPredictions = patch.count_predictions;
+    if (patch.enabled !== undefined) changes.enabled = patch.enabled;
+    const saved = Object.keys(changes).length ? await this.endpoints.update(endpoint.id, changes) : endpoint;
+    // A rename is a delete of the old routing key plus a create of the new one.
+    if (patch.name !== undefined && patch.name !== endpoint.name) await this.events.endpoint('deleted', toRoutingEndpoint(endpoint));
+    await this.events.endpoint('updated', toRoutingEndpoint(saved));
+    return toEndpoint(saved);
+  }
+
+  async delete(caller: Caller, id: string): Promise<{ deleted: true; id: string }> {
+    const endpoint = await this.visible(caller, id);
+    assertOwner(caller, endpoint.owner, 'endpoint');
+    await this.endpoints.delete(endpoint.id);
+    await this.events.endpoint('deleted', toRoutingEndpoint(endpoint));
+    return { deleted: true, id: endpoint.id };
+  }
+
+  private async visible(caller: Caller, id: string): Promise<EndpointEntity> {
+    const endpoint = await this.endpoints.findById(id);
+    if (!endpoint || (!caller.admin && endpoint.owner !== caller.username)) throw AppError.notFound('endpoint', id);
+    return endpoint;
+  }
+}

@@ -1,0 +1,40 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity({ name: 'machines' })
+export class MachineEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'public_id', type: 'char', length: 64, unique: true })
+  publicId!: string;
+
+  @Column({ type: 'varchar', length: 100, unique: true })
+  name!: string;
+
+  @Column({ name: 'base_url', type: 'text' })
+  baseUrl!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  protocol!: 'clearml-serving' | 'kserve-v2';
+
+  @Column({ name: 'serving_task_id', type: 'varchar', length: 64, nullable: true })
+  servingTaskId!: string | null;
+
+  @Column({ name: 'metrics_url', type: 'text', nullable: true })
+  metricsUrl!: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  labels!: Record<string, string>;
+
+  @Column({ type: 'boolean', default: true })
+  enabled!: boolean;
+
+  @Column({ type: 'varchar', length: 255 })
+  owner!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

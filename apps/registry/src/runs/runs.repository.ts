@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { MessagePayload, Run, RUN_STATUSES, RunStatus, runStatusChanged, runStatusRank, TERMINAL_RUN_STATUSES } from '@cleargate/contracts';
+import { applyCursor, pageResult } from '../database/paging';
+import { RunEntity } from './run.entity';
+
+export function toRun(r: RunEntity): Run {
+  return {
+    run_id: r.id,
+    task_id: r.taskPublicId,
+    template_name: r.templateName,
+    caller: r.caller,
+    params: r.params,
+    queue: r.queue,
+    status: r.status,
+    clearml_task_id: r.clearmlTaskId,
+    error: r.error,
+    error_code: r.errorCode,
+    attempts: r.attempts,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+    queued_at: r.queuedAt?.toISOString() ?? null,
+    started_at: r.startedAt?.toISOString() ?? null,
+    finished_at: r.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** The run order of libs/contracts (runStatusRank), as SQL: one definition of "forward". */
+const RANK_SQL = (column: string) =>
+  `CASE ${column} ${RUN_STATUSES.map((status) => `WHEN '${status}' THEN ${runStatusRank(status)}`).join(' ')} END`;
+const FINAL_RANK = runStatusRank(TERMINAL_RUN_STATUSES[0]!);
+const TERMINAL_SQL = TERMINAL_RUN_STATUSES.map((status) => `'${status}'`).join(', ');
+
+@Injectable()
+export class RunsRepository {
+  private readonly runs: Repository<RunEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.runs = dataSource.getRepository(RunEntity);
+  }
+
+  async insert(run: RunEntity): Promise<RunEntity> {
+    await this.runs.insert(run as QueryDeepPartialEntity<RunEntity>);
+    return run;
+  }
+
+  findById(id: string): Promise<RunEntity | null> {
+    return this.runs.findOneBy({ id });
+  }
+
+  async list(options: { caller?: string; status?: RunStatus; taskId?: string; cursor?: string; limit: number }) {
+    const qb = this.runs.createQueryBuilder('r');
+    if (options.caller !== undefined) qb.andWhere('r.caller = :caller', { caller: options.caller });
+    if (options.status) qb.andWhere('r.status = :status', { status: options.status });
+    if (options.taskId) qb.andWhere('r.task_public_id = :taskId', { taskId: options.taskId });
+    const rows = await applyCursor(qb, 'r', 'createdAt', options.cursor, options.limit).getMany();
+    return pageResult(rows, options.limit, toRun, (r) => [r.createdAt, r.id]);
+  }
+
+  /**
+   * Applies a status event unless it would move the run backwards: a later status always wins,
+   * the same non-final status refreshes its details (attempts, error), a final status is final —
+   * except a run that failed before ClearML ever took it (the worker gave up) and was then
+   * replayed from the dead letters: ClearML accepting it brings it back.
+   * Returns whether the run changed.
+   */
+  async applyStatus(event: MessagePayload<typeof runStatusChanged>): Promise<boolean> {
+    const result: unknown[] = await this.dataSource.query(
+      `UPDATE runs SET
+         status = $2,
+         clearml_task_id = COALESCE($3, clearml_task_id),
+         queue = COALESCE($4, queue),
+         error = CASE WHEN $2 IN ('queued', 'in_progress', 'completed') THEN NULL ELSE COALESCE($5, error) END,
+         error_code = CASE WHEN $2 IN ('queued', 'in_progress', 'completed') THEN NULL ELSE COALESCE($6, error_code) END,
+         attempts = GREATEST(attempts, COALESCE($7, attempts)),
+         updated_at = now(),
+         queued_at = CASE WHEN $2 = 'queued' THEN COALESCE(queued_at, $8::timestamptz) ELSE queued_at END,
+         started_at = CASE WHEN $2 = 'in_progress' THEN COALESCE(started_at, $8::timestamptz) ELSE started_at END,
+         finished_at = CASE WHEN $2 IN (${TERMINAL_SQL}) THEN COALESCE(finished_at, $8::timestamptz) ELSE NULL END
+       WHERE id = $1
+         AND (${RANK_SQL('$2')} > ${RANK_SQL('status')} OR (${RANK_SQL('$2')} = ${RANK_SQL('status')} AND ${RANK_SQL('status')} < ${FINAL_RANK})
+              OR (status = 'failed' AND clearml_task_id IS NULL AND $3::varchar IS NOT NULL AND ${RANK_SQL('$2')} >= ${runStatusRank('queued')}))
+       RETURNING id`,
+      [
+        event.run_id,
+        event.status,
+        event.clearml_task_id ?? null,
+        event.queue ?? null,
+        event.error ?? null,
+        event.error_code ?? null,
+        event.attempts ?? null,
+        event.at,
+      ],
+    );
+    // For UPDATE … RETURNING the postgres driver answers [rows, affected].
+    const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+    return rows.length > 0;
+  }
+
+  /** Runs still waiting for the worker, oldest first: their enqueue message is republished. */
+  pendingOlderThan(cutoff: Date, limit: number): Promise<RunEntity[]> {
+    return this.runs
+      .createQueryBuilder('r')
+      .where(`r.status = 'accepted'`)
+      .andWhere('r.created_at < :cutoff', { cutoff })
+      .orderBy('r.created_at', 'ASC')
+      .take(limit)
+      .getMany();
+  }
+}

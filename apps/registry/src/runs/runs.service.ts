@@ -1,0 +1,245 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Subscription } from 'nats';
+import {
+  AppError,
+  Caller,
+  EnqueueCallRecord,
+  mayUse,
+  MessagePayload,
+  Run,
+  runRequested,
+  RunStatus,
+  runStatusChanged,
+} from '@cleargate/contracts';
+import { decodeJson, DurableConsumer, ensureStreams, MessagePublisher, NatsService } from '@cleargate/messaging';
+import { currentCorrelationId, InjectLogger, Logger, Metrics } from '@cleargate/observability';
+import { CallLogsRepository } from '../calllogs/calllogs.repository';
+import { REGISTRY_CONFIG, RegistryConfig } from '../config';
+import { ParamsValidator } from '../tasks/params-validator';
+import { TaskTemplateEntity } from '../tasks/task-template.entity';
+import { TasksRepository } from '../tasks/tasks.repository';
+import { RunEntity } from './run.entity';
+import { RunsRepository, toRun } from './runs.repository';
+
+export interface CreateRun {
+  task_id: string;
+  queue?: string | null | undefined;
+  params: Record<string, unknown>;
+  route: 'compat' | 'v1';
+}
+
+/**
+ * Runs of enqueueable tasks. A run is stored first and then published to the enqueue work
+ * queue with its id as message id; a sweeper republishes runs still waiting after a minute, so
+ * a run accepted while NATS hiccuped is not lost (JetStream drops the duplicate publishes and the
+ * worker is idempotent per run id). Status events from the worker and the monitor move runs
+ * forward; readers can long-poll for the next change.
+ */
+@Injectable()
+export class RunsService implements OnModuleInit, OnModuleDestroy {
+  private statusConsumer?: DurableConsumer<typeof runStatusChanged.payload>;
+  private statusEvents?: Subscription;
+  private sweeper?: NodeJS.Timeout;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly created;
+
+  constructor(
+    private readonly runs: RunsRepository,
+    private readonly tasks: TasksRepository,
+    private readonly calllogs: CallLogsRepository,
+    private readonly params: ParamsValidator,
+    private readonly publisher: MessagePublisher,
+    private readonly nats: NatsService,
+    private readonly metrics: Metrics,
+    @InjectLogger() private readonly logger: Logger,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+  ) {
+    this.created = metrics.counter('runs_created_total', 'Runs accepted or refused at creation, by outcome', ['outcome']);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await ensureStreams(this.nats, ['events', 'enqueue', 'deadLetter']);
+    this.statusConsumer = new DurableConsumer(
+      this.nats,
+      this.logger,
+      this.metrics,
+      {
+        contract: runStatusChanged,
+        durable: 'registry-run-status',
+        maxDeliver: 20,
+        ackWaitMs: 30_000,
+        backoffMs: [500, 1000, 2000, 5000, 10_000],
+        concurrency: 8,
+      },
+      async (event) => {
+        if (await this.runs.applyStatus(event)) this.wake(event.run_id);
+      },
+    );
+    await this.statusConsumer.start();
+    // Every replica hears every status event, so a long-poll waiting on any replica wakes up
+    // even when another replica's consumer applied the change.
+    this.statusEvents = this.nats.connection.subscribe(this.nats.subject(runStatusChanged.subject), {
+      callback: (_err, msg) => {
+        try {
+          const { run_id } = runStatusChanged.payload.parse(decodeJson(msg.data));
+          setTimeout(() => this.wake(run_id), 50);
+        } catch {
+          /* malformed events are the consumer's concern */
+        }
+      },
+    });
+    this.sweeper = setInterval(() => void this.republishPending(), this.config.RUN_REPUBLISH_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.statusEvents?.unsubscribe();
+    await this.statusConsumer?.stop();
+    for (const set of this.waiters.values()) for (const wake of set) wake();
+  }
+
+  async create(caller: Caller, input: CreateRun): Promise<Run> {
+    const started = performance.now();
+    const template = await this.tasks.findByRef(input.task_id);
+    try {
+      if (!template || !template.enabled) throw AppError.notFound('task', input.task_id);
+      if (!mayUse(caller, { owner: template.owner, visibility: template.visibility, shared_with: template.sharedWith })) {
+        throw new AppError('forbidden', 'this task is not shared with you');
+      }
+      if (template.paramsSchema)
+        this.params.validate(`${template.id}:${template.updatedAt.getTime()}`, template.paramsSchema, input.params);
+    } catch (err) {
+      if (err instanceof AppError) await this.recordRefusal(caller, input, template, err, performance.now() - started);
+      throw err;
+    }
+    const now = new Date();
+    const run = await this.runs.insert(
+      Object.assign(new RunEntity(), {
+        id: randomUUID(),
+        templateId: template.id,
+        taskPublicId: template.publicId,
+        templateName: template.name,
+        caller: caller.username,
+        params: input.params,
+        queue: input.queue ?? template.defaultQueue,
+        status: 'accepted' as const,
+        clearmlTaskId: null,
+        error: null,
+        errorCode: null,
+        attempts: 0,
+        correlationId: currentCorrelationId() ?? randomUUID(),
+        createdAt: now,
+        updatedAt: now,
+        queuedAt: null,
+        startedAt: null,
+        finishedAt: null,
+      }),
+    );
+    this.created.inc({ outcome: 'accepted' });
+    try {
+      await this.publish(run, template);
+    } catch (err) {
+      this.logger.warn({ err, run_id: run.id }, 'could not publish the run yet; the sweeper will');
+    }
+    return toRun(run);
+  }
+
+  /** Long-poll: returns once the status is not in `untilNot` (default: the current one) or after `waitMs`. */
+  async get(caller: Caller, runId: string, waitMs: number, untilNot?: RunStatus[]): Promise<Run> {
+    let run = await this.visible(caller, runId);
+    if (waitMs <= 0) return toRun(run);
+    const waitingFor = untilNot ?? [run.status];
+    const deadline = Date.now() + waitMs;
+    while (waitingFor.includes(run.status) && Date.now() < deadline) {
+      await this.nextChange(runId, Math.min(deadline - Date.now(), 1000));
+      run = (await this.runs.findById(runId)) ?? run;
+    }
+    return toRun(run);
+  }
+
+  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { status?: RunStatus; task_id?: string; caller?: string }) {
+    const who = caller.admin ? filter.caller : caller.username;
+    return this.runs.list({
+      ...page,
+      ...(who !== undefined ? { caller: who } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.task_id ? { taskId: filter.task_id } : {}),
+    });
+  }
+
+  private async visible(caller: Caller, runId: string): Promise<RunEntity> {
+    const run = await this.runs.findById(runId);
+    if (!run || (!caller.admin && run.caller !== caller.username)) throw AppError.notFound('run', runId);
+    return run;
+  }
+
+  private publish(run: RunEntity, template: Pick<TaskTemplateEntity, 'clearmlTaskId' | 'name' | 'paramsSection' | 'publicId'>) {
+    const payload: MessagePayload<typeof runRequested> = {
+      run_id: run.id,
+      task_id: template.publicId,
+      clearml_task_id: template.clearmlTaskId,
+      template_name: template.name,
+      params_section: template.paramsSection,
+      queue: run.queue,
+      params: run.params,
+      caller: run.caller,
+      requested_at: run.createdAt.toISOString(),
+    };
+    return this.publisher.publish(runRequested, payload, { msgId: run.id, headers: { 'x-correlation-id': run.correlationId } });
+  }
+
+  private async republishPending(): Promise<void> {
+    try {
+      const pending = await this.runs.pendingOlderThan(new Date(Date.now() - this.config.RUN_REPUBLISH_AFTER_MS), 500);
+      for (const run of pending) {
+        const template = await this.tasks.findByRef(run.templateId);
+        if (template) await this.publish(run, template);
+      }
+      if (pending.length) this.logger.info({ runs: pending.length }, 'republished runs still waiting for the enqueue worker');
+    } catch (err) {
+      this.logger.warn({ err }, 'republishing pending runs failed; will retry');
+    }
+  }
+
+  private nextChange(runId: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiters.get(runId) ?? new Set();
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (!set.size) this.waiters.delete(runId);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(timeoutMs, 0));
+      set.add(done);
+      this.waiters.set(runId, set);
+    });
+  }
+
+  private wake(runId: string): void {
+    for (const done of this.waiters.get(runId) ?? []) done();
+  }
+
+  private async recordRefusal(caller: Caller, input: CreateRun, template: TaskTemplateEntity | null, err: AppError, durationMs: number) {
+    const record: EnqueueCallRecord = {
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      correlation_id: currentCorrelationId() ?? randomUUID(),
+      caller: caller.username,
+      task_id: input.task_id,
+      template_name: template?.name ?? null,
+      run_id: null,
+      clearml_task_id: null,
+      queue: input.queue ?? template?.defaultQueue ?? null,
+      route: input.route,
+      outcome: 'rejected',
+      duration_ms: durationMs,
+      attempts: 0,
+      error: `${err.code}: ${err.message}`.slice(0, 2000),
+    };
+    this.created.inc({ outcome: err.code });
+    await this.calllogs.insertEnqueue([record]).catch((e) => this.logger.warn({ err: e }, 'could not log a refused run'));
+  }
+}

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { RpcParsed as Req, statsGet } from '@cleargate/contracts';
+import { RpcHandler } from '@cleargate/messaging';
+import { CallLogsRepository } from '../calllogs/calllogs.repository';
+import { EndpointsRepository } from '../endpoints/endpoints.repository';
+import { MachinesRepository } from '../machines/machines.repository';
+import { TasksRepository } from '../tasks/tasks.repository';
+
+/** The admin console's home page: counts plus request series (the original "ClearML Utils" dashboard). */
+@Injectable()
+export class StatsHandlers {
+  constructor(
+    private readonly machines: MachinesRepository,
+    private readonly endpoints: EndpointsRepository,
+    private readonly calllogs: CallLogsRepository,
+    private readonly tasks: TasksRepository,
+  ) {}
+
+  @RpcHandler(statsGet)
+  async get({ hours }: Req<typeof statsGet>) {
+    const [machines, endpoints, tasks, ondemand, enqueue] = await Promise.all([
+      this.machines.count(),
+      this.endpoints.count(),
+      this.tasks.count(),
+      this.calllogs.ondemandSeries(hours),
+      this.calllogs.enqueueSeries(hours),
+    ]);
+    return { counts: { machines, endpoints, tasks }, series: { ondemand, enqueue } };
+  }
+}

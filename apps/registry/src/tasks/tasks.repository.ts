@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AppError } from '@cleargate/contracts';
+import { applyCursor, pageResult } from '../database/paging';
+import { escapeLike } from '../machines/machines.repository';
+import { UUID_PATTERN } from '../public-ids/public-id.service';
+import { TaskTemplateEntity } from './task-template.entity';
+
+@Injectable()
+export class TasksRepository {
+  private readonly templates: Repository<TaskTemplateEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.templates = dataSource.getRepository(TaskTemplateEntity);
+  }
+
+  async insert(template: TaskTemplateEntity): Promise<TaskTemplateEntity> {
+    // jsonb columns hold arbitrary JSON, which TypeORM's deep-partial type cannot express.
+    await this.templates.insert(template as QueryDeepPartialEntity<TaskTemplateEntity>);
+    return this.templates.findOneByOrFail({ id: template.id });
+  }
+
+  findByRef(ref: string): Promise<TaskTemplateEntity | null> {
+    return UUID_PATTERN.test(ref) ? this.templates.findOneBy({ id: ref }) : this.templates.findOneBy({ publicId: ref });
+  }
+
+  async list(options: { owner?: string; name?: string; cursor?: string; limit: number }) {
+    const qb = this.templates.createQueryBuilder('t');
+    if (options.owner !== undefined) qb.andWhere('t.owner = :owner', { owner: options.owner });
+    if (options.name) qb.andWhere('t.name ILIKE :name', { name: `%${escapeLike(options.name)}%` });
+    const rows = await applyCursor(qb, 't', 'createdAt', options.cursor, options.limit).getMany();
+    return pageResult(
+      rows,
+      options.limit,
+      (t) => t,
+      (t) => [t.createdAt, t.id],
+    );
+  }
+
+  async update(id: string, patch: Partial<TaskTemplateEntity>): Promise<TaskTemplateEntity> {
+    await this.templates.update({ id }, patch as QueryDeepPartialEntity<TaskTemplateEntity>);
+    return this.templates.findOneByOrFail({ id });
+  }
+
+  async delete(id: string): Promise<void> {
+    try {
+      await this.templates.delete({ id });
+    } catch (err) {
+      // Runs keep a reference to their template.
+      if (err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === '23503') {
+        throw new AppError('conflict', 'the task has runs; disable it instead of deleting it');
+      }
+      throw err;
+    }
+  }
+
+  count(): Promise<number> {
+    return this.templates.count();
+  }
+}

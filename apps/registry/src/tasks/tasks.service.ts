@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AppError, Caller, TaskTemplate, taskTemplateInputSchema, taskTemplatePatchSchema } from '@cleargate/contracts';
+import { assertOwner } from '../machines/machines.service';
+import { PublicIdService } from '../public-ids/public-id.service';
+import { ParamsValidator } from './params-validator';
+import { TaskTemplateEntity } from './task-template.entity';
+import { TasksRepository } from './tasks.repository';
+
+const NOBODY = { users: [], roles: [], groups: [] };
+
+export function toTaskTemplate(t: TaskTemplateEntity): TaskTemplate {
+  return {
+    id: t.id,
+    task_id: t.publicId,
+    clearml_task_id: t.clearmlTaskId,
+    default_queue: t.defaultQueue,
+    name: t.name,
+    params_schema: t.paramsSchema,
+    params_section: t.paramsSection,
+    visibility: t.visibility,
+    shared_with: t.sharedWith,
+    enabled: t.enabled,
+    owner: t.owner,
+    created_at: t.createdAt.toISOString(),
+    updated_at: t.updatedAt.toISOString(),
+  };
+}
+
+/** Enqueueable task templates: a ClearML task registered as runnable, given a public `task_id`. */
+@Injectable()
+export class TasksService {
+  constructor(
+    private readonly repository: TasksRepository,
+    private readonly publicIds: PublicIdService,
+    private readonly params: ParamsValidator,
+  ) {}
+
+  async create(caller: Caller, input: z.output<typeof taskTemplateInputSchema>): Promise<TaskTemplate> {
+    if (input.params_schema) this.params.check(input.params_schema);
+    const id = randomUUID();
+    const entity = Object.assign(new TaskTemplateEntity(), {
+      id,
+      publicId: this.publicIds.mint(id),
+      clearmlTaskId: input.clearml_task_id,
+      defaultQueue: input.default_queue,
+      name: input.name ?? null,
+      paramsSchema: input.params_schema ?? null,
+      paramsSection: input.params_section ?? 'General',
+      visibility: input.visibility ?? 'public',
+      sharedWith: input.shared_with ?? NOBODY,
+      enabled: input.enabled ?? true,
+      owner: caller.username,
+    });
+    return toTaskTemplate(await this.repository.insert(entity));
+  }
+
+  async get(caller: Caller, ref: string): Promise<TaskTemplate> {
+    return toTaskTemplate(await this.visible(caller, ref));
+  }
+
+  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { name?: string }) {
+    const result = await this.repository.list({ ...page, ...filter, ...(caller.admin ? {} : { owner: caller.username }) });
+    return { items: result.items.map(toTaskTemplate), next_cursor: result.next_cursor };
+  }
+
+  async update(caller: Caller, ref: string, patch: z.output<typeof taskTemplatePatchSchema>): Promise<TaskTemplate> {
+    const template = await this.visible(caller, ref);
+    assertOwner(caller, template.owner, 'task');
+    if (patch.params_schema) this.params.check(patch.params_schema);
+    const changes: Partial<TaskTemplateEntity> = {};
+    if (patch.clearml_task_id !== undefined) changes.clearmlTaskId = patch.clearml_task_id;
+    if (patch.default_queue !== undefined) changes.defaultQueue = patch.default_queue;
+    if (patch.name !== undefined) changes.name = patch.name;
+    if (patch.params_schema !== undefined) changes.paramsSchema = patch.params_schema;
+    if (patch.params_section !== undefined) changes.paramsSection = patch.params_section;
+    if (patch.visibility !== undefined) changes.visibility = patch.visibility;
+    if (patch.shared_with !== undefined) changes.sharedWith = patch.shared_with;
+    if (patch.enabled !== undefined) changes.enabled = patch.enabled;
+    return toTaskTemplate(Object.keys(changes).length ? await this.repository.update(template.id, changes) : template);
+  }
+
+  async delete(caller: Caller, ref: string): Promise<{ deleted: true; id: string }> {
+    const template = await this.visible(caller, ref);
+    assertOwner(caller, template.owner, 'task');
+    await this.repository.delete(template.id);
+    return { deleted: true, id: template.id };
+  }
+
+  private async visible(caller: Caller, ref: string): Promise<TaskTemplateEntity> {
+    const template = await this.repository.findByRef(ref);
+    if (!template || (!caller.admin && template.owner !== caller.username)) throw AppError.notFound('task', ref);
+    return template;
+  }
+}

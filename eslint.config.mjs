@@ -1,0 +1,50 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default [
+  { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.data', '**/coverage', 'k8s/**', 'deploy/**'] },
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'off',
+      // Services talk over NATS through libs/contracts, never by importing each other.
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:runtime', notDependOnLibsWithTags: ['scope:test'] },
+            { sourceTag: 'type:peer', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib', 'type:peer'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests beside the code may use the test libraries and peers; product code may not.
+    files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:peer'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:peer'] },
+            { sourceTag: 'type:peer', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib', 'type:peer'] },
+          ],
+        },
+      ],
+    },
+  },
+];

@@ -1,0 +1,40 @@
+// One Jest run for the whole workspace so that `npm test` reports a single summary.
+// Unit tests (*.spec.ts) have no I/O; integration tests (*.integration-spec.ts) and
+// system tests (tests/system) use the PostgreSQL and NATS started by tools/dev-services.sh.
+const { readFileSync } = require('node:fs');
+
+const swcrc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+const paths = JSON.parse(readFileSync(`${__dirname}/tsconfig.base.json`, 'utf8')).compilerOptions.paths;
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target.replace(/^\.\//, '')}`]),
+);
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  // jose ships ESM only; Node 20 loads it with require(esm) but Jest's module system cannot, so
+  // Jest compiles it to CommonJS like our own sources.
+  transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  moduleNameMapper,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+};
+
+module.exports = {
+  // Integration and system tests run real services on a shared 2-core machine: give their waits
+  // room (each test bounds its own waits); a unit test never comes near this.
+  testTimeout: 60_000,
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tests/peers}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,tests/peers}/**/*.integration-spec.ts'],
+      slowTestThreshold: 30,
+    },
+    { ...base, displayName: 'system', testMatch: ['<rootDir>/tests/system/**/*.spec.ts'] },
+    { ...base, displayName: 'workspace', testMatch: ['<rootDir>/tests/workspace/**/*.spec.ts'] },
+    { ...base, displayName: 'deploy', testMatch: ['<rootDir>/tests/deploy/**/*.spec.ts'] },
+    { ...base, displayName: 'observability', testMatch: ['<rootDir>/tests/observability/**/*.spec.ts'] },
+  ],
+};

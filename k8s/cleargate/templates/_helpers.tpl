@@ -1,0 +1,220 @@
+{{/*
+The services of the chart: values key -> image/application name, the egress rules
+(networkPolicy.egress.<name>) each needs, and the variables the well-known values provide.
+*/}}
+{{- define "cleargate.components" -}}
+authGateway:
+  name: auth-gateway
+  egress: [nats, oidc]
+registry:
+  name: registry
+  egress: [nats, postgresql]
+ondemandRouter:
+  name: ondemand-router
+  egress: [nats, serving]
+enqueueWorker:
+  name: enqueue-worker
+  egress: [nats, clearml]
+monitor:
+  name: monitor
+  egress: [nats, clearml]
+notifier:
+  name: notifier
+  egress: [nats, chat]
+{{- end }}
+
+{{- define "cleargate.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Release-scoped base name; component objects append "-<component>" (kept under 63). */}}
+{{- define "cleargate.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "cleargate.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels of every object. Argument: dict "root" $ "component" <name>. */}}
+{{- define "cleargate.labels" -}}
+helm.sh/chart: {{ include "cleargate.chart" .root }}
+{{ include "cleargate.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Values.image.tag | default .root.Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/part-of: cleargate
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Selector labels. Argument: dict "root" $ "component" <name>. */}}
+{{- define "cleargate.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "cleargate.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "cleargate.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "cleargate.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "cleargate.secretName" -}}
+{{- default (include "cleargate.fullname" .) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{/* Image reference. Argument: dict "root" $ "svc" <service values> "name" <image name>. */}}
+{{- define "cleargate.image" -}}
+{{- $img := .root.Values.image }}
+{{- $own := .svc.image | default dict }}
+{{- $repo := $own.repository | default (printf "%s/%s" $img.repository .name) }}
+{{- if and $img.registry (not $own.repository) }}
+{{- $repo = printf "%s/%s" $img.registry $repo }}
+{{- end }}
+{{- $tag := $own.tag | default $img.tag | default .root.Chart.AppVersion }}
+{{- if $own.digest }}
+{{- printf "%s:%s@%s" $repo $tag $own.digest }}
+{{- else }}
+{{- printf "%s:%s" $repo $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+An environment value as text: maps and lists become JSON, whole numbers lose the float form
+YAML parsing gives them (8388608, not 8.388608e+06).
+*/}}
+{{- define "cleargate.envText" -}}
+{{- if or (kindIs "map" .) (kindIs "slice" .) }}
+{{- toJson . }}
+{{- else if kindIs "float64" . }}
+{{- if eq . (floor .) }}{{ int64 . }}{{ else }}{{ . }}{{ end }}
+{{- else if kindIs "invalid" . }}
+{{- else }}
+{{- . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The env list of a container. Argument: dict "root" $ "key" <values key> "svc" <values>
+"name" <component>. Plain values first (sorted), then the Secret's keys, then extraEnv; a
+variable set twice stops the rendering.
+*/}}
+{{- define "cleargate.env" -}}
+{{- $root := .root }}
+{{- $v := $root.Values }}
+{{- $plain := dict "LOG_LEVEL" $v.logLevel "NATS_URL" $v.nats.url "NATS_NAMESPACE" $v.nats.namespace "OPS_HOST" "0.0.0.0" "OPS_PORT" $v.opsPort }}
+{{- $plain = merge (deepCopy ($v.env | default dict)) $plain }}
+{{- if eq .key "authGateway" }}
+{{- $_ := set $plain "HTTP_HOST" "0.0.0.0" }}
+{{- $_ := set $plain "HTTP_PORT" .svc.httpPort }}
+{{- with $v.oidc.issuerUrl }}{{ $_ := set $plain "OIDC_ISSUER_URL" . }}{{ end }}
+{{- end }}
+{{- if or (eq .key "enqueueWorker") (eq .key "monitor") }}
+{{- with $v.clearml.apiHost }}{{ $_ := set $plain "CLEARML_API_HOST" . }}{{ end }}
+{{- end }}
+{{- if eq .key "monitor" }}
+{{- with $v.clearml.webHost }}{{ $_ := set $plain "CLEARML_WEB_HOST" . }}{{ end }}
+{{- end }}
+{{- $plain = mergeOverwrite $plain (deepCopy (.svc.env | default dict)) }}
+{{- $seen := dict }}
+{{- range $name, $value := $plain }}
+{{- $_ := set $seen $name "env" }}
+- name: {{ $name }}
+  value: {{ include "cleargate.envText" $value | quote }}
+{{- end }}
+{{- $secretRefs := list }}
+{{- range .svc.secretEnv | default list }}
+{{- $secretRefs = append $secretRefs (kindIs "string" . | ternary (dict "name" .) .) }}
+{{- end }}
+{{- if $v.nats.auth }}
+{{- $secretRefs = concat $secretRefs (list (dict "name" "NATS_USER") (dict "name" "NATS_PASSWORD")) }}
+{{- end }}
+{{- range $secretRefs }}
+{{- if hasKey $seen .name }}
+{{- fail (printf "%s: %s is set twice (env and secretEnv)" $.key .name) }}
+{{- end }}
+{{- $_ := set $seen .name "secret" }}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "cleargate.secretName" $root }}
+      key: {{ .key | default .name }}
+      {{- if .optional }}
+      optional: true
+      {{- end }}
+{{- end }}
+{{- range .svc.extraEnv | default list }}
+{{- if hasKey $seen .name }}
+{{- fail (printf "%s: %s is set twice (extraEnv and %s)" $.key .name (get $seen .name)) }}
+{{- end }}
+{{- $_ := set $seen .name "extraEnv" }}
+- {{ toYaml . | nindent 2 | trim }}
+{{- end }}
+{{- end }}
+
+{{/* Probe settings of a service: chart-wide timings, overridden field by field. */}}
+{{- define "cleargate.probes" -}}
+{{- $probes := deepCopy .root.Values.probes }}
+{{- range $kind, $override := .svc.probes | default dict }}
+{{- $_ := set $probes $kind (mergeOverwrite (deepCopy (get $probes $kind | default dict)) $override) }}
+{{- end }}
+startupProbe:
+  httpGet: { path: /health/live, port: metrics }
+  {{- toYaml $probes.startup | nindent 2 }}
+livenessProbe:
+  httpGet: { path: /health/live, port: metrics }
+  {{- toYaml $probes.liveness | nindent 2 }}
+readinessProbe:
+  httpGet: { path: /health/ready, port: metrics }
+  {{- toYaml $probes.readiness | nindent 2 }}
+{{- end }}
+
+{{/* Secret keys a service needs that the chart-managed Secret does not have. */}}
+{{- define "cleargate.missingConfig" -}}
+{{- $v := .Values }}
+{{- $missing := list }}
+{{- $components := include "cleargate.components" . | fromYaml }}
+{{- range $key, $c := $components }}
+{{- $svc := get $v $key }}
+{{- if $svc.enabled }}
+{{- if not $v.secrets.existingSecret }}
+{{- range $svc.secretEnv }}
+{{- $ref := kindIs "string" . | ternary (dict "name" .) . }}
+{{- if and (not $ref.optional) (not (get $v.secrets.values ($ref.key | default $ref.name))) }}
+{{- $missing = append $missing (printf "secrets.values.%s (%s)" ($ref.key | default $ref.name) $c.name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (eq $key "authGateway") (not $v.oidc.issuerUrl) (not (hasKey ($svc.env | default dict) "OIDC_ISSUER_URL")) }}
+{{- $missing = append $missing "oidc.issuerUrl (auth-gateway)" }}
+{{- end }}
+{{- if and (has $key (list "enqueueWorker" "monitor")) (not $v.clearml.apiHost) (not (hasKey ($svc.env | default dict) "CLEARML_API_HOST")) }}
+{{- $missing = append $missing (printf "clearml.apiHost (%s)" $c.name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and $v.nats.auth (not $v.secrets.existingSecret) }}
+{{- range list "NATS_USER" "NATS_PASSWORD" }}
+{{- if not (get $v.secrets.values .) }}
+{{- $missing = append $missing (printf "secrets.values.%s (nats.auth)" .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and $v.migrations.enabled $v.registry.enabled (not $v.secrets.existingSecret) (not $v.secrets.values.DATABASE_URL) }}
+{{- $missing = append $missing "secrets.values.DATABASE_URL (migrations)" }}
+{{- end }}
+{{- toJson (uniq $missing) }}
+{{- end }}

@@ -1,0 +1,200 @@
+import { createRemoteJWKSet, errors as joseErrors, JWTPayload, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { request } from 'undici';
+
+export type VerificationMode = 'offline' | 'userinfo';
+
+export interface TokenVerifierOptions {
+  issuerUrl: string;
+  /** Accepted audiences; empty accepts any. A token passes when `aud` contains one of them or `azp` equals one. */
+  audiences: string[];
+  mode: VerificationMode;
+  clockToleranceSec: number;
+  /** Verified tokens are remembered (until they expire, at most this long) to keep verification off the hot path. */
+  cacheTtlMs: number;
+  cacheMaxEntries: number;
+  /** Minimum time between JWKS refetches triggered by an unknown `kid`. */
+  jwksCooldownMs: number;
+  httpTimeoutMs: number;
+}
+
+export const TOKEN_REJECTION_REASONS = [
+  'missing',
+  'malformed',
+  'signature',
+  'expired',
+  'not_yet_valid',
+  'issuer',
+  'audience',
+  'algorithm',
+  'inactive',
+] as const;
+
+/** Why a token was refused; the message is safe to show to the client. */
+export class TokenRejected extends Error {
+  constructor(
+    message: string,
+    readonly reason: (typeof TOKEN_REJECTION_REASONS)[number],
+  ) {
+    super(message);
+    this.name = 'TokenRejected';
+  }
+}
+
+/** The identity provider could not be reached: a 503, not the caller's fault. */
+export class IdentityProviderUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IdentityProviderUnavailable';
+  }
+}
+
+interface Discovery {
+  issuer: string;
+  jwks_uri: string;
+  userinfo_endpoint?: string;
+}
+
+/**
+ * Verifies Keycloak (OIDC) access tokens. Offline mode checks the signature against the
+ * realm's JWKS (found through discovery, cached, refetched on an unknown `kid`), RS256/ES256
+ * only, `iss` exactly, `exp`/`nbf` with a small leeway and the audience when configured.
+ * Userinfo mode asks the realm's userinfo endpoint instead, as Snap4City's PHP services do.
+ * Both cache results briefly, in memory only.
+ */
+export class TokenVerifier {
+  private discovery?: Promise<Discovery>;
+  private jwks?: ReturnType<typeof createRemoteJWKSet>;
+  private readonly cache: LRUCache<string, JWTPayload & Record<string, unknown>>;
+
+  constructor(private readonly options: TokenVerifierOptions) {
+    this.cache = new LRUCache({ max: options.cacheMaxEntries, ttl: options.cacheTtlMs, ttlAutopurge: false });
+  }
+
+  async verify(token: string | undefined | null): Promise<JWTPayload & Record<string, unknown>> {
+    if (!token) throw new TokenRejected('an access token is required', 'missing');
+    // Keyed by the token itself: hashing it first costs more than the rest of a cache hit.
+    const key = token;
+    const cached = this.cache.get(key);
+    if (cached && (cached.exp === undefined || cached.exp * 1000 > Date.now() - this.options.clockToleranceSec * 1000)) return cached;
+    const claims = this.options.mode === 'offline' ? await this.verifyOffline(token) : await this.verifyOnline(token);
+    const ttl = claims.exp ? Math.min(this.options.cacheTtlMs, claims.exp * 1000 - Date.now()) : this.options.cacheTtlMs;
+    if (ttl > 0) this.cache.set(key, claims, { ttl });
+    return claims;
+  }
+
+  /** Fetches discovery and keys now, so the first request does not pay for it. */
+  async warmUp(): Promise<void> {
+    const d = await this.discover();
+    if (this.options.mode === 'offline') await fetchJson(d.jwks_uri, this.options.httpTimeoutMs);
+  }
+
+  private discover(): Promise<Discovery> {
+    this.discovery ??= (async () => {
+      const url = `${this.options.issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+      const doc = (await fetchJson(url, this.options.httpTimeoutMs)) as Partial<Discovery>;
+      if (doc.issuer !== this.options.issuerUrl.replace(/\/+$/, '') || typeof doc.jwks_uri !== 'string') {
+        throw new IdentityProviderUnavailable(`discovery document at ${url} does not describe issuer ${this.options.issuerUrl}`);
+      }
+      return doc as Discovery;
+    })().catch((err) => {
+      this.discovery = undefined; // retry on the next request
+      throw err instanceof IdentityProviderUnavailable ? err : new IdentityProviderUnavailable(`OIDC discovery failed: ${String(err)}`);
+    });
+    return this.discovery;
+  }
+
+  private async verifyOffline(token: string): Promise<JWTPayload & Record<string, unknown>> {
+    const discovery = await this.discover();
+    // jose refetches the JWKS when a token's kid is unknown (at most once per cooldown).
+    this.jwks ??= createRemoteJWKSet(new URL(discovery.jwks_uri), {
+      cooldownDuration: this.options.jwksCooldownMs,
+      timeoutDuration: this.options.httpTimeoutMs,
+    });
+    try {
+      const { payload } = await jwtVerify(token, this.jwks, {
+        issuer: discovery.issuer,
+        algorithms: ['RS256', 'ES256'],
+        clockTolerance: this.options.clockToleranceSec,
+      });
+      this.checkAudience(payload);
+      return payload as JWTPayload & Record<string, unknown>;
+    } catch (err) {
+      throw mapJoseError(err);
+    }
+  }
+
+  private async verifyOnline(token: string): Promise<JWTPayload & Record<string, unknown>> {
+    const discovery = await this.discover();
+    if (!discovery.userinfo_endpoint) throw new IdentityProviderUnavailable('the issuer publishes no userinfo endpoint');
+    let res;
+    try {
+      res = await request(discovery.userinfo_endpoint, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        headersTimeout: this.options.httpTimeoutMs,
+        bodyTimeout: this.options.httpTimeoutMs,
+      });
+    } catch (err) {
+      throw new IdentityProviderUnavailable(`userinfo request failed: ${(err as Error).message}`);
+    }
+    const body = await res.body.text();
+    if (res.statusCode === 401 || res.statusCode === 403) throw new TokenRejected('the access token is not active', 'inactive');
+    if (res.statusCode !== 200) throw new IdentityProviderUnavailable(`userinfo answered ${res.statusCode}`);
+    const claims = JSON.parse(body) as JWTPayload & Record<string, unknown>;
+    // Userinfo does not return exp; the token's own (unverified) exp bounds the cache entry.
+    const exp = unverifiedExp(token);
+    return exp ? { ...claims, exp } : claims;
+  }
+
+  private checkAudience(payload: JWTPayload): void {
+    const accepted = this.options.audiences;
+    if (!accepted.length) return;
+    const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
+    const azp = (payload as { azp?: unknown }).azp;
+    if (aud.some((a) => accepted.includes(a)) || (typeof azp === 'string' && accepted.includes(azp))) return;
+    throw new TokenRejected('the access token is not meant for this service (audience)', 'audience');
+  }
+}
+
+function mapJoseError(err: unknown): Error {
+  if (err instanceof TokenRejected || err instanceof IdentityProviderUnavailable) return err;
+  if (err instanceof joseErrors.JWTExpired) return new TokenRejected('the access token has expired', 'expired');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf') return new TokenRejected('the access token is not valid yet', 'not_yet_valid');
+    if (err.claim === 'iss') return new TokenRejected('the access token was issued by an unexpected issuer', 'issuer');
+    return new TokenRejected(`the access token's ${err.claim} claim is invalid`, 'malformed');
+  }
+  if (err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported) {
+    return new TokenRejected('the access token uses a signature algorithm that is not accepted', 'algorithm');
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JWKSNoMatchingKey) {
+    return new TokenRejected('the access token signature is invalid', 'signature');
+  }
+  // Anything that is not a JOSE verdict on the token (a failed JWKS fetch) is the provider's problem.
+  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || !(err instanceof joseErrors.JOSEError)) {
+    return new IdentityProviderUnavailable(`could not fetch the signing keys: ${(err as Error).message}`);
+  }
+  return new TokenRejected('the access token is malformed', 'malformed');
+}
+
+function unverifiedExp(token: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function fetchJson(url: string, timeoutMs: number): Promise<unknown> {
+  const res = await request(url, {
+    method: 'GET',
+    headers: { accept: 'application/json' },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new IdentityProviderUnavailable(`${url} answered ${res.statusCode}`);
+  return JSON.parse(text);
+}

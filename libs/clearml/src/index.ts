@@ -1,0 +1,17 @@
+export { ClearmlClient } from './lib/client';
+export type { ClearmlClientOptions, ClearmlRetryOptions } from './lib/client';
+export { DebugApi, EventsApi, MAX_PAGE_SIZE, ProjectsApi, QueuesApi, ServerApi, TasksApi, WorkersApi } from './lib/api';
+export type { CallKind, ClearmlRpc, IterateOptions, TasksIterateQuery } from './lib/api';
+export type { ClearmlCallEvent, ClearmlCallOutcome, ClearmlLogger } from './lib/transport';
+export { ClearmlApiError, ClearmlError, ClearmlNetworkError, ClearmlResponseError, ClearmlTimeoutError, isTransient } from './lib/errors';
+export type { ClearmlApiErrorInit, ClearmlNetworkErrorKind } from './lib/errors';
+export { clearmlErrorName } from './lib/error-names';
+export { decodeJwtTimes } from './lib/jwt';
+export type { JwtTimes } from './lib/jwt';
+export { hyperparamsBySection, pyBasicType, pyFloatRepr, pyJsonDumps, pyStr, toHyperparams } from './lib/hyperparams';
+export { lastConsoleLines } from './lib/console-log';
+export type { ConsoleEvent } from './lib/console-log';
+export { apiVersionAtLeast, taskLogUrl, webHostFromApiHost } from './lib/web-urls';
+export * from './lib/types';
+export { clearmlEnv, createServiceClearmlClient } from './lib/service-client';
+export type { ClearmlEnv } from './lib/service-client';

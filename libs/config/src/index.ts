@@ -1,0 +1,3 @@
+export * from './env';
+export * from './load-config';
+export * from './common';

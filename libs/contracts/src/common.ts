@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Public ids are HMAC-SHA256(server secret, internal id) in hex: 64 characters. */
+export const publicIdSchema = z.string().regex(/^[a-f0-9]{64}$/, 'expected a 64-character hex id');
+export const uuidSchema = z.uuid();
+/** Path parameters accept either the internal uuid or the public id. */
+export const entityRefSchema = z.union([uuidSchema, publicIdSchema]);
+
+export const isoDateSchema = z.iso.datetime({ offset: true });
+
+/** The authenticated caller, as the gateway established it from the access token. */
+export const callerSchema = z.object({
+  subject: z.string().min(1).max(255),
+  username: z.string().min(1).max(255),
+  roles: z.array(z.string().max(100)).max(100),
+  groups: z.array(z.string().max(255)).max(200).default([]),
+  /** True when the caller's role is at or above the configured administrator role. */
+  admin: z.boolean(),
+});
+export type Caller = z.infer<typeof callerSchema>;
+
+export const pageRequestSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+
+/** Who besides the owner may use an endpoint or task. */
+export const visibilitySchema = z.enum(['public', 'private', 'shared']);
+export const sharedWithSchema = z
+  .object({
+    users: z.array(z.string().min(1).max(255)).max(500).default([]),
+    roles: z.array(z.string().min(1).max(100)).max(50).default([]),
+    groups: z.array(z.string().min(1).max(255)).max(200).default([]),
+  })
+  .strict();
+export type SharedWith = z.infer<typeof sharedWithSchema>;
+
+export interface AccessControlled {
+  owner: string;
+  visibility: z.infer<typeof visibilitySchema>;
+  shared_with: SharedWith;
+}
+
+/** The one rule for "may this caller use this endpoint/task": owner, shared, public or admin. */
+export function mayUse(caller: Caller, resource: AccessControlled): boolean {
+  if (caller.admin || resource.owner === caller.username || resource.visibility === 'public') return true;
+  if (resource.visibility === 'private') return false;
+  const { users, roles, groups } = resource.shared_with;
+  return users.includes(caller.username) || caller.roles.some((r) => roles.includes(r)) || caller.groups.some((g) => groups.includes(g));
+}

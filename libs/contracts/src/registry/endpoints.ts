@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import {
+  callerSchema,
+  entityRefSchema,
+  isoDateSchema,
+  pageOf,
+  pageRequestSchema,
+  publicIdSchema,
+  sharedWithSchema,
+  uuidSchema,
+  visibilitySchema,
+} from '../common';
+import { defineMessage, defineRpc } from '../contract';
+
+/** clearml-serving endpoint names may carry a version (`mnist/2`). */
+export const endpointNameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'letters, digits, _ . - and / between segments');
+
+/** An upstream path relative to the machine's base URL, overriding the protocol's default. */
+export const upstreamPathSchema = z
+  .string()
+  .max(500)
+  .regex(/^\/[A-Za-z0-9_.~\-/{}%]*$/, 'an absolute path such as /serve/mnist');
+
+export const TIMEOUT_MS_DEFAULT = 30_000;
+
+/** Counting predicted values from the model's answer (e.g. MNIST's `digit`). */
+export const predictionCountingSchema = z
+  .object({
+    /** Dotted path into the JSON answer, e.g. `digit` or `outputs.0.data.0`. */
+    json_path: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/),
+    /** Distinct values kept as label values; the rest are counted as `other`. */
+    max_values: z.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+export const endpointInputSchema = z
+  .object({
+    machine_id: entityRefSchema,
+    name: endpointNameSchema,
+    path: upstreamPathSchema.nullish(),
+    timeout_ms: z.number().int().min(100).max(600_000).optional(),
+    visibility: visibilitySchema.optional(),
+    shared_with: sharedWithSchema.optional(),
+    count_predictions: predictionCountingSchema.nullish(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+export const endpointPatchSchema = endpointInputSchema.omit({ machine_id: true }).partial().strict();
+
+export const endpointSchema = z.object({
+  id: uuidSchema,
+  machine_id: publicIdSchema,
+  machine_name: z.string(),
+  name: z.string(),
+  path: z.string().nullable(),
+  timeout_ms: z.number().int(),
+  visibility: visibilitySchema,
+  shared_with: sharedWithSchema,
+  count_predictions: predictionCountingSchema.nullable(),
+  enabled: z.boolean(),
+  owner: z.string(),
+  created_at: isoDateSchema,
+  updated_at: isoDateSchema,
+});
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+export const endpointCreate = defineRpc(
+  'registry.endpoint.create.v1',
+  z.object({ caller: callerSchema, endpoint: endpointInputSchema }),
+  endpointSchema,
+);
+export const endpointGet = defineRpc('registry.endpoint.get.v1', z.object({ caller: callerSchema, id: uuidSchema }), endpointSchema);
+export const endpointList = defineRpc(
+  'registry.endpoint.list.v1',
+  z.object({
+    caller: callerSchema,
+    page: pageRequestSchema,
+    filter: z.object({ machine_id: entityRefSchema.optional(), name: z.string().max(128).optional() }).default({}),
+  }),
+  pageOf(endpointSchema),
+);
+export const endpointUpdate = defineRpc(
+  'registry.endpoint.update.v1',
+  z.object({ caller: callerSchema, id: uuidSchema, patch: endpointPatchSchema }),
+  endpointSchema,
+);
+export const endpointDelete = defineRpc(
+  'registry.endpoint.delete.v1',
+  z.object({ caller: callerSchema, id: uuidSchema }),
+  z.object({ deleted: z.literal(true), id: uuidSchema }),
+);
+
+/** Routing facts about an endpoint, keyed by machine public id + endpoint name. */
+export const routingEndpointSchema = z.object({
+  id: uuidSchema,
+  machine_id: publicIdSchema,
+  name: z.string(),
+  path: z.string().nullable(),
+  timeout_ms: z.number().int(),
+  enabled: z.boolean(),
+  owner: z.string(),
+  visibility: visibilitySchema,
+  shared_with: sharedWithSchema,
+  count_predictions: predictionCountingSchema.nullable(),
+});
+export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
+
+export const endpointChanged = defineMessage(
+  'registry.endpoint.changed.v1',
+  'events',
+  z.object({
+    change: z.enum(['created', 'updated', 'deleted']),
+    id: uuidSchema,
+    machine_id: publicIdSchema,
+    name: z.string(),
+    endpoint: routingEndpointSchema.optional(),
+    at: isoDateSchema,
+  }),
+);

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { callerSchema, entityRefSchema, isoDateSchema, pageOf, pageRequestSchema, publicIdSchema, uuidSchema } from '../common';
+import { defineMessage, defineRpc } from '../contract';
+
+export const servingProtocolSchema = z.enum(['clearml-serving', 'kserve-v2']);
+export type ServingProtocol = z.infer<typeof servingProtocolSchema>;
+
+/** An http(s) URL without credentials, query or fragment; a trailing slash is dropped. */
+export const httpBaseUrlSchema = z
+  .string()
+  .max(2000)
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && !u.search && !u.hash;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'expected an http(s) URL without credentials, query or fragment' },
+  )
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const httpUrlSchema = z
+  .string()
+  .max(2000)
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'expected an http(s) URL without credentials' },
+  );
+
+/** Labels become Prometheus target labels, so they follow Prometheus's label rules. */
+export const labelsSchema = z
+  .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'label names: letters, digits, underscore'), z.string().max(200))
+  .refine((l) => Object.keys(l).length <= 20, { message: 'at most 20 labels' });
+
+export const machineInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    base_url: httpBaseUrlSchema,
+    protocol: servingProtocolSchema,
+    serving_task_id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .nullish(),
+    metrics_url: httpUrlSchema.nullish(),
+    labels: labelsSchema.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+export const machinePatchSchema = machineInputSchema.partial().strict();
+
+export const machineSchema = z.object({
+  id: uuidSchema,
+  machine_id: publicIdSchema,
+  name: z.string(),
+  base_url: z.string(),
+  protocol: servingProtocolSchema,
+  serving_task_id: z.string().nullable(),
+  metrics_url: z.string().nullable(),
+  labels: z.record(z.string(), z.string()),
+  enabled: z.boolean(),
+  owner: z.string(),
+  endpoint_count: z.number().int(),
+  created_at: isoDateSchema,
+  updated_at: isoDateSchema,
+});
+export type Machine = z.infer<typeof machineSchema>;
+
+export const machineCreate = defineRpc(
+  'registry.machine.create.v1',
+  z.object({ caller: callerSchema, machine: machineInputSchema }),
+  machineSchema,
+);
+export const machineGet = defineRpc('registry.machine.get.v1', z.object({ caller: callerSchema, id: entityRefSchema }), machineSchema);
+export const machineList = defineRpc(
+  'registry.machine.list.v1',
+  z.object({
+    caller: callerSchema,
+    page: pageRequestSchema,
+    filter: z.object({ name: z.string().max(100).optional(), enabled: z.boolean().optional() }).default({}),
+  }),
+  pageOf(machineSchema),
+);
+export const machineUpdate = defineRpc(
+  'registry.machine.update.v1',
+  z.object({ caller: callerSchema, id: entityRefSchema, patch: machinePatchSchema }),
+  machineSchema,
+);
+export const machineDelete = defineRpc(
+  'registry.machine.delete.v1',
+  z.object({ caller: callerSchema, id: entityRefSchema }),
+  z.object({ deleted: z.literal(true), id: uuidSchema }),
+);
+
+/** Routing facts about a machine: what the router needs, nothing more. */
+export const routingMachineSchema = z.object({
+  id: uuidSchema,
+  machine_id: publicIdSchema,
+  name: z.string(),
+  base_url: z.string(),
+  protocol: servingProtocolSchema,
+  enabled: z.boolean(),
+});
+export type RoutingMachine = z.infer<typeof routingMachineSchema>;
+
+export const machineChanged = defineMessage(
+  'registry.machine.changed.v1',
+  'events',
+  z.object({
+    change: z.enum(['created', 'updated', 'deleted']),
+    id: uuidSchema,
+    machine_id: publicIdSchema,
+    /** Present unless deleted. */
+    machine: routingMachineSchema.optional(),
+    at: isoDateSchema,
+  }),
+);
+
+/** Machines that export metrics, for Prometheus service discovery (enabled machines with a metrics_url). */
+export const machineTargets = defineRpc(
+  'registry.machine.targets.v1',
+  z.object({ caller: callerSchema }),
+  z.array(
+    z.object({
+      machine_id: publicIdSchema,
+      name: z.string(),
+      protocol: servingProtocolSchema,
+      metrics_url: z.string(),
+      labels: z.record(z.string(), z.string()),
+    }),
+  ),
+);

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import {
+  callerSchema,
+  entityRefSchema,
+  isoDateSchema,
+  pageOf,
+  pageRequestSchema,
+  publicIdSchema,
+  sharedWithSchema,
+  uuidSchema,
+  visibilitySchema,
+} from '../common';
+import { defineRpc } from '../contract';
+
+/** ClearML ids are 32 hex characters; accept what the server accepts (letters, digits, - _). */
+export const clearmlIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a ClearML id');
+export const queueNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s]+(\s[^\s]+)*$/, 'a queue name');
+/** Hyperparameter section names as ClearML shows them (General, Args, ...). */
+export const paramsSectionSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_. -]+$/);
+
+/** A JSON Schema object; compiled by the registry when the template is saved. */
+export const jsonSchemaObject = z.record(z.string(), z.unknown());
+
+export const taskTemplateInputSchema = z
+  .object({
+    clearml_task_id: clearmlIdSchema,
+    default_queue: queueNameSchema,
+    /** Clone name prefix; the ClearML task's own name when absent. */
+    name: z.string().trim().min(1).max(200).nullish(),
+    params_schema: jsonSchemaObject.nullish(),
+    /** Hyperparameter section the caller's params are written into. */
+    params_section: paramsSectionSchema.optional(),
+    visibility: visibilitySchema.optional(),
+    shared_with: sharedWithSchema.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+export const taskTemplatePatchSchema = taskTemplateInputSchema.partial().strict();
+
+export const taskTemplateSchema = z.object({
+  id: uuidSchema,
+  task_id: publicIdSchema,
+  clearml_task_id: z.string(),
+  default_queue: z.string(),
+  name: z.string().nullable(),
+  params_schema: jsonSchemaObject.nullable(),
+  params_section: z.string(),
+  visibility: visibilitySchema,
+  shared_with: sharedWithSchema,
+  enabled: z.boolean(),
+  owner: z.string(),
+  created_at: isoDateSchema,
+  updated_at: isoDateSchema,
+});
+export type TaskTemplate = z.infer<typeof taskTemplateSchema>;
+
+export const taskCreate = defineRpc(
+  'registry.task.create.v1',
+  z.object({ caller: callerSchema, task: taskTemplateInputSchema }),
+  taskTemplateSchema,
+);
+export const taskGet = defineRpc('registry.task.get.v1', z.object({ caller: callerSchema, id: entityRefSchema }), taskTemplateSchema);
+export const taskList = defineRpc(
+  'registry.task.list.v1',
+  z.object({ caller: callerSchema, page: pageRequestSchema, filter: z.object({ name: z.string().max(200).optional() }).default({}) }),
+  pageOf(taskTemplateSchema),
+);
+export const taskUpdate = defineRpc(
+  'registry.task.update.v1',
+  z.object({ caller: callerSchema, id: entityRefSchema, patch: taskTemplatePatchSchema }),
+  taskTemplateSchema,
+);
+export const taskDelete = defineRpc(
+  'registry.task.delete.v1',
+  z.object({ caller: callerSchema, id: entityRefSchema }),
+  z.object({ deleted: z.literal(true), id: uuidSchema }),
+);

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { callerSchema, isoDateSchema, pageOf, pageRequestSchema, publicIdSchema, uuidSchema } from '../common';
+import { defineMessage, defineRpc } from '../contract';
+import { errorCodeSchema } from '../errors';
+import { clearmlIdSchema, paramsSectionSchema, queueNameSchema } from '../registry/tasks';
+
+/**
+ * A run's life: accepted (stored and waiting in the work queue) → retrying (ClearML could not
+ * be reached yet; `error` says why) → queued (cloned and enqueued in ClearML) → in_progress →
+ * completed | failed | stopped. A permanent error (unknown task, unknown queue, parameters
+ * ClearML refuses) goes straight to failed with `error_code`.
+ */
+export const RUN_STATUSES = ['accepted', 'retrying', 'queued', 'in_progress', 'completed', 'failed', 'stopped'] as const;
+export const runStatusSchema = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'stopped'];
+
+/** Order in which a run moves; an event never moves a run backwards. */
+export function runStatusRank(status: RunStatus): number {
+  return { accepted: 0, retrying: 1, queued: 2, in_progress: 3, completed: 4, failed: 4, stopped: 4 }[status];
+}
+
+/** Parameters as the caller sent them: a JSON object (flattened into ClearML hyperparameters). */
+export const runParamsSchema = z.record(z.string().min(1).max(200), z.unknown());
+
+export const runSchema = z.object({
+  run_id: uuidSchema,
+  task_id: publicIdSchema,
+  template_name: z.string().nullable(),
+  caller: z.string(),
+  params: runParamsSchema,
+  queue: z.string(),
+  status: runStatusSchema,
+  clearml_task_id: z.string().nullable(),
+  error: z.string().nullable(),
+  error_code: errorCodeSchema.nullable(),
+  attempts: z.number().int(),
+  created_at: isoDateSchema,
+  updated_at: isoDateSchema,
+  queued_at: isoDateSchema.nullable(),
+  started_at: isoDateSchema.nullable(),
+  finished_at: isoDateSchema.nullable(),
+});
+export type Run = z.infer<typeof runSchema>;
+
+export const runCreate = defineRpc(
+  'registry.run.create.v1',
+  z.object({
+    caller: callerSchema,
+    task_id: publicIdSchema,
+    queue: queueNameSchema.nullish(),
+    params: runParamsSchema.default({}),
+    route: z.enum(['compat', 'v1']),
+  }),
+  runSchema,
+);
+
+export const runGet = defineRpc(
+  'registry.run.get.v1',
+  z.object({
+    caller: callerSchema,
+    run_id: uuidSchema,
+    /** Long-poll: answer as soon as the status is not one of these, or after wait_ms. */
+    wait_ms: z.number().int().min(0).max(120_000).default(0),
+    until_not: z.array(runStatusSchema).optional(),
+  }),
+  runSchema,
+);
+
+/** Filters of the run list (also the query parameters of GET /v1/runs). */
+export const runListFilterSchema = z.object({
+  status: runStatusSchema.optional(),
+  task_id: publicIdSchema.optional(),
+  caller: z.string().max(255).optional(),
+});
+
+export const runList = defineRpc(
+  'registry.run.list.v1',
+  z.object({ caller: callerSchema, page: pageRequestSchema, filter: runListFilterSchema.default({}) }),
+  pageOf(runSchema),
+);
+
+/** What the enqueue worker needs to start a run; the message id is the run id. */
+export const runRequested = defineMessage(
+  'enqueue.run.requested.v1',
+  'enqueue',
+  z.object({
+    run_id: uuidSchema,
+    task_id: publicIdSchema,
+    clearml_task_id: clearmlIdSchema,
+    /** Clone name prefix; null → the ClearML task's name. */
+    template_name: z.string().nullable(),
+    params_section: paramsSectionSchema,
+    queue: queueNameSchema,
+    params: runParamsSchema,
+    caller: z.string(),
+    requested_at: isoDateSchema,
+  }),
+);
+
+/** Published by the enqueue worker and the monitor; the registry keeps runs in step with it. */
+export const runStatusChanged = defineMessage(
+  'runs.run.status-changed.v1',
+  'events',
+  z.object({
+    run_id: uuidSchema,
+    status: runStatusSchema,
+    clearml_task_id: z.string().nullable().optional(),
+    queue: z.string().optional(),
+    error: z.string().max(2000).nullable().optional(),
+    error_code: errorCodeSchema.nullable().optional(),
+    attempts: z.number().int().min(0).optional(),
+    /** When the status changed, by the clock of whoever saw it (ClearML's for the monitor). */
+    at: isoDateSchema,
+    source: z.enum(['enqueue-worker', 'monitor', 'registry']),
+  }),
+);

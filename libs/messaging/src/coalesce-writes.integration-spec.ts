@@ -1,0 +1,70 @@
+import { connect, NatsConnection } from 'nats';
+import { randomBytes } from 'node:crypto';
+import { coalesceWrites } from './coalesce-writes';
+
+// Not @cleargate/testing: it builds on this library.
+const NATS = new URL(process.env.NATS_URL ?? 'nats://127.0.0.1:14222').host;
+
+/** Counts the socket writes of a connection by wrapping its transport's send. */
+function countWrites(nc: NatsConnection): { writes: number } {
+  const transport = (nc as unknown as { protocol: { transport: { send(data: Uint8Array): void } } }).protocol.transport;
+  const counter = { writes: 0 };
+  const send = transport.send.bind(transport);
+  transport.send = (data) => {
+    counter.writes++;
+    send(data);
+  };
+  return counter;
+}
+
+/** 20 publishes, each from its own callback of the same event-loop turn (like 20 upstream answers). */
+async function publishFromSeparateCallbacks(nc: NatsConnection, subject: string): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let left = 20;
+    for (let i = 0; i < 20; i++) {
+      setImmediate(() => {
+        nc.publish(subject, new TextEncoder().encode(String(i)));
+        if (--left === 0) resolve();
+      });
+    }
+  });
+}
+
+describe('coalesceWrites', () => {
+  let publisher: NatsConnection;
+  let plain: NatsConnection;
+  let subscriber: NatsConnection;
+  const subject = `t${randomBytes(5).toString('hex')}.coalesce`;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    [publisher, plain, subscriber] = await Promise.all([
+      connect({ servers: NATS }),
+      connect({ servers: NATS }),
+      connect({ servers: NATS }),
+    ]);
+    subscriber.subscribe(subject, { callback: (_e, m) => received.push(new TextDecoder().decode(m.data)) });
+    await subscriber.flush();
+  });
+  afterAll(async () => {
+    await Promise.all([publisher.close(), plain.close(), subscriber.close()]);
+  });
+
+  it('sends the publishes of one event-loop turn in one write, and delivers every message', async () => {
+    expect(coalesceWrites(publisher)).toBe(true);
+    const coalesced = countWrites(publisher);
+    const unpatched = countWrites(plain);
+    await publishFromSeparateCallbacks(plain, subject);
+    await publishFromSeparateCallbacks(publisher, subject);
+    await Promise.all([plain.flush(), publisher.flush()]);
+    expect(unpatched.writes).toBeGreaterThanOrEqual(20);
+    expect(coalesced.writes).toBeLessThanOrEqual(3);
+    await subscriber.flush();
+    for (let i = 0; i < 100 && received.length < 40; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(received.slice(20).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+  });
+
+  it('leaves a client it does not recognise alone', () => {
+    expect(coalesceWrites({} as NatsConnection)).toBe(false);
+  });
+});

@@ -1,0 +1,44 @@
+import { NatsConnection } from 'nats';
+
+/** The parts of the nats client's protocol handler (nats 2.29) this relies on. */
+interface ProtocolInternals {
+  outbound: { length(): number; size(): number; fill(data: Uint8Array, ...more: Uint8Array[]): void };
+  pendingLimit: number;
+  flushPending(): void;
+  sendCommand(cmd: string | Uint8Array, ...payloads: Uint8Array[]): void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The nats client writes what was published at the end of the current microtask queue. Under
+ * load a service publishes from many callbacks of one event-loop turn (one per upstream answer,
+ * one per HTTP request), so every publish became its own socket write — and its own read on the
+ * server. Deferring the flush to `setImmediate` lets all publishes of a turn share one write.
+ * Measured on the 2-core build machine: about +30 % throughput on the on-demand path, half the
+ * NATS server's CPU per request, no change in the latency of a lone request.
+ *
+ * It replaces one method of the client's protocol handler, so it checks that handler's shape
+ * first and leaves the client alone (returning false) if a future version differs.
+ */
+export function coalesceWrites(connection: NatsConnection): boolean {
+  const protocol = (connection as unknown as { protocol?: Partial<ProtocolInternals> }).protocol;
+  if (
+    !protocol ||
+    typeof protocol.sendCommand !== 'function' ||
+    typeof protocol.flushPending !== 'function' ||
+    typeof protocol.pendingLimit !== 'number' ||
+    typeof protocol.outbound?.fill !== 'function' ||
+    typeof protocol.outbound?.length !== 'function'
+  ) {
+    return false;
+  }
+  const handler = protocol as ProtocolInternals;
+  handler.sendCommand = function (this: ProtocolInternals, cmd: string | Uint8Array, ...payloads: Uint8Array[]): void {
+    const wasEmpty = this.outbound.length() === 0;
+    this.outbound.fill(typeof cmd === 'string' ? encoder.encode(cmd) : cmd, ...payloads);
+    if (wasEmpty) setImmediate(() => this.flushPending());
+    else if (this.outbound.size() >= this.pendingLimit) this.flushPending();
+  };
+  return true;
+}

@@ -1,0 +1,88 @@
+import { createInbox, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
+
+/** Nobody subscribes to the subject: the NATS server answered 503 on the reply subject. */
+export class NoRespondersError extends Error {
+  constructor(readonly subject: string) {
+    super(`no responders for ${subject}`);
+    this.name = 'NoRespondersError';
+  }
+}
+
+export class RequestTimeoutError extends Error {
+  constructor(
+    readonly subject: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`no reply on ${subject} within ${timeoutMs} ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+interface Pending {
+  resolve(msg: Msg): void;
+  reject(err: Error): void;
+  deadline: number;
+  subject: string;
+  timeoutMs: number;
+}
+
+/**
+ * Request/reply with one wildcard inbox subscription for every request of the connection.
+ * The nats client's own request() allocates several Error objects per call (stack capture for
+ * traces and cancellation), which showed up as the largest single cost of the gateway's hot
+ * path; this keeps a request to one map entry. Deadlines are swept every 25 ms, which is far
+ * finer than any timeout we use.
+ */
+export class RequestMux {
+  private readonly prefix = `${createInbox()}.`;
+  private readonly pending = new Map<number, Pending>();
+  private readonly subscription: Subscription;
+  private readonly sweeper: NodeJS.Timeout;
+  private seq = 0;
+
+  constructor(private readonly connection: NatsConnection) {
+    this.subscription = connection.subscribe(`${this.prefix}*`, { callback: (_err, msg) => this.onReply(msg) });
+    this.sweeper = setInterval(() => this.sweep(), 25);
+    this.sweeper.unref();
+  }
+
+  request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: MsgHdrs }): Promise<Msg> {
+    const id = ++this.seq;
+    return new Promise<Msg>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, deadline: Date.now() + options.timeoutMs, subject, timeoutMs: options.timeoutMs });
+      try {
+        this.connection.publish(subject, data, { reply: this.prefix + id, ...(options.headers ? { headers: options.headers } : {}) });
+      } catch (err) {
+        this.pending.delete(id);
+        reject(err as Error);
+      }
+    });
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    this.subscription.unsubscribe();
+    for (const p of this.pending.values()) p.reject(new Error('connection closing'));
+    this.pending.clear();
+  }
+
+  private onReply(msg: Msg): void {
+    const id = Number(msg.subject.slice(this.prefix.length));
+    const pending = this.pending.get(id);
+    if (!pending) return; // late reply after a timeout
+    this.pending.delete(id);
+    if (msg.data.length === 0 && msg.headers?.code === 503) pending.reject(new NoRespondersError(pending.subject));
+    else pending.resolve(msg);
+  }
+
+  private sweep(): void {
+    if (!this.pending.size) return;
+    const now = Date.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(id);
+        p.reject(new RequestTimeoutError(p.subject, p.timeoutMs));
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { connect } from 'nats';
+
+/**
+ * Integration tests use the PostgreSQL and NATS started by `tools/dev-services.sh start`
+ * (or whatever DATABASE_URL / NATS_URL point at) and isolate themselves: a throwaway
+ * database per suite and a random NATS namespace, so suites never collide.
+ */
+export const DEV_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://cleargate:cleargate@127.0.0.1:55432/cleargate';
+export const DEV_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:14222';
+
+export function randomSuffix(bytes = 5): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(prefix = 'cg_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomSuffix()}`;
+  const admin = new Client({ connectionString: DEV_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(DEV_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const client = new Client({ connectionString: DEV_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** A namespace for subjects and streams; `dropNamespace` removes its streams and buckets afterwards. */
+export function testNamespace(): string {
+  return `t${randomSuffix()}`;
+}
+
+export async function dropNamespace(namespace: string, url = DEV_NATS_URL): Promise<void> {
+  const nc = await connect({ servers: new URL(url).host });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const prefix = `${namespace.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_`;
+    for await (const stream of jsm.streams.list()) {
+      // Buckets are streams named KV_<bucket>.
+      const name = stream.config.name;
+      if (name.startsWith(prefix) || name.startsWith(`KV_${prefix}`)) await jsm.streams.delete(name);
+    }
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * On-demand benchmark: autocannon against the gateway's compatible route (gateway → NATS →
+ * router → serving peer) and, in the same run, straight against the serving peer, at 32
+ * connections and at 1 connection. Every process runs on this machine, as in production
+ * minus the network. Prints throughput and p50/p99 for both and their ratios, and writes
+ * tmp/bench-ondemand.json.
+ *
+ *   npm run bench:ondemand            (DURATION_SEC=10 by default; BENCH_CONNECTIONS=32)
+ */
+import autocannon, { Result } from 'autocannon';
+import { Client } from 'undici';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startOidcPeer } from '@cleargate/peers';
+import {
+  createTestDatabase,
+  DEV_NATS_URL,
+  dropNamespace,
+  freePort,
+  gatewayProcess,
+  nodeProcess,
+  registryProcess,
+  ROOT,
+  serviceProcess,
+  testNamespace,
+} from '@cleargate/testing';
+
+const DURATION = Number(process.env.DURATION_SEC ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const WARMUP = Math.max(2, Math.round(DURATION / 4));
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(
+  url: string,
+  body: string,
+  connections: number,
+  duration: number,
+  headers: Record<string, string> = {},
+): Promise<Figures> {
+  const result: Result = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    pipelining: 1,
+    duration,
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+/** CPU seconds (user + system) used so far by each process, from /proc. */
+function cpuSeconds(pids: Record<string, number>): Record<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out[name] = (Number(fields[11]) + Number(fields[12])) / ticks;
+    } catch {
+      out[name] = NaN;
+    }
+  }
+  return out;
+}
+
+function pidsOf(command: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-x', command], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * One connection, one request at a time, timed with performance.now(): autocannon reports
+ * whole milliseconds, too coarse for "adds under 1 ms to p50".
+ */
+async function sequential(url: string, body: string, duration: number): Promise<Figures> {
+  const target = new URL(url);
+  const client = new Client(target.origin, { pipelining: 1 });
+  const samples: number[] = [];
+  let errors = 0;
+  let non2xx = 0;
+  const end = performance.now() + duration * 1000;
+  try {
+    while (performance.now() < end) {
+      const started = performance.now();
+      try {
+        const res = await client.request({ path: target.pathname, method: 'POST', body, headers: { 'content-type': 'application/json' } });
+        await res.body.arrayBuffer();
+        if (res.statusCode >= 300) non2xx++;
+        samples.push(performance.now() - started);
+      } catch {
+        errors++;
+      }
+    }
+  } finally {
+    await client.close();
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN;
+  return { rps: samples.length / duration, p50: at(0.5), p99: at(0.99), errors, non2xx };
+}
+
+async function main(): Promise<void> {
+  const oidc = await startOidcPeer();
+  const db = await createTestDatabase('cg_bench');
+  const namespace = testNamespace();
+  const common = {
+    NATS_URL: DEV_NATS_URL,
+    NATS_NAMESPACE: namespace,
+    LOG_LEVEL: 'warn',
+    // BENCH_ENV="KEY=value KEY2=value" passes settings to every service, to compare configurations.
+    ...Object.fromEntries(
+      (process.env.BENCH_ENV ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map((kv) => kv.split('=', 2) as [string, string]),
+    ),
+  };
+  const servingPort = await freePort();
+  const serving = nodeProcess({
+    name: 'serving-peer',
+    entry: 'dist/tests/peers/src/serving/main.js',
+    args: ['--port', String(servingPort)],
+    readyUrl: `http://127.0.0.1:${servingPort}/v2/health/ready`,
+  });
+  const registry = await registryProcess(common, db.url);
+  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the services under load
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const router = serviceProcess('ondemand-router', common, await freePort(), nodeArgs);
+  const gateway = await gatewayProcess(common, oidc.issuer, {}, nodeArgs);
+  const processes = [serving, registry, router, gateway];
+  try {
+    for (const p of processes) await p.start();
+    const gatewayUrl = gateway.url;
+    const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] }, { ttlSec: 3600 });
+    const user = await oidc.mint({ username: 'observer', roles: ['Observer'] }, { ttlSec: 3600 });
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(gatewayUrl + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<Record<string, string>>;
+    };
+    const machine = await post('/v1/machines', {
+      name: 'bench-gpu',
+      base_url: `http://127.0.0.1:${servingPort}`,
+      protocol: 'clearml-serving',
+    });
+    await post('/v1/endpoints', { machine_id: machine.machine_id, name: 'test_model_sklearn' });
+
+    const input = { x0: 1, x1: 2 };
+    const directUrl = `http://127.0.0.1:${servingPort}/serve/test_model_sklearn`;
+    const gatewayRoute = `${gatewayUrl}/clearml/serve/ondemand`;
+    const gatewayBody = JSON.stringify({
+      access_token: user,
+      machine_id: machine.machine_id,
+      endpoint: 'test_model_sklearn',
+      params: input,
+    });
+    const directBody = JSON.stringify(input);
+
+    console.log(`warming up (${WARMUP}s each)...`);
+    await load(directUrl, directBody, CONNECTIONS, WARMUP);
+    await load(gatewayRoute, gatewayBody, CONNECTIONS, WARMUP);
+
+    console.log(`measuring: ${DURATION}s per scenario, ${CONNECTIONS} and 1 connection(s)`);
+    const direct = await load(directUrl, directBody, CONNECTIONS, DURATION);
+    const pids: Record<string, number> = Object.fromEntries(processes.map((p) => [p.name, p.child.pid!]));
+    pids['bench (autocannon)'] = process.pid;
+    pidsOf('nats-server').forEach((pid, i) => (pids[`nats-server${i ? i : ''}`] = pid));
+    pidsOf('postgres').forEach((pid) => (pids[`postgres:${pid}`] = pid));
+    const cpuBefore = cpuSeconds(pids);
+    const through = await load(gatewayRoute, gatewayBody, CONNECTIONS, DURATION);
+    const cpuAfter = cpuSeconds(pids);
+    const cpu: Record<string, number> = {};
+    for (const name of Object.keys(pids)) {
+      const used = (cpuAfter[name]! - cpuBefore[name]!) / DURATION;
+      const key = name.startsWith('postgres:') ? 'postgres (all)' : name;
+      cpu[key] = (cpu[key] ?? 0) + used;
+    }
+    const direct1 = await sequential(directUrl, directBody, DURATION);
+    const through1 = await sequential(gatewayRoute, gatewayBody, DURATION);
+
+    const rows = [
+      [`direct, ${CONNECTIONS} conns`, direct],
+      [`gateway, ${CONNECTIONS} conns`, through],
+      ['direct, 1 conn', direct1],
+      ['gateway, 1 conn', through1],
+    ] as const;
+    console.log('\nscenario              req/s     p50 ms   p99 ms   errors  non-2xx   (32 connections: autocannon, whole ms)');
+    for (const [name, f] of rows) {
+      console.log(
+        `${name.padEnd(20)} ${f.rps.toFixed(0).padStart(7)} ${f.p50.toFixed(2).padStart(9)} ${f.p99.toFixed(2).padStart(8)} ${String(f.errors).padStart(8)} ${String(f.non2xx).padStart(8)}`,
+      );
+    }
+    console.log(`\nCPU during the gateway run at ${CONNECTIONS} connections (cores busy, of 2):`);
+    for (const [name, cores] of Object.entries(cpu).sort((a, b) => b[1] - a[1])) {
+      console.log(`  ${name.padEnd(20)} ${cores.toFixed(2)}  (${((cores * 1e6) / through.rps).toFixed(0)} µs per request)`);
+    }
+    const summary = {
+      throughput_ratio: through.rps / direct.rps,
+      gateway_p99_ms_at_32: through.p99,
+      added_p50_ms_at_1: through1.p50 - direct1.p50,
+    };
+    console.log(
+      `\ngateway/direct throughput at ${CONNECTIONS} connections: ${(summary.throughput_ratio * 100).toFixed(1)}% (target ≥ 15%)`,
+    );
+    console.log(`gateway p99 at ${CONNECTIONS} connections: ${summary.gateway_p99_ms_at_32.toFixed(2)} ms (target < 10 ms)`);
+    console.log(`added p50 at 1 connection: ${summary.added_p50_ms_at_1.toFixed(3)} ms (target < 1 ms)`);
+    mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+    writeFileSync(
+      join(ROOT, 'tmp', 'bench-ondemand.json'),
+      JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          duration_sec: DURATION,
+          connections: CONNECTIONS,
+          direct,
+          gateway: through,
+          direct1,
+          gateway1: through1,
+          cpu,
+          summary,
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all([oidc.close(), db.drop(), dropNamespace(namespace)]);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Starts and stops the PostgreSQL and NATS (JetStream) that the stack and the tests use.
+#   tools/dev-services.sh start|stop|status|env
+# With a Docker engine it uses deploy/compose.dev.yaml; otherwise local binaries, installing the
+# Debian packages (postgresql, nats-server) when they are missing and we run as root.
+# Data lives under .data/ in the repository (ignored by git). PostgreSQL runs with fsync off:
+# these are development and test services, not a production database.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA="${CLEARGATE_DATA_DIR:-$ROOT/.data}"
+PG_PORT="${CLEARGATE_PG_PORT:-55432}"
+NATS_PORT="${CLEARGATE_NATS_PORT:-14222}"
+NATS_HTTP_PORT="${CLEARGATE_NATS_HTTP_PORT:-18222}"
+PG_USER=cleargate
+PG_PASSWORD=cleargate
+PG_DB=cleargate
+
+log() { printf '[dev-services] %s\n' "$*" >&2; }
+
+use_docker() {
+  [ "${CLEARGATE_DEV_SERVICES:-auto}" = "local" ] && return 1
+  command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1
+}
+
+compose() {
+  PG_PORT="$PG_PORT" NATS_PORT="$NATS_PORT" NATS_HTTP_PORT="$NATS_HTTP_PORT" \
+    docker compose -p cleargate-dev -f "$ROOT/deploy/compose.dev.yaml" "$@"
+}
+
+pg_bin() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    [ -x "$dir/pg_ctl" ] && { echo "$dir"; return 0; }
+  done
+  return 1
+}
+
+ensure_packages() {
+  local missing=()
+  pg_bin >/dev/null || missing+=(postgresql)
+  command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    log "missing ${missing[*]}: install them (apt-get install ${missing[*]}) or run as root"
+    exit 1
+  fi
+  log "installing ${missing[*]} from Debian packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  # policy-rc.d keeps the package from starting its own cluster/service.
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+}
+
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_running() { as_pg "$(pg_bin)/pg_ctl" -D "$DATA/pg" status >/dev/null 2>&1; }
+
+start_pg() {
+  local bin; bin="$(pg_bin)"
+  mkdir -p "$DATA"
+  if [ ! -f "$DATA/pg/PG_VERSION" ]; then
+    mkdir -p "$DATA/pg"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$DATA/pg"
+    chmod 700 "$DATA/pg"
+    if ! as_pg test -w "$DATA/pg"; then
+      log "the postgres user cannot write $DATA/pg; set CLEARGATE_DATA_DIR to a path it can reach"
+      exit 1
+    fi
+    local pwfile; pwfile="$(mktemp)"; echo "$PG_PASSWORD" >"$pwfile"; chmod 644 "$pwfile"
+    as_pg "$bin/initdb" -D "$DATA/pg" -U "$PG_USER" --pwfile="$pwfile" -A scram-sha-256 --no-sync >/dev/null
+    rm -f "$pwfile"
+    cat >>"$DATA/pg/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '/tmp'
+max_connections = 300
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 256MB
+CONF
+  fi
+  if pg_running; then log "postgresql already running on $PG_PORT"; else
+    as_pg "$bin/pg_ctl" -D "$DATA/pg" -l "$DATA/pg/server.log" -w -t 60 start >/dev/null
+    log "postgresql started on 127.0.0.1:$PG_PORT"
+  fi
+  PGPASSWORD="$PG_PASSWORD" "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" | grep -q 1 ||
+    PGPASSWORD="$PG_PASSWORD" "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -qc "CREATE DATABASE $PG_DB" >/dev/null
+}
+
+stop_pg() {
+  [ -f "$DATA/pg/PG_VERSION" ] || return 0
+  if pg_running; then as_pg "$(pg_bin)/pg_ctl" -D "$DATA/pg" -m fast -w stop >/dev/null; log "postgresql stopped"; fi
+}
+
+nats_pid() { [ -f "$DATA/nats/nats.pid" ] && cat "$DATA/nats/nats.pid"; }
+nats_running() { local pid; pid="$(nats_pid 2>/dev/null)" && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+start_nats() {
+  mkdir -p "$DATA/nats/js"
+  # max_payload must carry the gateway's largest accepted body (8 MiB by default) plus headers.
+  cat >"$DATA/nats/nats.conf" <<CONF
+listen: 127.0.0.1:$NATS_PORT
+http: 127.0.0.1:$NATS_HTTP_PORT
+max_payload: 16MB
+max_pending: 128MB
+pid_file: "$DATA/nats/nats.pid"
+jetstream {
+  store_dir: "$DATA/nats/js"
+  max_memory_store: 256MB
+  max_file_store: 8GB
+}
+CONF
+  if nats_running; then log "nats already running on $NATS_PORT"; return 0; fi
+  nohup nats-server -c "$DATA/nats/nats.conf" >"$DATA/nats/server.log" 2>&1 &
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$NATS_HTTP_PORT/healthz?js-enabled-only=true" >/dev/null 2>&1; then
+      log "nats started on 127.0.0.1:$NATS_PORT (JetStream on)"; return 0
+    fi
+    sleep 0.1
+  done
+  log "nats did not become healthy; see $DATA/nats/server.log"; exit 1
+}
+
+stop_nats() {
+  if nats_running; then
+    local pid; pid="$(nats_pid)"; kill "$pid"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    log "nats stopped"
+  fi
+}
+
+print_env() {
+  echo "DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
+  echo "NATS_URL=nats://127.0.0.1:$NATS_PORT"
+}
+
+case "${1:-}" in
+  start)
+    if use_docker; then compose up -d --wait; else ensure_packages; start_pg; start_nats; fi
+    print_env ;;
+  stop)
+    if use_docker; then compose down; else stop_nats; stop_pg; fi ;;
+  status)
+    if use_docker; then compose ps; else
+      pg_bin >/dev/null && pg_running && echo "postgresql: running" || echo "postgresql: stopped"
+      nats_running && echo "nats: running" || echo "nats: stopped"
+    fi ;;
+  env) print_env ;;
+  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+esac

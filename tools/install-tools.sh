@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs the command-line tools the deployment and observability tests need:
+#   helm                  into .tools/bin (git ignores it), built from source with `go install`
+#                         (needs Go; the Go module proxy the first time);
+#   prometheus, promtool  from the Debian package `prometheus` when missing and running as root
+#                         (its own service is not started).
+# Idempotent: a tool already built with the same settings is left alone (well under a second).
+# Prints the bin directory as its last line:  export PATH="$(bash tools/install-tools.sh | tail -1):$PATH"
+set -euo pipefail
+
+HELM_VERSION="${HELM_VERSION:-v3.22.0}"
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${CLEARGATE_TOOLS_BIN:-$root/.tools/bin}"
+mkdir -p "$bin"
+
+log() { printf 'install-tools: %s\n' "$*" >&2; }
+
+install_helm() {
+  local stamp="$bin/.helm.stamp"
+  # Built-in settings the stamp records: a change of any of them rebuilds.
+  local wanted="helm $HELM_VERSION"
+  if [ -x "$bin/helm" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    log "helm $HELM_VERSION already installed"
+    return 0
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    log "Go is required to build helm $HELM_VERSION (https://go.dev/dl/)"
+    exit 1
+  fi
+  log "building helm $HELM_VERSION with $(go version | awk '{print $3}') (about three minutes the first time)"
+  local started gomod client_go k8s_major k8s_minor
+  started=$(date +%s)
+  # Like helm's own Makefile: the Kubernetes version `helm template` and `helm lint` assume by
+  # default is the one of the client-go helm is built with (otherwise 1.20).
+  gomod="$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+  client_go="$( [ -f "$gomod" ] && awk '$1 == "k8s.io/client-go" { print $2 }' "$gomod" || true)"
+  if [ -z "$client_go" ]; then
+    log "cannot read the client-go version from helm $HELM_VERSION's go.mod (is the Go module proxy reachable?)"
+    exit 1
+  fi
+  k8s_major=$(( $(echo "$client_go" | sed 's/^v//' | cut -d. -f1) + 1 ))
+  k8s_minor="$(echo "$client_go" | cut -d. -f2)"
+  GOBIN="$bin" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false" \
+    go install -trimpath -ldflags "-s -w \
+      -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION \
+      -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$k8s_major \
+      -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor \
+      -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$k8s_major \
+      -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  local got
+  got="$("$bin/helm" version --template '{{.Version}}')"
+  if [ "$got" != "$HELM_VERSION" ]; then
+    log "the built helm reports '$got', expected $HELM_VERSION"
+    exit 1
+  fi
+  echo "$wanted" >"$stamp"
+  log "helm $HELM_VERSION (Kubernetes $k8s_major.$k8s_minor by default) installed in $(( $(date +%s) - started )) s"
+}
+
+install_prometheus() {
+  if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
+    log "prometheus $(prometheus --version 2>&1 | awk 'NR==1 {print $3}') already installed"
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    log "prometheus/promtool missing: install the Debian package 'prometheus' (tests/observability needs them)"
+    return 0
+  fi
+  log "installing prometheus and promtool from Debian packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  # policy-rc.d keeps the package from starting its own Prometheus service.
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+}
+
+install_helm
+install_prometheus
+echo "$bin"

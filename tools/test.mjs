@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// `npm test`: installs dependencies if needed, starts PostgreSQL and NATS (tools/dev-services.sh),
+// builds, runs the whole Jest workspace once and prints the plain summary `N passed, N failed`
+// (plus `, N skipped`) as its last line. Extra arguments go to Jest (`npm test -- apps/registry`).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const run = (cmd, args, opts = {}) => {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.status !== 0 && !opts.allowFailure) {
+    console.error(`${cmd} ${args.join(' ')} failed`);
+    process.exit(r.status ?? 1);
+  }
+  return r.status ?? 1;
+};
+
+if (!existsSync(join(root, 'node_modules', '.bin', 'jest'))) run('npm', ['ci', '--no-audit', '--no-fund']);
+if (process.env.CLEARGATE_DEV_SERVICES !== 'external')
+  run('bash', ['tools/dev-services.sh', 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+run(process.execPath, ['tools/build.mjs', '--clean']);
+// helm for the deployment tests, built once into .tools/bin from the Go module proxy.
+run('bash', ['tools/install-tools.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+mkdirSync(join(root, 'tmp'), { recursive: true });
+const resultsFile = join(root, 'tmp', 'jest-results.json');
+const status = run(
+  join(root, 'node_modules', '.bin', 'jest'),
+  ['--ci', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
+  { allowFailure: true, env: { ...process.env, NX_DAEMON: 'false' } },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(resultsFile)) {
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  passed = results.numPassedTests;
+  failed = results.numFailedTests;
+  skipped = results.numPendingTests + results.numTodoTests;
+  // A suite that cannot even run (syntax error, failed beforeAll import) has no test results; count it.
+  for (const suite of results.testResults) if (suite.status === 'failed' && suite.assertionResults.length === 0) failed += 1;
+} else {
+  failed = 1;
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(status === 0 && failed === 0 ? 0 : 1);
