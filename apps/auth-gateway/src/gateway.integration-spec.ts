@@ -1,12 +1,14 @@
-import { Msg, headers as natsHeaders } from 'nats';
+import { Msg } from 'nats';
 import {
   AppError,
   Caller,
+  decodeInvokeFrame,
+  encodeInvokeFrame,
+  InvokeRequestMeta,
+  invokeRequestMetaSchema,
   Run,
   runCreate,
   runGet,
-  INVOKE_HEADERS,
-  INVOKE_REPLY_HEADERS,
   machineCreate,
   machineList,
   ONDEMAND_INVOKE_SUBJECT,
@@ -20,7 +22,7 @@ import { startGateway } from './main';
 const MACHINE = 'ab'.repeat(32);
 
 interface Invocation {
-  headers: Record<string, string>;
+  meta: InvokeRequestMeta;
   body: Buffer;
 }
 
@@ -37,20 +39,14 @@ function fakeRouter(): void {
   bus.nats.connection.subscribe(bus.nats.subject(ONDEMAND_INVOKE_SUBJECT), {
     queue: 'cleargate.ondemand-router',
     callback: (_e, msg: Msg) => {
-      const headers: Record<string, string> = {};
-      for (const [k] of msg.headers ?? []) headers[k] = msg.headers!.get(k);
-      invocations.push({ headers, body: Buffer.from(msg.data) });
-      const reply = natsHeaders();
-      if (headers[INVOKE_HEADERS.endpoint] === 'missing') {
-        reply.set(INVOKE_REPLY_HEADERS.status, '404');
-        reply.set(INVOKE_REPLY_HEADERS.error, '1');
-        return msg.respond(Buffer.from(JSON.stringify({ code: 'not_found', message: 'no enabled endpoint "missing"' })), {
-          headers: reply,
-        });
+      const { meta, payload } = decodeInvokeFrame(msg.data, invokeRequestMetaSchema);
+      invocations.push({ meta, body: Buffer.from(payload) });
+      if (meta.endpoint === 'missing') {
+        const error = Buffer.from(JSON.stringify({ code: 'not_found', message: 'no enabled endpoint "missing"' }));
+        return msg.respond(encodeInvokeFrame({ status: 404, error: true }, error));
       }
-      reply.set(INVOKE_REPLY_HEADERS.status, '200');
-      reply.set(INVOKE_REPLY_HEADERS.contentType, 'application/json');
-      msg.respond(Buffer.from(JSON.stringify({ digit: 5, received_bytes: msg.data.length })), { headers: reply });
+      const answer = Buffer.from(JSON.stringify({ digit: 5, received_bytes: payload.length }));
+      msg.respond(encodeInvokeFrame({ status: 200, content_type: 'application/json' }, answer));
     },
   });
 }
@@ -177,13 +173,13 @@ describe('compatible on-demand route', () => {
     expect(res.headers.get('x-request-id')).toBe('req-compat-1');
     const [inv] = invocations;
     expect(JSON.parse(inv!.body.toString())).toEqual({ url: 'https://x/5.jpg' });
-    expect(inv!.headers).toMatchObject({
-      [INVOKE_HEADERS.machineId]: MACHINE,
-      [INVOKE_HEADERS.endpoint]: 'test_model_pytorch',
-      [INVOKE_HEADERS.route]: 'compat',
-      'x-correlation-id': 'req-compat-1',
+    expect(inv!.meta).toMatchObject({
+      machine_id: MACHINE,
+      endpoint: 'test_model_pytorch',
+      route: 'compat',
+      correlation_id: 'req-compat-1',
     });
-    const caller = JSON.parse(inv!.headers[INVOKE_HEADERS.caller]!) as Caller;
+    const caller = JSON.parse(inv!.meta.caller) as Caller;
     expect(caller).toMatchObject({ username: 'areamanager', admin: false, roles: expect.arrayContaining(['AreaManager']) });
     expect(JSON.stringify(inv)).not.toContain(token);
   });
@@ -246,7 +242,7 @@ describe('v1 on-demand route', () => {
     const res = await call(`/v1/ondemand/${MACHINE}/test_model_pytorch`, { token, raw: image, headers: { 'content-type': 'image/jpeg' } });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ received_bytes: 300_000 });
-    expect(invocations[0]!.headers[INVOKE_HEADERS.contentType]).toBe('image/jpeg');
+    expect(invocations[0]!.meta.content_type).toBe('image/jpeg');
     expect(invocations[0]!.body.equals(image)).toBe(true);
   });
 

@@ -1,10 +1,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { headers as natsHeaders, Msg } from 'nats';
+import { Msg } from 'nats';
 import {
   Caller,
+  decodeInvokeFrame,
+  encodeInvokeFrame,
   endpointChanged,
-  INVOKE_HEADERS,
-  INVOKE_REPLY_HEADERS,
+  invokeReplyMetaSchema,
   machineChanged,
   ONDEMAND_INVOKE_SUBJECT,
   ondemandCallsRecorded,
@@ -54,20 +55,40 @@ let dead: RoutingMachine;
 const endpoints: RoutingEndpoint[] = [];
 const records: OndemandCallRecord[] = [];
 
-async function invoke(m: { machine_id: string }, name: string, body: unknown, who: Caller = caller, contentType = 'application/json') {
-  const h = natsHeaders();
-  h.set(INVOKE_HEADERS.machineId, m.machine_id);
-  h.set(INVOKE_HEADERS.endpoint, name);
-  h.set(INVOKE_HEADERS.caller, JSON.stringify(who));
-  h.set(INVOKE_HEADERS.route, 'v1');
-  h.set(INVOKE_HEADERS.contentType, contentType);
+async function invoke(
+  m: { machine_id: string },
+  name: string,
+  body: unknown,
+  who: Caller = caller,
+  contentType = 'application/json',
+  correlationId?: string,
+) {
   const data = body instanceof Uint8Array ? body : new TextEncoder().encode(JSON.stringify(body));
-  const msg: Msg = await bus.nats.connection.request(bus.nats.subject(ONDEMAND_INVOKE_SUBJECT), data, { timeout: 10_000, headers: h });
-  const text = new TextDecoder().decode(msg.data);
+  const frame = encodeInvokeFrame(
+    {
+      machine_id: m.machine_id,
+      endpoint: name,
+      caller: JSON.stringify(who),
+      route: 'v1',
+      content_type: contentType,
+      ...(correlationId ? { correlation_id: correlationId } : {}),
+    },
+    data,
+  );
+  return send(frame);
+}
+
+async function send(frame: Uint8Array) {
+  return answerOf(await bus.nats.connection.request(bus.nats.subject(ONDEMAND_INVOKE_SUBJECT), frame, { timeout: 10_000 }));
+}
+
+function answerOf(msg: Msg) {
+  const { meta, payload } = decodeInvokeFrame(msg.data, invokeReplyMetaSchema);
+  const text = new TextDecoder().decode(payload);
   return {
-    status: Number(msg.headers?.get(INVOKE_REPLY_HEADERS.status)),
-    error: Boolean(msg.headers?.get(INVOKE_REPLY_HEADERS.error)),
-    contentType: msg.headers?.get(INVOKE_REPLY_HEADERS.contentType),
+    status: meta.status,
+    error: meta.error === true,
+    contentType: meta.content_type,
     body: text ? (JSON.parse(text) as Record<string, unknown>) : null,
   };
 }
@@ -137,6 +158,19 @@ describe('routing', () => {
     const bytes = new Uint8Array(1000).map((_, i) => i % 256);
     const answer = await invoke(gpu, 'echo', bytes, caller, 'application/octet-stream');
     expect(answer).toMatchObject({ status: 200, body: { echo_bytes: 1000 } });
+  });
+
+  it('answers 400 for a malformed invocation frame or meta, and 401 for a caller that is not valid', async () => {
+    const envelope = { status: 400, error: true, body: { code: 'invalid_argument' } };
+    expect(await send(new Uint8Array([0, 0]))).toMatchObject(envelope);
+    expect(await send(new Uint8Array([0, 0, 0, 200, 123]))).toMatchObject(envelope);
+    expect(await send(encodeInvokeFrame({ status: 200 }, new Uint8Array()))).toMatchObject(envelope);
+    expect(await invoke({ machine_id: 'not-hex' }, 'echo', {})).toMatchObject(envelope);
+    const noCaller = encodeInvokeFrame(
+      { machine_id: gpu.machine_id, endpoint: 'echo', caller: '{"username":1}', route: 'v1' },
+      new Uint8Array(),
+    );
+    expect(await send(noCaller)).toMatchObject({ status: 401, error: true, body: { code: 'unauthenticated' } });
   });
 
   it('answers 404 for an unknown machine or endpoint and 403 when the endpoint is not shared with the caller', async () => {
@@ -252,7 +286,7 @@ describe('call logs', () => {
     await new Promise((r) => setTimeout(r, 100)); // let earlier calls' records arrive first
     records.length = 0;
     const id = randomUUID();
-    await invoke(gpu, 'test_model_pytorch', { url: id });
+    await invoke(gpu, 'test_model_pytorch', { url: id }, caller, 'application/json', `req-${id}`);
     await invoke(gpu, 'nope', {});
     const [ok, missing] = await waitFor(() => (records.length >= 2 ? records : null));
     expect(ok).toMatchObject({
@@ -261,6 +295,7 @@ describe('call logs', () => {
       machine_name: 'gpu-1',
       endpoint: 'test_model_pytorch',
       route: 'v1',
+      correlation_id: `req-${id}`,
       status_code: 200,
       outcome: 'ok',
       request_bytes: JSON.stringify({ url: id }).length,

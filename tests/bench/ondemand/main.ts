@@ -117,6 +117,35 @@ async function sequential(url: string, body: string, duration: number): Promise<
   return { rps: samples.length / duration, p50: at(0.5), p99: at(0.99), errors, non2xx };
 }
 
+/** One histogram (summed over its series) from a /metrics page: cumulative buckets, sum and count. */
+interface Histogram {
+  buckets: Map<number, number>;
+  sum: number;
+  count: number;
+}
+
+async function histogram(opsPort: number, name: string): Promise<Histogram> {
+  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+  const h: Histogram = { buckets: new Map(), sum: 0, count: 0 };
+  for (const line of text.split('\n')) {
+    const bucket = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} (\\d+)`).exec(line);
+    if (bucket) {
+      const le = bucket[1] === '+Inf' ? Infinity : Number(bucket[1]);
+      h.buckets.set(le, (h.buckets.get(le) ?? 0) + Number(bucket[2]));
+    }
+    const total = new RegExp(`^${name}_(sum|count)(?:\\{.*\\})? (\\S+)`).exec(line);
+    if (total) h[total[1] as 'sum' | 'count'] += Number(total[2]);
+  }
+  return h;
+}
+
+/** Share of the observations between two scrapes that took longer than `seconds`. */
+function shareAbove(before: Histogram, after: Histogram, seconds: number): string {
+  const total = after.count - before.count;
+  const within = (after.buckets.get(seconds) ?? 0) - (before.buckets.get(seconds) ?? 0);
+  return total > 0 ? `${(((total - within) / total) * 100).toFixed(2)}%` : 'n/a';
+}
+
 async function main(): Promise<void> {
   const oidc = await startOidcPeer();
   const db = await createTestDatabase('cg_bench');
@@ -188,9 +217,23 @@ async function main(): Promise<void> {
     pids['bench (autocannon)'] = process.pid;
     pidsOf('nats-server').forEach((pid, i) => (pids[`nats-server${i ? i : ''}`] = pid));
     pidsOf('postgres').forEach((pid) => (pids[`postgres:${pid}`] = pid));
+    // The services' own latency histograms: where the slow requests spend their time.
+    const stages = [
+      ['gateway (HTTP in to HTTP out)', gateway.opsPort, 'cleargate_auth_gateway_http_request_duration_seconds'],
+      ['router (NATS in to NATS reply)', router.opsPort, 'cleargate_ondemand_router_request_duration_seconds'],
+      ['serving machine (as the router waits)', router.opsPort, 'cleargate_ondemand_router_upstream_duration_seconds'],
+    ] as const;
+    const gcs = [
+      ['gateway', gateway.opsPort],
+      ['router', router.opsPort],
+    ] as const;
+    const gcBefore = await Promise.all(gcs.map(([, port]) => histogram(port, 'nodejs_gc_duration_seconds')));
+    const histogramsBefore = await Promise.all(stages.map(([, port, name]) => histogram(port, name)));
     const cpuBefore = cpuSeconds(pids);
     const through = await load(gatewayRoute, gatewayBody, CONNECTIONS, DURATION);
     const cpuAfter = cpuSeconds(pids);
+    const histogramsAfter = await Promise.all(stages.map(([, port, name]) => histogram(port, name)));
+    const gcAfter = await Promise.all(gcs.map(([, port]) => histogram(port, 'nodejs_gc_duration_seconds')));
     const cpu: Record<string, number> = {};
     for (const name of Object.keys(pids)) {
       const used = (cpuAfter[name]! - cpuBefore[name]!) / DURATION;
@@ -216,6 +259,20 @@ async function main(): Promise<void> {
     for (const [name, cores] of Object.entries(cpu).sort((a, b) => b[1] - a[1])) {
       console.log(`  ${name.padEnd(20)} ${cores.toFixed(2)}  (${((cores * 1e6) / through.rps).toFixed(0)} µs per request)`);
     }
+    console.log(`\nRequests slower than 5 / 10 ms inside each stage during that run (from the services' histograms):`);
+    stages.forEach(([label], i) => {
+      const [before, after] = [histogramsBefore[i]!, histogramsAfter[i]!];
+      console.log(`  ${label.padEnd(40)} ${shareAbove(before, after, 0.005).padStart(7)} ${shareAbove(before, after, 0.01).padStart(7)}`);
+    });
+    console.log('Garbage collection during that run:');
+    gcs.forEach(([label], i) => {
+      const [before, after] = [gcBefore[i]!, gcAfter[i]!];
+      const pauses = after.count - before.count;
+      const ms = (after.sum - before.sum) * 1000;
+      console.log(
+        `  ${label.padEnd(8)} ${pauses} pauses, ${ms.toFixed(0)} ms in all (${((ms / (DURATION * 1000)) * 100).toFixed(1)}% of the run), ${shareAbove(before, after, 0.01)} over 10 ms`,
+      );
+    });
     const summary = {
       throughput_ratio: through.rps / direct.rps,
       gateway_p99_ms_at_32: through.p99,
@@ -247,6 +304,12 @@ async function main(): Promise<void> {
     );
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
+    // e.g. BENCH_LOG_DIR=tmp/bench-logs with BENCH_NODE_ARGS=--trace-gc: each service's output, one file each
+    const logDir = process.env.BENCH_LOG_DIR;
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+      for (const p of processes) writeFileSync(join(logDir, `${p.name}.log`), p.lines.join('\n') + '\n');
+    }
     await Promise.all([oidc.close(), db.drop(), dropNamespace(namespace)]);
   }
 }

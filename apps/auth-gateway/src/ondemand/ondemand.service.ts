@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Msg } from 'nats';
-import { AppError, Caller, errorBodySchema, INVOKE_HEADERS, INVOKE_REPLY_HEADERS, ONDEMAND_INVOKE_SUBJECT } from '@cleargate/contracts';
+import {
+  AppError,
+  Caller,
+  decodeInvokeFrame,
+  encodeInvokeFrame,
+  errorBodySchema,
+  invokeReplyMetaSchema,
+  InvokeRequestMeta,
+  ONDEMAND_INVOKE_SUBJECT,
+} from '@cleargate/contracts';
 import { decodeJson, natsFailure, NatsService, RequestTimeoutError } from '@cleargate/messaging';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 
@@ -21,7 +30,7 @@ export interface InvocationAnswer {
   body: Uint8Array;
 }
 
-/** Sends an invocation to the ondemand-router (raw body + headers, see libs/contracts). */
+/** Sends an invocation to the ondemand-router as one frame (meta + raw body, see libs/contracts). */
 @Injectable()
 export class OndemandService {
   private readonly subject: string;
@@ -36,35 +45,35 @@ export class OndemandService {
 
   /** The model's answer (2xx/4xx as the machine sent it); anything else is thrown as an AppError. */
   async invoke(inv: Invocation): Promise<InvocationAnswer> {
-    let callerJson = this.callerJson.get(inv.caller);
-    if (!callerJson) this.callerJson.set(inv.caller, (callerJson = JSON.stringify(inv.caller)));
-    const headers = this.nats.headers(
-      {
-        [INVOKE_HEADERS.machineId]: inv.machineId,
-        [INVOKE_HEADERS.endpoint]: inv.endpoint,
-        [INVOKE_HEADERS.caller]: callerJson,
-        [INVOKE_HEADERS.route]: inv.route,
-      },
-      inv.correlationId,
-    );
-    if (inv.contentType) headers.set(INVOKE_HEADERS.contentType, inv.contentType);
-    if (inv.accept) headers.set(INVOKE_HEADERS.accept, inv.accept);
+    // The auth cache hands back the same Caller for every call made with one token.
+    let caller = this.callerJson.get(inv.caller);
+    if (!caller) this.callerJson.set(inv.caller, (caller = JSON.stringify(inv.caller)));
+    const meta: InvokeRequestMeta = {
+      machine_id: inv.machineId,
+      endpoint: inv.endpoint,
+      caller,
+      route: inv.route,
+      correlation_id: inv.correlationId,
+    };
+    if (inv.contentType) meta.content_type = inv.contentType;
+    if (inv.accept) meta.accept = inv.accept;
+    const frame = encodeInvokeFrame(meta, inv.body);
     let msg: Msg;
     try {
-      msg = await this.nats.requests.request(this.subject, inv.body, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS, headers });
+      msg = await this.nats.requests.request(this.subject, frame, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS });
     } catch (err) {
       if (err instanceof RequestTimeoutError) {
         throw new AppError('upstream_timeout', `no answer within ${this.config.ONDEMAND_TIMEOUT_MS} ms`);
       }
       throw natsFailure(err, ONDEMAND_INVOKE_SUBJECT);
     }
-    if (msg.headers?.get(INVOKE_REPLY_HEADERS.error)) {
-      throw AppError.fromBody(errorBodySchema.parse(decodeJson(msg.data)));
+    let reply;
+    try {
+      reply = decodeInvokeFrame(msg.data, invokeReplyMetaSchema);
+    } catch (err) {
+      throw new AppError('internal', `the ondemand-router sent ${(err as Error).message}`);
     }
-    return {
-      status: Number(msg.headers?.get(INVOKE_REPLY_HEADERS.status)) || 502,
-      contentType: msg.headers?.get(INVOKE_REPLY_HEADERS.contentType) || undefined,
-      body: msg.data,
-    };
+    if (reply.meta.error) throw AppError.fromBody(errorBodySchema.parse(decodeJson(reply.payload)));
+    return { status: reply.meta.status, contentType: reply.meta.content_type, body: reply.payload };
   }
 }

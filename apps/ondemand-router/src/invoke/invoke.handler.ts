@@ -1,13 +1,16 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { headers as natsHeaders, Msg, Subscription } from 'nats';
+import { Msg, Subscription } from 'nats';
 import {
   AppError,
   Caller,
   callerSchema,
+  decodeInvokeFrame,
+  encodeInvokeFrame,
   ErrorBody,
-  INVOKE_HEADERS,
-  INVOKE_REPLY_HEADERS,
+  InvokeReplyMeta,
+  InvokeRequestMeta,
+  invokeRequestMetaSchema,
   mayUse,
   ONDEMAND_INVOKE_SUBJECT,
   OndemandOutcome,
@@ -15,14 +18,7 @@ import {
   RESPONSE_EXCERPT_MAX,
 } from '@cleargate/contracts';
 import { NatsService } from '@cleargate/messaging';
-import {
-  CORRELATION_HEADER,
-  InjectLogger,
-  LATENCY_BUCKETS_SECONDS,
-  Logger,
-  Metrics,
-  sanitizeCorrelationId,
-} from '@cleargate/observability';
+import { InjectLogger, LATENCY_BUCKETS_SECONDS, Logger, Metrics, sanitizeCorrelationId } from '@cleargate/observability';
 import { CallLogBatcher } from '../calllogs/call-log-batcher';
 import { ROUTER_CONFIG, RouterConfig } from '../config';
 import { Resolution, RoutingCache } from '../routing/routing-cache';
@@ -110,8 +106,7 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
       queue: 'cleargate.ondemand-router',
       callback: (err, msg) => {
         if (err) return this.logger.error({ err }, 'invoke subscription error');
-        // The correlation id travels explicitly, not through AsyncLocalStorage (see libs/observability).
-        void this.handle(msg, sanitizeCorrelationId(msg.headers?.get(CORRELATION_HEADER)));
+        void this.handle(msg);
       },
     });
   }
@@ -121,32 +116,39 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
     await this.subscription?.drain();
   }
 
-  private async handle(msg: Msg, correlationId: string): Promise<void> {
+  private async handle(msg: Msg): Promise<void> {
     const started = performance.now();
     await this.acquire();
-    const h = msg.headers;
-    const machineId = h?.get(INVOKE_HEADERS.machineId) ?? '';
-    const endpointName = h?.get(INVOKE_HEADERS.endpoint) ?? '';
-    const route = h?.get(INVOKE_HEADERS.route) === 'compat' ? 'compat' : 'v1';
-    let caller: Caller | null = null;
+    let meta: InvokeRequestMeta | null = null;
+    let correlationId: string | undefined;
+    let requestBytes = msg.data.length;
     let resolved: Resolution = { machine: null, endpoint: null };
     let result: Outcome;
     try {
-      caller = parseCaller(h?.get(INVOKE_HEADERS.caller));
-      if (!publicIdSchema.safeParse(machineId).success || !endpointName)
+      let payload: Uint8Array;
+      try {
+        ({ meta, payload } = decodeInvokeFrame(msg.data, invokeRequestMetaSchema));
+      } catch (err) {
+        throw new AppError('invalid_argument', (err as Error).message);
+      }
+      requestBytes = payload.length;
+      // The correlation id travels explicitly, not through AsyncLocalStorage (see libs/observability).
+      correlationId = sanitizeCorrelationId(meta.correlation_id);
+      const caller = parseCaller(meta.caller);
+      if (!publicIdSchema.safeParse(meta.machine_id).success || !meta.endpoint)
         throw new AppError('invalid_argument', 'machine_id and endpoint are required');
-      resolved = await this.routes.resolve(machineId, endpointName);
+      resolved = await this.routes.resolve(meta.machine_id, meta.endpoint);
       const { machine, endpoint } = resolved;
       if (!machine || !endpoint || !machine.enabled || !endpoint.enabled) {
-        throw new AppError('not_found', `no enabled endpoint "${endpointName}" on machine ${machineId}`);
+        throw new AppError('not_found', `no enabled endpoint "${meta.endpoint}" on machine ${meta.machine_id}`);
       }
-      if (!mayUse(caller, endpoint)) throw new AppError('forbidden', `endpoint "${endpointName}" is not shared with you`);
+      if (!mayUse(caller, endpoint)) throw new AppError('forbidden', `endpoint "${meta.endpoint}" is not shared with you`);
       const answer = await this.upstream.invoke({
         machine,
         endpoint,
-        body: msg.data,
-        contentType: h?.get(INVOKE_HEADERS.contentType) || undefined,
-        accept: h?.get(INVOKE_HEADERS.accept) || undefined,
+        body: payload,
+        contentType: meta.content_type,
+        accept: meta.accept,
         correlationId,
       });
       result = fromUpstream(answer, machine.name);
@@ -160,13 +162,16 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
       this.release();
     }
 
-    const reply = natsHeaders();
-    reply.set(INVOKE_REPLY_HEADERS.status, String(result.status));
-    if (result.contentType) reply.set(INVOKE_REPLY_HEADERS.contentType, result.contentType);
-    if (result.isErrorEnvelope) reply.set(INVOKE_REPLY_HEADERS.error, '1');
-    if (msg.reply) msg.respond(result.body, { headers: reply });
+    if (msg.reply) {
+      const replyMeta: InvokeReplyMeta = { status: result.status };
+      if (result.contentType) replyMeta.content_type = result.contentType;
+      if (result.isErrorEnvelope) replyMeta.error = true;
+      msg.respond(encodeInvokeFrame(replyMeta, result.body));
+    }
 
     const durationMs = performance.now() - started;
+    correlationId ??= randomUUID(); // the frame could not be read
+    const endpointName = meta?.endpoint ?? '';
     if (this.logger.isLevelEnabled('debug')) {
       this.logger.debug(
         { correlation_id: correlationId, endpoint: endpointName, status: result.status, outcome: result.outcome, duration_ms: durationMs },
@@ -179,22 +184,22 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
     outcomeCounter.inc();
     m.total.observe(durationMs / 1000);
     if (result.upstreamMs !== null) m.upstream.observe(result.upstreamMs / 1000);
-    m.requestBytes.inc(msg.data.length);
+    m.requestBytes.inc(requestBytes);
     m.responseBytes.inc(result.body.length);
     this.calllogs.add({
       id: randomUUID(),
       at: new Date().toISOString(),
       correlation_id: correlationId,
-      caller: caller?.username ?? '(unknown)',
-      machine_id: machineId.slice(0, 64),
+      caller: callerName(meta),
+      machine_id: (meta?.machine_id ?? '').slice(0, 64),
       machine_name: resolved.machine?.name ?? null,
       endpoint: endpointName.slice(0, 128),
-      route,
+      route: meta?.route ?? 'v1',
       status_code: result.status,
       outcome: result.outcome,
       duration_ms: Math.round(durationMs * 1000) / 1000,
       upstream_ms: result.upstreamMs === null ? null : Math.round(result.upstreamMs * 1000) / 1000,
-      request_bytes: msg.data.length,
+      request_bytes: requestBytes,
       response_bytes: result.body.length,
       error: result.error,
       response_excerpt: this.config.CALLLOG_RESPONSE_EXCERPT && !result.isErrorEnvelope ? excerpt(result) : null,
@@ -235,21 +240,28 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-/** The same caller header repeats for every call made with one token: parse and validate it once. */
+/** One token's calls all carry the same caller text: parse and validate each distinct one once. */
 const callers = new Map<string, Caller>();
 
-function parseCaller(raw: string | undefined): Caller {
-  const known = raw ? callers.get(raw) : undefined;
-  if (known) return known;
-  let caller: Caller;
+function parseCaller(json: string): Caller {
+  let caller = callers.get(json);
+  if (caller) return caller;
   try {
-    caller = callerSchema.parse(JSON.parse(raw ?? ''));
+    caller = callerSchema.parse(JSON.parse(json));
   } catch {
-    throw new AppError('unauthenticated', 'the invocation carries no caller identity');
+    throw new AppError('unauthenticated', 'the invocation carries no valid caller identity');
   }
   if (callers.size >= 10_000) callers.clear();
-  callers.set(raw!, caller);
+  callers.set(json, caller);
   return caller;
+}
+
+function callerName(meta: InvokeRequestMeta | null): string {
+  try {
+    return meta ? parseCaller(meta.caller).username : '(unknown)';
+  } catch {
+    return '(unknown)';
+  }
 }
 
 function fromUpstream(answer: UpstreamResponse, machine: string): Outcome {

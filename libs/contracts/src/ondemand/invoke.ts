@@ -1,23 +1,72 @@
+import { z } from 'zod';
+
 /**
- * On-demand invocation is the hot path, so it does not use JSON request/reply envelopes: the
- * model input travels as the raw NATS payload (an image stays binary, no base64) and the
- * metadata as headers. The router replies with the upstream body as payload and the status
- * in a header; on an error the payload is the error envelope and `cg-error` is set.
+ * On-demand invocation is the hot path, so it uses neither the JSON envelopes of the other
+ * subjects nor NATS headers (the nats client builds and parses headers through several arrays
+ * and strings per field, which made it the largest allocator of the gateway and the router).
+ * A message is one frame:
+ *
+ *     [meta length: u32, big-endian][meta: UTF-8 JSON][payload: bytes]
+ *
+ * The request's payload is the model input as received (an image stays binary, no base64);
+ * the reply's is the serving machine's answer, or the error envelope when `error` is set.
  */
 export const ONDEMAND_INVOKE_SUBJECT = 'ondemand.endpoint.invoke.v1';
 
-export const INVOKE_HEADERS = {
-  machineId: 'cg-machine-id',
-  endpoint: 'cg-endpoint',
-  /** JSON of the Caller. */
-  caller: 'cg-caller',
-  route: 'cg-route',
-  contentType: 'content-type',
-  accept: 'accept',
-} as const;
+export const invokeRequestMetaSchema = z.object({
+  machine_id: z.string().max(200),
+  endpoint: z.string().max(200),
+  /**
+   * JSON of the Caller (callerSchema). Text rather than an object: one token's calls all carry
+   * the same text, so the router parses and validates each distinct caller once.
+   */
+  caller: z.string().max(20_000),
+  route: z.enum(['compat', 'v1']),
+  content_type: z.string().max(255).optional(),
+  accept: z.string().max(1000).optional(),
+  correlation_id: z.string().max(200).optional(),
+});
+export type InvokeRequestMeta = z.infer<typeof invokeRequestMetaSchema>;
 
-export const INVOKE_REPLY_HEADERS = {
-  status: 'cg-status',
-  contentType: 'content-type',
-  error: 'cg-error',
-} as const;
+export const invokeReplyMetaSchema = z.object({
+  status: z.number().int().min(100).max(599),
+  content_type: z.string().max(255).optional(),
+  /** The payload is ClearGate's error envelope, not the serving machine's answer. */
+  error: z.literal(true).optional(),
+});
+export type InvokeReplyMeta = z.infer<typeof invokeReplyMetaSchema>;
+
+export function encodeInvokeFrame(meta: InvokeRequestMeta | InvokeReplyMeta, payload: Uint8Array): Uint8Array {
+  const json = JSON.stringify(meta);
+  const length = Buffer.byteLength(json);
+  // allocUnsafe takes small frames from Node's shared pool; every byte is written below.
+  const frame = Buffer.allocUnsafe(4 + length + payload.length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(json, 4, 'utf8');
+  frame.set(payload, 4 + length);
+  return frame;
+}
+
+export class InvalidInvokeFrame extends Error {
+  constructor(reason: string) {
+    super(`invalid invocation frame: ${reason}`);
+    this.name = 'InvalidInvokeFrame';
+  }
+}
+
+/** Splits a frame and validates its meta with `schema`; the payload is a view, not a copy. */
+export function decodeInvokeFrame<T>(frame: Uint8Array, schema: z.ZodType<T>): { meta: T; payload: Uint8Array } {
+  if (frame.length < 4) throw new InvalidInvokeFrame('shorter than its length prefix');
+  const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  const length = bytes.readUInt32BE(0);
+  if (4 + length > frame.length) throw new InvalidInvokeFrame('meta longer than the frame');
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8', 4, 4 + length));
+  } catch {
+    throw new InvalidInvokeFrame('meta is not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new InvalidInvokeFrame(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return { meta: parsed.data, payload: frame.subarray(4 + length) };
+}
