@@ -2,8 +2,9 @@
  * On-demand benchmark: autocannon against the gateway's compatible route (gateway → NATS →
  * router → serving peer) and, in the same run, straight against the serving peer, at 32
  * connections and at 1 connection. Every process runs on this machine, as in production
- * minus the network. Prints throughput and p50/p99 for both and their ratios, and writes
- * tmp/bench-ondemand.json.
+ * minus the network. Prints throughput and p50/p99 for both and their ratios, the CPU of each
+ * process, where the slow requests spend their time and the GC pauses of the gateway and the
+ * router, and writes tmp/bench-ondemand.json.
  *
  *   npm run bench:ondemand            (DURATION_SEC=10 by default; BENCH_CONNECTIONS=32)
  */
