@@ -14,7 +14,6 @@ import {
   mayUse,
   ONDEMAND_INVOKE_SUBJECT,
   OndemandOutcome,
-  publicIdSchema,
   RESPONSE_EXCERPT_MAX,
 } from '@cleargate/contracts';
 import { NatsService } from '@cleargate/messaging';
@@ -120,6 +119,7 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
     const started = performance.now();
     await this.acquire();
     let meta: InvokeRequestMeta | null = null;
+    let caller: Caller | null = null;
     let correlationId: string | undefined;
     let requestBytes = msg.data.length;
     let resolved: Resolution = { machine: null, endpoint: null };
@@ -134,9 +134,7 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
       requestBytes = payload.length;
       // The correlation id travels explicitly, not through AsyncLocalStorage (see libs/observability).
       correlationId = sanitizeCorrelationId(meta.correlation_id);
-      const caller = parseCaller(meta.caller);
-      if (!publicIdSchema.safeParse(meta.machine_id).success || !meta.endpoint)
-        throw new AppError('invalid_argument', 'machine_id and endpoint are required');
+      caller = parseCaller(meta.caller);
       resolved = await this.routes.resolve(meta.machine_id, meta.endpoint);
       const { machine, endpoint } = resolved;
       if (!machine || !endpoint || !machine.enabled || !endpoint.enabled) {
@@ -190,10 +188,10 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
       id: randomUUID(),
       at: new Date().toISOString(),
       correlation_id: correlationId,
-      caller: callerName(meta),
-      machine_id: (meta?.machine_id ?? '').slice(0, 64),
+      caller: caller?.username ?? '(unknown)',
+      machine_id: meta?.machine_id ?? '',
       machine_name: resolved.machine?.name ?? null,
-      endpoint: endpointName.slice(0, 128),
+      endpoint: endpointName,
       route: meta?.route ?? 'v1',
       status_code: result.status,
       outcome: result.outcome,
@@ -254,14 +252,6 @@ function parseCaller(json: string): Caller {
   if (callers.size >= 10_000) callers.clear();
   callers.set(json, caller);
   return caller;
-}
-
-function callerName(meta: InvokeRequestMeta | null): string {
-  try {
-    return meta ? parseCaller(meta.caller).username : '(unknown)';
-  } catch {
-    return '(unknown)';
-  }
 }
 
 function fromUpstream(answer: UpstreamResponse, machine: string): Outcome {

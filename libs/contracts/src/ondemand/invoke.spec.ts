@@ -13,8 +13,8 @@ describe('invocation frames', () => {
   });
 
   it('carry non-ASCII meta and an empty payload', () => {
-    const frame = encodeInvokeFrame({ ...meta, endpoint: 'modèle_数字' }, new Uint8Array());
-    expect(decodeInvokeFrame(frame, invokeRequestMetaSchema)).toMatchObject({ meta: { endpoint: 'modèle_数字' } });
+    const frame = encodeInvokeFrame({ ...meta, caller: '{"username":"zoë_数字"}' }, new Uint8Array());
+    expect(decodeInvokeFrame(frame, invokeRequestMetaSchema)).toMatchObject({ meta: { caller: '{"username":"zoë_数字"}' } });
     expect(decodeInvokeFrame(frame, invokeRequestMetaSchema).payload.length).toBe(0);
   });
 
@@ -34,6 +34,8 @@ describe('invocation frames', () => {
     expect(() => decodeInvokeFrame(notJson, invokeReplyMetaSchema)).toThrow(/not JSON/);
     const wrong = encodeInvokeFrame({ status: 200 }, new Uint8Array());
     expect(() => decodeInvokeFrame(wrong, invokeRequestMetaSchema)).toThrow(InvalidInvokeFrame);
+    const badIds = encodeInvokeFrame({ ...meta, machine_id: 'not-hex', endpoint: 'a b' }, new Uint8Array());
+    expect(() => decodeInvokeFrame(badIds, invokeRequestMetaSchema)).toThrow(/machine_id: .*; endpoint: /);
     expect(() => decodeInvokeFrame(encodeInvokeFrame({ status: 999 }, new Uint8Array()), invokeReplyMetaSchema)).toThrow(/status/);
   });
 });

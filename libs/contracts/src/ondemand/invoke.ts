@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { publicIdSchema } from '../common';
+import { endpointNameSchema } from '../registry/endpoints';
 
 /**
  * On-demand invocation is the hot path, so it uses neither the JSON envelopes of the other
@@ -14,8 +16,8 @@ import { z } from 'zod';
 export const ONDEMAND_INVOKE_SUBJECT = 'ondemand.endpoint.invoke.v1';
 
 export const invokeRequestMetaSchema = z.object({
-  machine_id: z.string().max(200),
-  endpoint: z.string().max(200),
+  machine_id: publicIdSchema,
+  endpoint: endpointNameSchema,
   /**
    * JSON of the Caller (callerSchema). Text rather than an object: one token's calls all carry
    * the same text, so the router parses and validates each distinct caller once.
