@@ -15,7 +15,7 @@ import {
   taskUpdate,
   TaskTemplate,
 } from '@cleargate/contracts';
-import { decodeJson, streamName } from '@cleargate/messaging';
+import { decodeJson, durableConsumerName, streamName } from '@cleargate/messaging';
 import { waitFor } from '@cleargate/testing';
 import { admin, alice, bob, RegistryFixture, rejects, startRegistryFixture } from './test/registry.fixture';
 
@@ -53,7 +53,7 @@ const statusEvent = (run_id: string, status: 'retrying' | 'queued' | 'in_progres
 /** Waits until the registry acknowledged every status event published so far. */
 const statusEventsApplied = () =>
   waitFor(async () => {
-    const durable = fx.bus.nats.name('registry-run-status').toLowerCase().replace(/_/g, '-');
+    const durable = durableConsumerName(fx.bus.nats, 'registry-run-status');
     const info = await fx.bus.nats.manager.consumers.info(streamName(fx.bus.nats, 'events'), durable);
     return info.num_pending === 0 && info.num_ack_pending === 0;
   });

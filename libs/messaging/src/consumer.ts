@@ -94,6 +94,11 @@ interface Outcome {
   counter: (outcome: string, n?: number) => void;
 }
 
+/** The server-side name of a durable consumer: namespaced, lower case, dashes. */
+export function durableConsumerName(nats: NatsService, durable: string): string {
+  return nats.name(durable).toLowerCase().replace(/_/g, '-');
+}
+
 /**
  * A durable JetStream pull consumer. A message is acked only after its handler finished;
  * a failure is nak'ed with backoff; a PermanentError, an unreadable payload or the last
@@ -141,7 +146,7 @@ export class DurableConsumer<P extends z.ZodType> {
   }
 
   get durableName(): string {
-    return this.nats.name(this.options.durable).toLowerCase().replace(/_/g, '-');
+    return durableConsumerName(this.nats, this.options.durable);
   }
 
   async start(): Promise<void> {
