@@ -125,16 +125,17 @@ interface Histogram {
   count: number;
 }
 
-async function histogram(opsPort: number, name: string): Promise<Histogram> {
-  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+function histogram(page: string, name: string): Histogram {
+  const bucketLine = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} (\\d+)`);
+  const totalLine = new RegExp(`^${name}_(sum|count)(?:\\{.*\\})? (\\S+)`);
   const h: Histogram = { buckets: new Map(), sum: 0, count: 0 };
-  for (const line of text.split('\n')) {
-    const bucket = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} (\\d+)`).exec(line);
+  for (const line of page.split('\n')) {
+    const bucket = bucketLine.exec(line);
     if (bucket) {
       const le = bucket[1] === '+Inf' ? Infinity : Number(bucket[1]);
       h.buckets.set(le, (h.buckets.get(le) ?? 0) + Number(bucket[2]));
     }
-    const total = new RegExp(`^${name}_(sum|count)(?:\\{.*\\})? (\\S+)`).exec(line);
+    const total = totalLine.exec(line);
     if (total) h[total[1] as 'sum' | 'count'] += Number(total[2]);
   }
   return h;
@@ -219,22 +220,22 @@ async function main(): Promise<void> {
     pidsOf('nats-server').forEach((pid, i) => (pids[`nats-server${i ? i : ''}`] = pid));
     pidsOf('postgres').forEach((pid) => (pids[`postgres:${pid}`] = pid));
     // The services' own latency histograms: where the slow requests spend their time.
+    const metricsPages = async () => {
+      const [gatewayPage, routerPage] = await Promise.all(
+        [gateway.opsPort, router.opsPort].map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+      );
+      return { gateway: gatewayPage!, router: routerPage! };
+    };
     const stages = [
-      ['gateway (HTTP in to HTTP out)', gateway.opsPort, 'cleargate_auth_gateway_http_request_duration_seconds'],
-      ['router (NATS in to NATS reply)', router.opsPort, 'cleargate_ondemand_router_request_duration_seconds'],
-      ['serving machine (as the router waits)', router.opsPort, 'cleargate_ondemand_router_upstream_duration_seconds'],
+      ['gateway (HTTP in to HTTP out)', 'gateway', 'cleargate_auth_gateway_http_request_duration_seconds'],
+      ['router (NATS in to NATS reply)', 'router', 'cleargate_ondemand_router_request_duration_seconds'],
+      ['serving machine (as the router waits)', 'router', 'cleargate_ondemand_router_upstream_duration_seconds'],
     ] as const;
-    const gcs = [
-      ['gateway', gateway.opsPort],
-      ['router', router.opsPort],
-    ] as const;
-    const gcBefore = await Promise.all(gcs.map(([, port]) => histogram(port, 'nodejs_gc_duration_seconds')));
-    const histogramsBefore = await Promise.all(stages.map(([, port, name]) => histogram(port, name)));
+    const pagesBefore = await metricsPages();
     const cpuBefore = cpuSeconds(pids);
     const through = await load(gatewayRoute, gatewayBody, CONNECTIONS, DURATION);
     const cpuAfter = cpuSeconds(pids);
-    const histogramsAfter = await Promise.all(stages.map(([, port, name]) => histogram(port, name)));
-    const gcAfter = await Promise.all(gcs.map(([, port]) => histogram(port, 'nodejs_gc_duration_seconds')));
+    const pagesAfter = await metricsPages();
     const cpu: Record<string, number> = {};
     for (const name of Object.keys(pids)) {
       const used = (cpuAfter[name]! - cpuBefore[name]!) / DURATION;
@@ -261,19 +262,20 @@ async function main(): Promise<void> {
       console.log(`  ${name.padEnd(20)} ${cores.toFixed(2)}  (${((cores * 1e6) / through.rps).toFixed(0)} µs per request)`);
     }
     console.log(`\nRequests slower than 5 / 10 ms inside each stage during that run (from the services' histograms):`);
-    stages.forEach(([label], i) => {
-      const [before, after] = [histogramsBefore[i]!, histogramsAfter[i]!];
+    for (const [label, service, name] of stages) {
+      const [before, after] = [histogram(pagesBefore[service], name), histogram(pagesAfter[service], name)];
       console.log(`  ${label.padEnd(40)} ${shareAbove(before, after, 0.005).padStart(7)} ${shareAbove(before, after, 0.01).padStart(7)}`);
-    });
+    }
     console.log('Garbage collection during that run:');
-    gcs.forEach(([label], i) => {
-      const [before, after] = [gcBefore[i]!, gcAfter[i]!];
+    for (const service of ['gateway', 'router'] as const) {
+      const gc = 'nodejs_gc_duration_seconds';
+      const [before, after] = [histogram(pagesBefore[service], gc), histogram(pagesAfter[service], gc)];
       const pauses = after.count - before.count;
       const ms = (after.sum - before.sum) * 1000;
       console.log(
-        `  ${label.padEnd(8)} ${pauses} pauses, ${ms.toFixed(0)} ms in all (${((ms / (DURATION * 1000)) * 100).toFixed(1)}% of the run), ${shareAbove(before, after, 0.01)} over 10 ms`,
+        `  ${service.padEnd(8)} ${pauses} pauses, ${ms.toFixed(0)} ms in all (${((ms / (DURATION * 1000)) * 100).toFixed(1)}% of the run), ${shareAbove(before, after, 0.01)} over 10 ms`,
       );
-    });
+    }
     const summary = {
       throughput_ratio: through.rps / direct.rps,
       gateway_p99_ms_at_32: through.p99,
