@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { Msg } from 'nats';
 import {
   AppError,
@@ -334,6 +335,109 @@ describe('roles and registry routes', () => {
     expect(paths).toEqual(expect.arrayContaining(['body.name', 'body.base_url', 'body.protocol']));
     const bad = await call('/v1/machines?limit=0', { token });
     expect(bad.status).toBe(400);
+  });
+});
+
+/**
+ * A request written by hand: a body streamed in chunks without Content-Length, or a
+ * Content-Length that promises more than is sent.
+ */
+function rawRequest(
+  path: string,
+  headers: Record<string, string>,
+  chunks: Buffer[],
+): Promise<{ status: number; json: Record<string, unknown>; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as Record<string, unknown>, headers: res.headers }));
+    });
+    // The server may answer and close before the whole body is written.
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+describe('on-demand routes over HTTP', () => {
+  it('takes endpoint names with a slash, as sent or percent-encoded, and a query string on the compatible route', async () => {
+    const token = await oidc.mint({ username: 'observer' });
+    invocations.length = 0;
+    const body = { x: 1 };
+    expect((await call(`/v1/ondemand/${MACHINE}/resnet/2`, { token, body })).status).toBe(200);
+    expect((await call(`/v1/ondemand/${MACHINE.toUpperCase()}/resnet%2F3`, { token, body })).status).toBe(200);
+    expect((await call('/clearml/serve/ondemand?source=nodered', { token, body: { machine_id: MACHINE, endpoint: 'e' } })).status).toBe(
+      200,
+    );
+    expect(invocations.map((i) => [i.meta.machine_id, i.meta.endpoint])).toEqual([
+      [MACHINE, 'resnet/2'],
+      [MACHINE, 'resnet/3'],
+      [MACHINE, 'e'],
+    ]);
+  });
+
+  it('answers 404 for an on-demand path without an endpoint and 400 for a bad endpoint name', async () => {
+    const token = await oidc.mint({ username: 'observer' });
+    expect((await call(`/v1/ondemand/${MACHINE}`, { token, body: {} })).status).toBe(404);
+    expect((await call(`/v1/ondemand/${MACHINE}/`, { token, body: {} })).status).toBe(404);
+    const bad = await call(`/v1/ondemand/${MACHINE}/a%20b`, { token, body: {} });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain('path.endpoint');
+  });
+
+  it('refuses a body over the limit by its Content-Length and while it streams, and checks the token first on /v1', async () => {
+    const token = await oidc.mint({ username: 'observer' });
+    const path = `/v1/ondemand/${MACHINE}/e`;
+    const declared = await rawRequest(
+      path,
+      { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': String(9 * 1024 * 1024) },
+      [Buffer.alloc(1024)],
+    );
+    expect(declared.status).toBe(413);
+    expect(declared.json).toMatchObject({ error: { code: 'payload_too_large' }, request_id: expect.any(String) });
+    expect(declared.headers.connection).toBe('close');
+    const streamed = await rawRequest(
+      path,
+      { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      Array.from({ length: 9 }, () => Buffer.alloc(1024 * 1024, 1)),
+    );
+    expect(streamed.status).toBe(413);
+    const anonymous = await rawRequest(path, { 'content-type': 'application/octet-stream', 'content-length': String(9 * 1024 * 1024) }, [
+      Buffer.alloc(1024),
+    ]);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('takes JSON with a charset on the compatible route and answers 415 for any other type, or a body with none', async () => {
+    const token = await oidc.mint({ username: 'observer' });
+    const body = JSON.stringify({ access_token: token, machine_id: MACHINE, endpoint: 'e' });
+    expect(
+      (await call('/clearml/serve/ondemand', { raw: body, headers: { 'content-type': 'Application/JSON; charset=utf-8' } })).status,
+    ).toBe(200);
+    const text = await call('/clearml/serve/ondemand', { raw: body, headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
+    expect(text.json).toMatchObject({ error: { code: 'unsupported_media_type' } });
+    const untyped = await rawRequest('/clearml/serve/ondemand', {}, [Buffer.from(body)]);
+    expect(untyped.status).toBe(415);
+  });
+
+  it('counts both routes under their templates in the HTTP metrics', async () => {
+    const token = await oidc.mint({ username: 'observer' });
+    await call(`/v1/ondemand/${MACHINE}/e`, { token, body: {} });
+    await call('/clearml/serve/ondemand', { token, body: { machine_id: 'nope', endpoint: 'e' } });
+    const page = await (await fetch(`http://127.0.0.1:${gateway.opsPort}/metrics`)).text();
+    expect(page).toMatch(
+      /cleargate_auth_gateway_http_requests_total\{method="POST",route="\/v1\/ondemand\/:machineId\/:endpoint",status="200"\} [1-9]/,
+    );
+    expect(page).toMatch(
+      /cleargate_auth_gateway_http_requests_total\{method="POST",route="\/clearml\/serve\/ondemand",status="400"\} [1-9]/,
+    );
+    expect(page).toMatch(
+      /cleargate_auth_gateway_http_request_duration_seconds_count\{method="POST",route="\/clearml\/serve\/ondemand"\} [1-9]/,
+    );
+    expect(page).not.toContain(MACHINE);
   });
 });
 

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createRuntime, NestPinoLogger, runMain, startService } from '@cleargate/observability';
@@ -8,8 +9,11 @@ import { ErrorEnvelopeFilter } from './http/error.filter';
 import { configureFastify, requestIdFrom } from './http/fastify-setup';
 import { HttpMetrics } from './http/http-metrics';
 import { AuthService } from './auth/auth.service';
-import { registerOndemandRoutes } from './ondemand/ondemand.routes';
+import { OndemandHttp } from './ondemand/ondemand.http';
 import { OndemandService } from './ondemand/ondemand.service';
+
+/** Longer than the idle timeout of the load balancers in front (AWS ALB: 60 s), so they close first. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export async function startGateway(config: GatewayConfig, runtime = createRuntime('auth-gateway', config.LOG_LEVEL)) {
   let httpPort = 0;
@@ -18,13 +22,22 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
     config,
     ops: { host: config.OPS_HOST, port: config.OPS_PORT },
     createApp: async (rt) => {
+      // The on-demand routes are answered before Fastify sees them (see OndemandHttp), which
+      // needs the app's services and so is attached once the app exists, before it listens.
+      const ondemand: { http?: OndemandHttp } = {};
       const adapter = new FastifyAdapter({
+        serverFactory: (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void) => {
+          const server = createServer((req, res) => {
+            if (!ondemand.http?.handle(req, res)) fastifyHandler(req, res);
+          });
+          server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+          return server;
+        },
         bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
         trustProxy: config.HTTP_TRUST_PROXY,
         genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(req.headers),
         requestIdHeader: false,
         logger: false,
-        keepAliveTimeout: 65_000,
         // No Nest middleware is used; skipping @fastify/middie saves a hook on every request.
         skipMiddie: true,
       });
@@ -35,8 +48,15 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       });
       const fastify = app.getHttpAdapter().getInstance();
       configureFastify(fastify, config.HTTP_BODY_LIMIT_BYTES);
-      new HttpMetrics(rt.metrics).register(fastify);
-      registerOndemandRoutes(fastify, app.get(AuthService), app.get(OndemandService), rt.logger);
+      const httpMetrics = new HttpMetrics(rt.metrics);
+      httpMetrics.register(fastify);
+      ondemand.http = new OndemandHttp(
+        app.get(AuthService),
+        app.get(OndemandService),
+        httpMetrics,
+        rt.logger,
+        config.HTTP_BODY_LIMIT_BYTES,
+      );
       app.useGlobalFilters(new ErrorEnvelopeFilter(rt.logger));
       await app.listen(config.HTTP_PORT, config.HTTP_HOST);
       httpPort = (fastify.server.address() as { port: number }).port;

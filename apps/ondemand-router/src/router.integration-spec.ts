@@ -25,6 +25,9 @@ import { startOndemandRouter } from './main';
 const caller: Caller = { subject: 's1', username: 'alice', roles: ['Observer'], groups: ['lab'], admin: false };
 const publicId = (id: string) => createHmac('sha256', 'k').update(id).digest('hex');
 
+/** The router's UPSTREAM_MAX_RESPONSE_BYTES in these tests. */
+const ANSWER_LIMIT = 64 * 1024;
+
 function machine(base: string, name = 'gpu-1', protocol: RoutingMachine['protocol'] = 'clearml-serving'): RoutingMachine {
   const id = randomUUID();
   return { id, machine_id: publicId(id), name, base_url: base, protocol, enabled: true };
@@ -123,6 +126,7 @@ beforeAll(async () => {
       NATS_NAMESPACE: namespace,
       OPS_PORT: '0',
       CALLLOG_FLUSH_MS: '10',
+      UPSTREAM_MAX_RESPONSE_BYTES: String(ANSWER_LIMIT),
       BREAKER_FAILURES: '3',
       BREAKER_HALF_OPEN_AFTER_MS: '400',
       LOG_LEVEL: 'warn',
@@ -202,8 +206,21 @@ describe('routing', () => {
     const answer = await invoke(gpu, 'slow', { x: 1 });
     const elapsed = Date.now() - started;
     expect(answer).toMatchObject({ status: 504, body: { code: 'upstream_timeout' } });
-    expect(elapsed).toBeGreaterThanOrEqual(280);
-    expect(elapsed).toBeLessThan(2000);
+    // The endpoint's 300 ms, not the half-second ticks of undici's own timers.
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(700);
+  });
+
+  it('answers 502 for an answer over UPSTREAM_MAX_RESPONSE_BYTES, and relays one just under it', async () => {
+    // {"text":"…"} is the text plus 11 bytes of JSON.
+    peer.setFault('echo', { kind: 'status', status: 200, body: { text: 'x'.repeat(ANSWER_LIMIT - 11) }, times: 1 });
+    const under = await invoke(gpu, 'echo', { x: 1 });
+    expect(under.status).toBe(200);
+    expect((under.body as { text: string }).text).toHaveLength(ANSWER_LIMIT - 11);
+    peer.setFault('echo', { kind: 'status', status: 200, body: { text: 'x'.repeat(ANSWER_LIMIT) }, times: 1 });
+    const over = await invoke(gpu, 'echo', { x: 1 });
+    expect(over).toMatchObject({ status: 502, error: true, body: { code: 'upstream_error' } });
+    expect((over.body as { message: string }).message).toContain(`exceeds ${ANSWER_LIMIT} bytes`);
   });
 
   it('answers 502 when the connection is reset', async () => {

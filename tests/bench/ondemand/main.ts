@@ -141,6 +141,12 @@ function histogram(page: string, name: string): Histogram {
   return h;
 }
 
+/** Mean of the observations between two scrapes, in milliseconds. */
+function meanMs(before: Histogram, after: Histogram): string {
+  const total = after.count - before.count;
+  return total > 0 ? (((after.sum - before.sum) / total) * 1000).toFixed(2) : 'n/a';
+}
+
 /** Share of the observations between two scrapes that took longer than `seconds`. */
 function shareAbove(before: Histogram, after: Histogram, seconds: number): string {
   const total = after.count - before.count;
@@ -261,10 +267,12 @@ async function main(): Promise<void> {
     for (const [name, cores] of Object.entries(cpu).sort((a, b) => b[1] - a[1])) {
       console.log(`  ${name.padEnd(20)} ${cores.toFixed(2)}  (${((cores * 1e6) / through.rps).toFixed(0)} µs per request)`);
     }
-    console.log(`\nRequests slower than 5 / 10 ms inside each stage during that run (from the services' histograms):`);
+    console.log(`\nEach stage during that run (from the services' histograms): mean ms, share slower than 5 / 10 ms`);
     for (const [label, service, name] of stages) {
       const [before, after] = [histogram(pagesBefore[service], name), histogram(pagesAfter[service], name)];
-      console.log(`  ${label.padEnd(40)} ${shareAbove(before, after, 0.005).padStart(7)} ${shareAbove(before, after, 0.01).padStart(7)}`);
+      console.log(
+        `  ${label.padEnd(40)} ${meanMs(before, after).padStart(6)} ${shareAbove(before, after, 0.005).padStart(7)} ${shareAbove(before, after, 0.01).padStart(7)}`,
+      );
     }
     console.log('Garbage collection during that run:');
     for (const service of ['gateway', 'router'] as const) {

@@ -31,19 +31,24 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
   }
 }
 
-/** Renders any error as the envelope; used by the Nest filter and by the plain Fastify routes. */
+/** Renders any error as the envelope in a Fastify reply (the Nest filter, Fastify's own errors). */
 export function sendError(reply: FastifyReply, request: FastifyRequest, exception: unknown, logger: Logger): FastifyReply {
+  const { status, body } = errorEnvelope(exception, request.id, logger, { method: request.method, route: request.routeOptions?.url });
+  return reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+}
+
+/** The status and JSON text of the envelope for any error; an internal error is logged with the request id. */
+export function errorEnvelope(
+  exception: unknown,
+  requestId: string,
+  logger: Logger,
+  context: { method: string; route: string | undefined },
+): { status: number; body: string } {
   const error = toAppError(exception);
   if (error.httpStatus >= 500 && error.code === 'internal') {
-    logger.error(
-      { err: exception, correlation_id: request.id, method: request.method, route: request.routeOptions?.url },
-      'request failed',
-    );
+    logger.error({ err: exception, correlation_id: requestId, method: context.method, route: context.route }, 'request failed');
   }
-  return reply
-    .status(error.httpStatus)
-    .header('content-type', 'application/json; charset=utf-8')
-    .send({ error: error.toBody(), request_id: request.id });
+  return { status: error.httpStatus, body: JSON.stringify({ error: error.toBody(), request_id: requestId }) };
 }
 
 export function toAppError(exception: unknown): AppError {

@@ -2,15 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sanitizeCorrelationId } from '@cleargate/observability';
 
 /**
- * `/v1/ondemand/...` passes the model input through untouched, whatever its type (JSON, an
- * image...), so its body stays a Buffer. Every other route gets parsed JSON.
+ * Every Fastify route takes JSON (the on-demand routes, which pass any body through, are served
+ * before Fastify by OndemandHttp).
  */
-const RAW_BODY_ROUTE = /^\/v1\/ondemand\//;
-
 export function configureFastify(app: FastifyInstance, bodyLimit: number): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (req: FastifyRequest, body: Buffer, done) => {
-    if (RAW_BODY_ROUTE.test(req.url)) return done(null, body);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_req: FastifyRequest, body: Buffer, done) => {
     if (body.length === 0) return done(null, undefined);
     try {
       done(null, JSON.parse(body.toString('utf8')));
@@ -18,8 +15,7 @@ export function configureFastify(app: FastifyInstance, bodyLimit: number): void 
       done(Object.assign(new Error('invalid JSON'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
     }
   });
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (req: FastifyRequest, body: Buffer, done) => {
-    if (RAW_BODY_ROUTE.test(req.url)) return done(null, body);
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req: FastifyRequest, _body: Buffer, done) => {
     done(Object.assign(new Error('unsupported content type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
   });
   // The request id is the correlation id. It is passed explicitly to every bus message of the

@@ -1,12 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, endpointNameSchema, publicIdSchema } from '@cleargate/contracts';
-import { AuthService, bearerToken } from '../auth/auth.service';
-import { sendError } from '../http/error.filter';
-import { parseInput } from '../http/validation';
-import type { Logger } from '@cleargate/observability';
 import { DocumentedRoute } from '../openapi/doc.decorator';
-import { InvocationAnswer, OndemandService } from './ondemand.service';
+
+/** The compatible route's path, and the v1 route's template as the `route` label of the HTTP metrics. */
+export const COMPAT_ONDEMAND_PATH = '/clearml/serve/ondemand';
+export const V1_ONDEMAND_ROUTE = '/v1/ondemand/:machineId/:endpoint';
 
 const machineIdSchema = z
   .string()
@@ -21,7 +19,7 @@ export const compatOndemandBody = z.object({
   params: z.unknown().optional().describe('Model input: a JSON value, or JSON text (the block sends its editor field as text)'),
 });
 
-const v1Params = z.object({ machineId: machineIdSchema, endpoint: endpointNameSchema });
+export const v1Params = z.object({ machineId: machineIdSchema, endpoint: endpointNameSchema });
 
 /** `params` may be JSON text (the Node-RED block's editor field); missing means `{}` as before. */
 export function modelInput(params: unknown): unknown {
@@ -36,16 +34,17 @@ export function modelInput(params: unknown): unknown {
   }
 }
 
+/** The on-demand routes, served by OndemandHttp (ondemand.http.ts), for the OpenAPI document. */
 export const ONDEMAND_ROUTES: DocumentedRoute[] = [
   {
     method: 'post',
-    path: '/clearml/serve/ondemand',
+    path: COMPAT_ONDEMAND_PATH,
     doc: {
       summary: 'Call a model (compatible with the Snap4City Node-RED block)',
       description: "Answers with the model's JSON as-is. The token may be sent as `access_token` in the body.",
       tags: ['on-demand'],
       body: compatOndemandBody,
-      responses: { 200: 'raw', 404: null, 502: null, 503: null, 504: null },
+      responses: { 200: 'raw', 404: null, 413: null, 415: null, 502: null, 503: null, 504: null },
       auth: true,
     },
   },
@@ -63,62 +62,3 @@ export const ONDEMAND_ROUTES: DocumentedRoute[] = [
     },
   },
 ];
-
-/**
- * The two on-demand routes are the hot path, so they are plain Fastify routes: NestJS's
- * router, guard and param pipeline cost more per call than the whole authentication. They
- * use the same AuthService, OndemandService and error envelope as every other route.
- */
-export function registerOndemandRoutes(app: FastifyInstance, auth: AuthService, ondemand: OndemandService, logger: Logger): void {
-  const callerRole = auth.roleFor('caller');
-
-  app.post('/clearml/serve/ondemand', async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      const raw = request.body as { access_token?: unknown } | undefined;
-      // The Snap4City Node-RED blocks send the token as `access_token` in the JSON body.
-      const token = bearerToken(request.headers.authorization) ?? (typeof raw?.access_token === 'string' ? raw.access_token : undefined);
-      const caller = await auth.authenticate(token, callerRole);
-      const body = parseInput(compatOndemandBody, raw, 'body');
-      const answer = await ondemand.invoke({
-        caller,
-        machineId: body.machine_id,
-        endpoint: body.endpoint,
-        // Only the model input is forwarded: the token never leaves the gateway.
-        body: Buffer.from(JSON.stringify(modelInput(body.params))),
-        contentType: 'application/json',
-        accept: request.headers.accept,
-        route: 'compat',
-        correlationId: request.id,
-      });
-      return send(reply, answer);
-    } catch (err) {
-      return sendError(reply, request, err, logger);
-    }
-  });
-
-  app.post('/v1/ondemand/:machineId/:endpoint', async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      const caller = await auth.authenticate(bearerToken(request.headers.authorization), callerRole);
-      const { machineId, endpoint } = parseInput(v1Params, request.params, 'path');
-      const answer = await ondemand.invoke({
-        caller,
-        machineId,
-        endpoint,
-        body: (request.body as Buffer | undefined) ?? Buffer.alloc(0),
-        contentType: request.headers['content-type'],
-        accept: request.headers.accept,
-        route: 'v1',
-        correlationId: request.id,
-      });
-      return send(reply, answer);
-    } catch (err) {
-      return sendError(reply, request, err, logger);
-    }
-  });
-}
-
-function send(reply: FastifyReply, answer: InvocationAnswer) {
-  void reply.status(answer.status);
-  if (answer.contentType) void reply.header('content-type', answer.contentType);
-  return reply.send(Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength));
-}

@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { BrokenCircuitError, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel';
-import { errors as undiciErrors, Pool } from 'undici';
-import type { IncomingHttpHeaders } from 'node:http';
+import { Dispatcher, errors as undiciErrors, Pool } from 'undici';
 import { RoutingEndpoint, RoutingMachine } from '@cleargate/contracts';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { ROUTER_CONFIG, RouterConfig } from '../config';
@@ -150,51 +149,71 @@ export class UpstreamClient implements OnModuleDestroy {
     return u;
   }
 
-  private async send(upstream: Upstream, req: UpstreamRequest): Promise<UpstreamResponse> {
+  /**
+   * One POST through the machine's pool. The answer is collected straight from undici's
+   * dispatch callbacks, without a body stream per call, and cut off with a 502 once it passes
+   * UPSTREAM_MAX_RESPONSE_BYTES. The endpoint's timeout is one deadline for the whole answer,
+   * kept with a timer of our own: undici's header and body timeouts tick in half seconds, so a
+   * 300 ms timeout would fire after up to a second.
+   */
+  private send(upstream: Upstream, req: UpstreamRequest): Promise<UpstreamResponse> {
     const timeout = req.endpoint.timeout_ms;
+    const limit = this.config.UPSTREAM_MAX_RESPONSE_BYTES;
+    const machine = req.machine.name;
     const headers: Record<string, string> = { 'x-request-id': req.correlationId };
     if (req.contentType) headers['content-type'] = req.contentType;
     if (req.accept) headers.accept = req.accept;
     const started = performance.now();
-    try {
-      const res = await upstream.pool.request({
-        path: upstreamPath(req.machine, req.endpoint),
-        method: 'POST',
-        headers,
-        body: req.body,
-        // The endpoint's timeout bounds the wait for the answer's headers and every pause in its body.
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-      const length = Number(res.headers['content-length']);
-      // A declared length within the limit is read in one go; otherwise stream with a running count.
-      const body =
-        length >= 0 && length <= this.config.UPSTREAM_MAX_RESPONSE_BYTES
-          ? Buffer.from(await res.body.arrayBuffer())
-          : await this.readBody(res.body);
-      return {
-        status: res.statusCode,
-        contentType: headerValue(res.headers, 'content-type'),
-        body,
-        upstreamMs: performance.now() - started,
+    return new Promise<UpstreamResponse>((resolve, reject) => {
+      let controller: Dispatcher.DispatchController | undefined;
+      let failure: UpstreamFailure | undefined;
+      let status = 0;
+      let contentType: string | undefined;
+      let first: Buffer | undefined;
+      let chunks: Buffer[] | undefined;
+      let size = 0;
+      const fail = (err: UpstreamFailure) => {
+        if (failure) return;
+        failure = err;
+        clearTimeout(deadline);
+        controller?.abort(err);
+        reject(err);
       };
-    } catch (err) {
-      throw toFailure(err, req.machine.name, timeout, performance.now() - started);
-    }
-  }
-
-  private async readBody(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > this.config.UPSTREAM_MAX_RESPONSE_BYTES) {
-        body.destroy();
-        throw new UpstreamFailure('too_large', `the answer exceeds ${this.config.UPSTREAM_MAX_RESPONSE_BYTES} bytes`);
-      }
-      chunks.push(chunk);
-    }
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const deadline = setTimeout(
+        () => fail(new UpstreamFailure('timeout', `${machine} did not answer within ${timeout} ms`, performance.now() - started)),
+        timeout,
+      );
+      upstream.pool.dispatch(
+        // Zero turns undici's own timeouts off: the deadline above covers the whole answer.
+        { path: upstreamPath(req.machine, req.endpoint), method: 'POST', headers, body: req.body, headersTimeout: 0, bodyTimeout: 0 },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (failure) c.abort(failure); // the deadline passed while the call waited for a connection
+          },
+          onResponseStart(_c, statusCode, responseHeaders) {
+            status = statusCode;
+            const type = responseHeaders['content-type'];
+            contentType = Array.isArray(type) ? type[0] : type;
+          },
+          onResponseData(_c, chunk) {
+            size += chunk.length;
+            if (size > limit) fail(new UpstreamFailure('too_large', `the answer exceeds ${limit} bytes`));
+            else if (first === undefined) first = chunk;
+            else (chunks ??= [first]).push(chunk);
+          },
+          onResponseEnd() {
+            if (failure) return;
+            clearTimeout(deadline);
+            const body = chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0));
+            resolve({ status, contentType, body, upstreamMs: performance.now() - started });
+          },
+          onResponseError(_c, err) {
+            fail(toFailure(err, machine, timeout, performance.now() - started));
+          },
+        },
+      );
+    });
   }
 }
 
@@ -221,11 +240,6 @@ function toFailure(err: unknown, machine: string, timeoutMs: number, elapsed: nu
     return new UpstreamFailure('refused', `${machine} is unreachable (${code})`, elapsed);
   }
   return new UpstreamFailure('reset', `the connection to ${machine} failed (${code ?? e.message ?? 'unknown error'})`, elapsed);
-}
-
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function stateName(state: CircuitState): string {

@@ -1,0 +1,215 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError } from '@cleargate/contracts';
+import type { Logger } from '@cleargate/observability';
+import { AuthService, bearerToken } from '../auth/auth.service';
+import { errorEnvelope } from '../http/error.filter';
+import { requestIdFrom } from '../http/fastify-setup';
+import { HttpMetrics, RouteMetrics } from '../http/http-metrics';
+import { parseInput } from '../http/validation';
+import { compatOndemandBody, COMPAT_ONDEMAND_PATH, modelInput, V1_ONDEMAND_ROUTE, v1Params } from './ondemand.routes';
+import { InvocationAnswer, OndemandService } from './ondemand.service';
+
+const V1_PREFIX = '/v1/ondemand/';
+
+/**
+ * The two on-demand routes, served from node:http in front of Fastify (see `serverFactory` in
+ * main.ts); every other request goes on to Fastify. On Node 20, Fastify's body parsing binds an
+ * AsyncResource per request, and those bound functions outlive the young generation: measured
+ * in the gateway, 40 % of what each scavenge met survived it and the scavenges took 4–7 ms.
+ * This path reads the body itself and answers like the Fastify routes do: the same auth
+ * service, validation, error envelope, `x-request-id` and HTTP metrics.
+ */
+export class OndemandHttp {
+  private readonly callerRole;
+  private readonly compatMetrics: RouteMetrics;
+  private readonly v1Metrics: RouteMetrics;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly ondemand: OndemandService,
+    metrics: HttpMetrics,
+    private readonly logger: Logger,
+    private readonly bodyLimit: number,
+  ) {
+    this.callerRole = auth.roleFor('caller');
+    this.compatMetrics = metrics.route('POST', COMPAT_ONDEMAND_PATH);
+    this.v1Metrics = metrics.route('POST', V1_ONDEMAND_ROUTE);
+  }
+
+  /** Serves the request if it is an on-demand call and returns true; false leaves it to Fastify. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    if (path === COMPAT_ONDEMAND_PATH) {
+      void this.compat(req, res, performance.now());
+      return true;
+    }
+    if (path.startsWith(V1_PREFIX)) {
+      // {machineId}/{endpoint}; an endpoint name may itself hold slashes (a KServe model version).
+      const rest = path.slice(V1_PREFIX.length);
+      const slash = rest.indexOf('/');
+      if (slash <= 0 || slash === rest.length - 1) return false;
+      void this.v1(req, res, rest.slice(0, slash), rest.slice(slash + 1), performance.now());
+      return true;
+    }
+    return false;
+  }
+
+  private async compat(req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
+    const requestId = requestIdFrom(req.headers);
+    try {
+      const raw = (await this.readJson(req)) as { access_token?: unknown } | undefined;
+      // The Snap4City Node-RED blocks send the token as `access_token` in the JSON body.
+      const token = bearerToken(req.headers.authorization) ?? (typeof raw?.access_token === 'string' ? raw.access_token : undefined);
+      const caller = await this.auth.authenticate(token, this.callerRole);
+      const body = parseInput(compatOndemandBody, raw, 'body');
+      const answer = await this.ondemand.invoke({
+        caller,
+        machineId: body.machine_id,
+        endpoint: body.endpoint,
+        // Only the model input is forwarded: the token never leaves the gateway.
+        body: Buffer.from(JSON.stringify(modelInput(body.params))),
+        contentType: 'application/json',
+        accept: req.headers.accept,
+        route: 'compat',
+        correlationId: requestId,
+      });
+      this.answer(req, res, requestId, answer, this.compatMetrics, started);
+    } catch (err) {
+      this.fail(req, res, requestId, err, this.compatMetrics, started);
+    }
+  }
+
+  private async v1(req: IncomingMessage, res: ServerResponse, rawMachineId: string, rawEndpoint: string, started: number): Promise<void> {
+    const requestId = requestIdFrom(req.headers);
+    try {
+      // The token is a header here, so a caller is known before an up to HTTP_BODY_LIMIT_BYTES body is read.
+      const caller = await this.auth.authenticate(bearerToken(req.headers.authorization), this.callerRole);
+      const { machineId, endpoint } = parseInput(
+        v1Params,
+        { machineId: decodeSegment(rawMachineId), endpoint: decodeSegment(rawEndpoint) },
+        'path',
+      );
+      const body = await this.readBody(req);
+      const answer = await this.ondemand.invoke({
+        caller,
+        machineId,
+        endpoint,
+        body,
+        contentType: req.headers['content-type'],
+        accept: req.headers.accept,
+        route: 'v1',
+        correlationId: requestId,
+      });
+      this.answer(req, res, requestId, answer, this.v1Metrics, started);
+    } catch (err) {
+      this.fail(req, res, requestId, err, this.v1Metrics, started);
+    }
+  }
+
+  /**
+   * The compatible route takes JSON only, as its Fastify predecessor did: another content type
+   * is a 415, malformed JSON a 400 and an empty body `undefined` (the schema then says what is missing).
+   */
+  private async readJson(req: IncomingMessage): Promise<unknown> {
+    const type = req.headers['content-type'];
+    if (type === undefined ? hasBody(req) : mediaType(type) !== 'application/json') {
+      throw new AppError('unsupported_media_type', 'unsupported content type');
+    }
+    const body = await this.readBody(req);
+    if (body.length === 0) return undefined;
+    try {
+      return JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new AppError('invalid_argument', 'the request body is not valid JSON');
+    }
+  }
+
+  /** The whole body, refused with 413 once it passes the limit (at once when Content-Length says so). */
+  private readBody(req: IncomingMessage): Promise<Buffer> {
+    const limit = this.bodyLimit;
+    if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
+    return new Promise<Buffer>((resolve, reject) => {
+      let first: Buffer | undefined;
+      let chunks: Buffer[] | undefined;
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          cleanup();
+          reject(tooLarge());
+        } else if (first === undefined) first = chunk;
+        else (chunks ??= [first]).push(chunk);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(new AppError('invalid_argument', `the request body could not be read (${err.message})`));
+      };
+      const cleanup = () => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onError);
+    });
+  }
+
+  private answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    answer: InvocationAnswer,
+    metrics: RouteMetrics,
+    started: number,
+  ): void {
+    const headers = ['x-request-id', requestId];
+    if (answer.contentType) headers.push('content-type', answer.contentType);
+    this.write(req, res, answer.status, headers, answer.body);
+    metrics.observe(answer.status, (performance.now() - started) / 1000);
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, requestId: string, err: unknown, metrics: RouteMetrics, started: number): void {
+    const { status, body } = errorEnvelope(err, requestId, this.logger, { method: 'POST', route: metrics.route });
+    this.write(req, res, status, ['x-request-id', requestId, 'content-type', 'application/json; charset=utf-8'], Buffer.from(body));
+    metrics.observe(status, (performance.now() - started) / 1000);
+  }
+
+  private write(req: IncomingMessage, res: ServerResponse, status: number, headers: string[], body: Uint8Array): void {
+    if (res.headersSent || res.destroyed) return; // the client went away
+    headers.push('content-length', String(body.length));
+    // Answering before the body was read (413, 415, 401 on /v1): the rest is not worth reading.
+    if (!req.complete) headers.push('connection', 'close');
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+}
+
+function tooLarge(): AppError {
+  return new AppError('payload_too_large', 'the request body is larger than the limit');
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function mediaType(contentType: string): string {
+  const semicolon = contentType.indexOf(';');
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // left as sent: the path schema refuses the stray '%'
+  }
+}
