@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { JsMsg } from 'nats';
+import { AckPolicy, JsMsg } from 'nats';
 import {
   DEAD_LETTER_PREFIX,
   EnqueueCallRecord,
@@ -105,12 +105,28 @@ async function pendingRuns(): Promise<number> {
   return info.state.messages;
 }
 
-/** What is stored on a stream (what the registry would see), in order. One subject per consumer: NATS 2.9 filters on one. */
-async function follow(subject: string, stream: 'events' | 'deadLetter', onMessage: (msg: JsMsg) => void) {
-  const consumer = await bus.nats.jetstream.consumers.get(streamName(bus.nats, stream), { filterSubjects: bus.nats.subject(subject) });
+/**
+ * What is stored on a stream (what the registry would see), in order. One subject per consumer:
+ * NATS 2.9 filters on one. A work-queue stream (CALLLOGS) takes no ordered consumer, so there the
+ * test reads through an acknowledging consumer of its own, as the registry does.
+ */
+async function follow(subject: string, stream: 'events' | 'calllogs' | 'deadLetter', onMessage: (msg: JsMsg) => void) {
+  const name = streamName(bus.nats, stream);
+  const filter = bus.nats.subject(subject);
+  let consumer;
+  if (stream === 'calllogs') {
+    const durable = `test-follow-${stream}`;
+    await bus.nats.manager.consumers.add(name, { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: filter });
+    consumer = await bus.nats.jetstream.consumers.get(name, durable);
+  } else {
+    consumer = await bus.nats.jetstream.consumers.get(name, { filterSubjects: filter });
+  }
   const messages = await consumer.consume();
   void (async () => {
-    for await (const msg of messages) onMessage(msg);
+    for await (const msg of messages) {
+      onMessage(msg);
+      if (stream === 'calllogs') msg.ack();
+    }
   })();
   stops.push(async () => {
     await messages.close();
@@ -123,9 +139,9 @@ beforeAll(async () => {
   peer = await startClearmlPeer({ seed, agents: false });
   namespace = testNamespace();
   bus = await connectTestBus(namespace);
-  await ensureStreams(bus.nats, ['enqueue', 'events', 'deadLetter']);
+  await ensureStreams(bus.nats, ['enqueue', 'events', 'calllogs', 'deadLetter']);
   await follow(runStatusChanged.subject, 'events', (msg) => statuses.push(runStatusChanged.payload.parse(decodeJson(msg.data))));
-  await follow(enqueueCallRecorded.subject, 'events', (msg) => records.push(enqueueCallRecorded.payload.parse(decodeJson(msg.data))));
+  await follow(enqueueCallRecorded.subject, 'calllogs', (msg) => records.push(enqueueCallRecorded.payload.parse(decodeJson(msg.data))));
   await follow(`${DEAD_LETTER_PREFIX}>`, 'deadLetter', (msg) => deadLetters.push(msg));
   worker = await startEnqueueWorker(
     loadWorkerConfig({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonEnv, envBool, envInt, loadConfig } from '@cleargate/config';
+import { CALLLOG_BATCH_RECORDS_MAX } from '@cleargate/contracts';
 
 export const routerEnv = z.object({
   ...commonEnv,
@@ -19,7 +20,7 @@ export const routerEnv = z.object({
   /** Invocations handled at once by this process; more wait for a slot. */
   INVOKE_CONCURRENCY: envInt({ min: 1, max: 100_000, default: 2_000 }),
   CALLLOG_FLUSH_MS: envInt({ min: 1, max: 60_000, default: 50 }),
-  CALLLOG_BATCH_MAX: envInt({ min: 1, max: 1000, default: 500 }),
+  CALLLOG_BATCH_MAX: envInt({ min: 1, max: CALLLOG_BATCH_RECORDS_MAX, default: 500 }),
   /** Records kept in memory while NATS is unreachable; beyond this the oldest are dropped (counted). */
   CALLLOG_BUFFER_MAX: envInt({ min: 1000, max: 10_000_000, default: 100_000 }),
   /** Keep the first 2 KiB of each model answer in the call log. */

@@ -8,6 +8,7 @@ import {
   invokeReplyMetaSchema,
   machineChanged,
   ONDEMAND_INVOKE_SUBJECT,
+  ondemandCallRecords,
   ondemandCallsRecorded,
   OndemandCallRecord,
   RoutingEndpoint,
@@ -100,7 +101,7 @@ beforeAll(async () => {
   peer = await startServingPeer();
   namespace = testNamespace();
   bus = await connectTestBus(namespace);
-  await ensureStreams(bus.nats, ['events']);
+  await ensureStreams(bus.nats, ['events', 'calllogs']);
   gpu = machine(peer.url);
   kserve = machine(peer.url, 'triton-1', 'kserve-v2');
   dead = machine('http://127.0.0.1:9', 'dead-1');
@@ -118,7 +119,7 @@ beforeAll(async () => {
     return { machine: m, endpoint: endpoints.find((e) => e.machine_id === machine_id && e.name === name) ?? null };
   });
   bus.nats.connection.subscribe(bus.nats.subject(ondemandCallsRecorded.subject), {
-    callback: (_e, msg) => records.push(...ondemandCallsRecorded.payload.parse(decodeJson(msg.data)).records),
+    callback: (_e, msg) => records.push(...ondemandCallRecords(ondemandCallsRecorded.payload.parse(decodeJson(msg.data)).columns)),
   });
   router = await startOndemandRouter(
     loadRouterConfig({

@@ -12,6 +12,9 @@ import {
   machineGet,
   machineList,
   machineUpdate,
+  appendOndemandCall,
+  emptyOndemandCallColumns,
+  OndemandCallRecord,
   ondemandCallsRecorded,
   ondemandLogList,
   routingResolve,
@@ -208,8 +211,14 @@ describe('call logs', () => {
     response_excerpt: '{"digit":5}',
   });
 
+  const batchOf = (...records: OndemandCallRecord[]) => {
+    const columns = emptyOndemandCallColumns();
+    for (const r of records) appendOndemandCall(columns, r);
+    return { batch_id: randomUUID(), columns };
+  };
+
   it('writes published batches once, even when a batch is delivered twice, and scopes reads to the caller', async () => {
-    const batch = { batch_id: randomUUID(), records: [record('alice'), record('alice', 'upstream_error'), record('bob')] };
+    const batch = batchOf(record('alice'), record('alice', 'upstream_error'), record('bob'));
     await fx.bus.publisher.publish(ondemandCallsRecorded, batch);
     // The same batch again under another message id: the rows' ids make the insert idempotent.
     await fx.bus.publisher.publish(ondemandCallsRecorded, batch);
@@ -232,6 +241,28 @@ describe('call logs', () => {
     const metrics = await fetch(`http://127.0.0.1:${fx.registry.opsPort}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(new RegExp(`^cleargate_registry_entities\\{kind="machines"\\} ${stats.counts.machines}$`, 'm'));
     expect(metrics).toMatch(/^cleargate_registry_entities\{kind="endpoints"\} \d+$/m);
+  });
+
+  it('stores text with separators, backslashes and NUL as sent (NUL dropped), and a batch that repeats some rows', async () => {
+    const odd = {
+      ...record('carol', 'upstream_error'),
+      endpoint: 'odd',
+      error: 'tab\there\nnew line\\N back\\slash\r',
+      response_excerpt: 'a\u0000b',
+    };
+    const first = batchOf(odd);
+    await fx.bus.publisher.publish(ondemandCallsRecorded, first);
+    // A later batch that repeats a stored row next to a new one: the new one is written, the old once.
+    const fresh = { ...record('carol'), endpoint: 'odd' };
+    await fx.bus.publisher.publish(ondemandCallsRecorded, batchOf(odd, fresh));
+    const list = () => fx.bus.rpc.request(ondemandLogList, { caller: admin, page, filter: { endpoint: 'odd' } });
+    const stored = await waitFor(async () => ((await list()).items.length >= 2 ? list() : null));
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await list()).items).toHaveLength(2);
+    const back = stored.items.find((i) => i.id === odd.id)!;
+    expect(back.error).toBe(odd.error);
+    expect(back.response_excerpt).toBe('ab');
+    expect(stored.items.map((i) => i.id).sort()).toEqual([odd.id, fresh.id].sort());
   });
 });
 

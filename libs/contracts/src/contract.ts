@@ -17,7 +17,7 @@ export interface MessageContract<P extends z.ZodType = z.ZodType> {
   payload: P;
 }
 
-export type StreamKey = 'events' | 'enqueue' | 'alerts' | 'deadLetter';
+export type StreamKey = 'events' | 'calllogs' | 'enqueue' | 'alerts' | 'deadLetter';
 
 export const defineRpc = <Req extends z.ZodType, Res extends z.ZodType>(
   subject: string,

@@ -16,11 +16,23 @@ const DAY = 24 * 60 * 60 * 1000;
 export const STREAMS: Record<StreamKey, StreamDefinition> = {
   events: {
     name: 'EVENTS',
-    subjects: ['registry.*.changed.v1', 'calllog.*.recorded.v1', 'runs.run.status-changed.v1', 'clearml.task.status-changed.v1'],
+    subjects: ['registry.*.changed.v1', 'runs.run.status-changed.v1', 'clearml.task.status-changed.v1'],
     retention: 'limits',
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: 2 * 60 * 1000,
-    description: 'Registry changes, call-log records, run and task status changes',
+    description: 'Registry changes, run and task status changes',
+  },
+  // Call-log records only wait here until the registry has written them to PostgreSQL, which
+  // keeps them: a work queue, so the stream holds what is not written yet rather than a week
+  // of every call (at 10k calls/s that would be terabytes). While the registry is down it
+  // grows within the server's JetStream limits (max_file_store).
+  calllogs: {
+    name: 'CALLLOGS',
+    subjects: ['calllog.*.recorded.*'],
+    retention: 'workqueue',
+    maxAgeMs: 7 * DAY,
+    duplicateWindowMs: 2 * 60 * 1000,
+    description: 'Call-log records waiting to be written to PostgreSQL by the registry',
   },
   enqueue: {
     name: 'ENQUEUE',

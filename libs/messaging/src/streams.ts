@@ -5,9 +5,12 @@ import { NatsService } from './nats.service';
 /**
  * Creates the JetStream streams a service uses, or updates them to the definition in
  * libs/contracts. Idempotent, so every service can call it at start-up for its own streams.
+ * Streams are taken in the order of STREAMS, so one that gives up subjects (EVENTS gave the
+ * call-log subjects to CALLLOGS) is updated before the one that takes them is created.
  */
 export async function ensureStreams(nats: NatsService, keys: StreamKey[]): Promise<void> {
-  for (const key of keys) {
+  const ordered = (Object.keys(STREAMS) as StreamKey[]).filter((key) => keys.includes(key));
+  for (const key of ordered) {
     const def = STREAMS[key];
     const config: Partial<StreamConfig> & { name: string } = {
       name: nats.name(def.name),

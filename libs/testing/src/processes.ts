@@ -125,7 +125,12 @@ export function nodeProcess(options: {
 export const TEST_PUBLIC_ID_SECRET = 'test-public-id-secret-0123456789abcdef';
 
 /** The registry as a process on a (throwaway) database, applying its migrations at start. */
-export async function registryProcess(common: Record<string, string>, databaseUrl: string, extra: Record<string, string> = {}) {
+export async function registryProcess(
+  common: Record<string, string>,
+  databaseUrl: string,
+  extra: Record<string, string> = {},
+  nodeArgs: string[] = [],
+) {
   return serviceProcess(
     'registry',
     {
@@ -136,6 +141,7 @@ export async function registryProcess(common: Record<string, string>, databaseUr
       ...extra,
     },
     await freePort(),
+    nodeArgs,
   );
 }
 

@@ -177,9 +177,9 @@ async function main(): Promise<void> {
     args: ['--port', String(servingPort)],
     readyUrl: `http://127.0.0.1:${servingPort}/v2/health/ready`,
   });
-  const registry = await registryProcess(common, db.url);
   // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the services under load
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const registry = await registryProcess(common, db.url, {}, nodeArgs);
   const router = serviceProcess('ondemand-router', common, await freePort(), nodeArgs);
   const gateway = await gatewayProcess(common, oidc.issuer, {}, nodeArgs);
   const processes = [serving, registry, router, gateway];
@@ -240,11 +240,20 @@ async function main(): Promise<void> {
     const pagesBefore = await metricsPages();
     const cpuBefore = cpuSeconds(pids);
     const through = await load(gatewayRoute, gatewayBody, CONNECTIONS, DURATION);
+    // PostgreSQL starts a backend per new pool connection: one that appeared during the run
+    // used all of its CPU in it.
+    for (const pid of pidsOf('postgres')) {
+      if (pids[`postgres:${pid}`] === undefined) {
+        pids[`postgres:${pid}`] = pid;
+        cpuBefore[`postgres:${pid}`] = 0;
+      }
+    }
     const cpuAfter = cpuSeconds(pids);
     const pagesAfter = await metricsPages();
     const cpu: Record<string, number> = {};
     for (const name of Object.keys(pids)) {
       const used = (cpuAfter[name]! - cpuBefore[name]!) / DURATION;
+      if (Number.isNaN(used)) continue; // a backend that ended during the run
       const key = name.startsWith('postgres:') ? 'postgres (all)' : name;
       cpu[key] = (cpu[key] ?? 0) + used;
     }
@@ -283,6 +292,15 @@ async function main(): Promise<void> {
       console.log(
         `  ${service.padEnd(8)} ${pauses} pauses, ${ms.toFixed(0)} ms in all (${((ms / (DURATION * 1000)) * 100).toFixed(1)}% of the run), ${shareAbove(before, after, 0.01)} over 10 ms`,
       );
+    }
+    // prom-client's event-loop delay histogram restarts at every scrape, so this is that run's.
+    console.log('Event-loop delay during that run (p50 / p99 / max ms):');
+    for (const service of ['gateway', 'router'] as const) {
+      const value = (name: string) => {
+        const m = new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(pagesAfter[service]);
+        return m ? (Number(m[1]) * 1000).toFixed(1) : 'n/a';
+      };
+      console.log(`  ${service.padEnd(8)} ${value('p50')} / ${value('p99')} / ${value('max')}`);
     }
     const summary = {
       throughput_ratio: through.rps / direct.rps,

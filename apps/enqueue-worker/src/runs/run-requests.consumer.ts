@@ -24,7 +24,7 @@ export class RunRequestsConsumer implements OnApplicationBootstrap, OnModuleDest
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStreams(this.nats, ['enqueue', 'events', 'deadLetter']);
+    await ensureStreams(this.nats, ['enqueue', 'events', 'calllogs', 'deadLetter']);
     this.consumer = new DurableConsumer(
       this.nats,
       this.logger,

@@ -1,19 +1,39 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { OndemandCallRecord, ondemandCallsRecorded } from '@cleargate/contracts';
+import {
+  appendOndemandCall,
+  emptyOndemandCallColumns,
+  OndemandCallColumns,
+  ondemandCallCount,
+  OndemandCallRecord,
+  ondemandCallsRecorded,
+} from '@cleargate/contracts';
 import { ensureStreams, MessagePublisher, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { ROUTER_CONFIG, RouterConfig } from '../config';
 
+interface Batch {
+  id: string;
+  columns: OndemandCallColumns;
+}
+
 /**
- * Collects call-log records and publishes them to JetStream in batches (every CALLLOG_FLUSH_MS
- * or CALLLOG_BATCH_MAX records), so an inference call never waits for a log write. While NATS
- * is unreachable the records stay buffered (bounded) and go out when it returns; a graceful
- * shutdown flushes what is left.
+ * Collects call-log records into column batches and publishes each to JetStream (every
+ * CALLLOG_FLUSH_MS or CALLLOG_BATCH_MAX records), so an inference call never waits for a log
+ * write. A batch keeps its id until JetStream has it, so a publish repeated after a lost
+ * acknowledgement is dropped as a duplicate. While NATS is unreachable the batches stay
+ * buffered (up to CALLLOG_BUFFER_MAX records, then the oldest batch not being sent goes) and are sent when it
+ * returns; a graceful shutdown flushes what is left.
  */
 @Injectable()
 export class CallLogBatcher implements OnModuleInit, OnModuleDestroy {
-  private buffer: OndemandCallRecord[] = [];
+  /** The batch being filled. */
+  private open = emptyOndemandCallColumns();
+  /** Full batches waiting for JetStream, oldest first. */
+  private readonly sealed: Batch[] = [];
+  private sealedRecords = 0;
+  /** The batch being published now, which the buffer limit leaves alone. */
+  private publishing?: Batch;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private readonly dropped;
@@ -28,34 +48,36 @@ export class CallLogBatcher implements OnModuleInit, OnModuleDestroy {
   ) {
     this.dropped = metrics.counter('calllog_records_dropped_total', 'Call-log records dropped because the buffer was full');
     this.published = metrics.counter('calllog_records_published_total', 'Call-log records published to JetStream');
-    const buffered = () => this.buffer.length;
+    const buffered = () => this.buffered();
     metrics.gauge('calllog_buffered_records', 'Call-log records waiting to be published', [], function () {
       this.set(buffered());
     });
   }
 
   async onModuleInit(): Promise<void> {
-    await ensureStreams(this.nats, ['events']);
+    // EVENTS first: it gives up the call-log subjects it held before CALLLOGS existed.
+    await ensureStreams(this.nats, ['events', 'calllogs']);
   }
 
   add(record: OndemandCallRecord): void {
-    this.buffer.push(record);
-    if (this.buffer.length > this.config.CALLLOG_BUFFER_MAX) {
-      const excess = this.buffer.length - this.config.CALLLOG_BUFFER_MAX;
-      this.buffer.splice(0, excess);
-      this.dropped.inc(excess);
-    }
-    if (this.buffer.length >= this.config.CALLLOG_BATCH_MAX) void this.flush();
+    appendOndemandCall(this.open, record);
+    if (ondemandCallCount(this.open) >= this.config.CALLLOG_BATCH_MAX) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.config.CALLLOG_FLUSH_MS);
+  }
+
+  /** Records not yet accepted by JetStream. */
+  buffered(): number {
+    return this.sealedRecords + ondemandCallCount(this.open);
   }
 
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.seal();
     if (this.flushing) return this.flushing;
     this.flushing = this.drain().finally(() => {
       this.flushing = undefined;
-      if (this.buffer.length && !this.timer) this.timer = setTimeout(() => void this.flush(), this.config.CALLLOG_FLUSH_MS);
+      if (this.buffered() && !this.timer) this.timer = setTimeout(() => void this.flush(), this.config.CALLLOG_FLUSH_MS);
     });
     return this.flushing;
   }
@@ -65,21 +87,39 @@ export class CallLogBatcher implements OnModuleInit, OnModuleDestroy {
     clearTimeout(this.timer);
   }
 
+  private seal(): void {
+    const count = ondemandCallCount(this.open);
+    if (!count) return;
+    this.sealed.push({ id: randomUUID(), columns: this.open });
+    this.sealedRecords += count;
+    this.open = emptyOndemandCallColumns();
+    while (this.sealedRecords > this.config.CALLLOG_BUFFER_MAX && this.sealed.length > 1) {
+      const oldest = this.sealed[0] === this.publishing ? 1 : 0;
+      const [lost] = this.sealed.splice(oldest, 1);
+      const count = ondemandCallCount(lost!.columns);
+      this.sealedRecords -= count;
+      this.dropped.inc(count);
+    }
+  }
+
   private async drain(): Promise<void> {
-    while (this.buffer.length) {
-      const records = this.buffer.slice(0, this.config.CALLLOG_BATCH_MAX);
+    while (this.sealed.length) {
+      const batch = (this.publishing = this.sealed[0]!);
       try {
-        const batchId = randomUUID();
-        await this.publisher.publish(ondemandCallsRecorded, { batch_id: batchId, records }, { msgId: batchId });
+        await this.publisher.publish(ondemandCallsRecorded, { batch_id: batch.id, columns: batch.columns }, { msgId: batch.id });
       } catch (err) {
-        this.logger.warn({ err, buffered: this.buffer.length }, 'could not publish call-log records; keeping them for the next flush');
+        this.publishing = undefined;
+        this.logger.warn({ err, buffered: this.buffered() }, 'could not publish call-log records; keeping them for the next flush');
         // Retry after a pause rather than spinning while NATS is away.
         clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.flush(), Math.max(this.config.CALLLOG_FLUSH_MS, 1000));
         return;
       }
-      this.buffer.splice(0, records.length);
-      this.published.inc(records.length);
+      this.publishing = undefined;
+      this.sealed.shift();
+      const count = ondemandCallCount(batch.columns);
+      this.sealedRecords -= count;
+      this.published.inc(count);
     }
   }
 }

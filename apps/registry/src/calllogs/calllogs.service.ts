@@ -5,7 +5,8 @@ import {
   EnqueueCallRecord,
   enqueueCallRecorded,
   MessageContract,
-  OndemandCallRecord,
+  OndemandCallColumns,
+  ondemandCallCount,
   ondemandCallsRecorded,
 } from '@cleargate/contracts';
 import { BatchConsumer, ensureStreams, NatsService } from '@cleargate/messaging';
@@ -36,10 +37,8 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    await ensureStreams(this.nats, ['events', 'deadLetter']);
-    await this.consume(ondemandCallsRecorded, 'registry-ondemand-calllog', (batches) =>
-      this.writeOndemand(batches.flatMap((b) => b.records)),
-    );
+    await ensureStreams(this.nats, ['events', 'calllogs', 'deadLetter']);
+    await this.consume(ondemandCallsRecorded, 'registry-ondemand-calllog', (batches) => this.writeOndemand(batches.map((b) => b.columns)));
     await this.consume(enqueueCallRecorded, 'registry-enqueue-calllog', (records) => this.writeEnqueue(records));
     this.retentionTimer = setInterval(() => void this.applyRetention(), HOUR);
     this.retentionTimer.unref();
@@ -51,9 +50,12 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
     for (const consumer of this.consumers) await consumer.stop();
   }
 
-  async writeOndemand(records: OndemandCallRecord[]): Promise<void> {
-    await this.repository.insertOndemand(records);
-    this.written.inc({ log: 'ondemand' }, records.length);
+  async writeOndemand(batches: OndemandCallColumns[]): Promise<void> {
+    await this.repository.insertOndemand(batches);
+    this.written.inc(
+      { log: 'ondemand' },
+      batches.reduce((n, b) => n + ondemandCallCount(b), 0),
+    );
   }
 
   async writeEnqueue(records: EnqueueCallRecord[]): Promise<void> {
