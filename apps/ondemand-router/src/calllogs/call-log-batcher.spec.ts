@@ -94,4 +94,15 @@ describe('CallLogBatcher', () => {
     expect(page).toMatch(/cleargate_ondemand_router_calllog_records_published_total 1000/);
     await b.onModuleDestroy();
   });
+
+  it('drops a batch its contract refuses instead of retrying it forever, and goes on with the next', async () => {
+    const { b, publisher, metrics } = batcher({ CALLLOG_BATCH_MAX: '1' });
+    b.add({ ...record(1), status_code: 42 });
+    b.add(record(2));
+    await b.flush();
+    expect(b.buffered()).toBe(0);
+    expect(publisher.calls.map((c) => c.ids)).toEqual([[record(2).id]]);
+    expect(await metrics.registry.metrics()).toMatch(/cleargate_ondemand_router_calllog_records_dropped_total 1/);
+    await b.onModuleDestroy();
+  });
 });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { ZodError } from 'zod';
 import {
   appendOndemandCall,
   emptyOndemandCallColumns,
@@ -109,6 +110,15 @@ export class CallLogBatcher implements OnModuleInit, OnModuleDestroy {
         await this.publisher.publish(ondemandCallsRecorded, { batch_id: batch.id, columns: batch.columns }, { msgId: batch.id });
       } catch (err) {
         this.publishing = undefined;
+        if (err instanceof ZodError) {
+          // A record the contract refuses would be refused on every retry and hold up the rest.
+          this.sealed.shift();
+          const count = ondemandCallCount(batch.columns);
+          this.sealedRecords -= count;
+          this.dropped.inc(count);
+          this.logger.error({ issues: err.issues.slice(0, 5), records: count }, 'call-log batch refused by its contract; dropped');
+          continue;
+        }
         this.logger.warn({ err, buffered: this.buffered() }, 'could not publish call-log records; keeping them for the next flush');
         // Retry after a pause rather than spinning while NATS is away.
         clearTimeout(this.timer);
