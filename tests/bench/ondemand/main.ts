@@ -2,7 +2,9 @@
  * On-demand benchmark: autocannon against the gateway's compatible route (gateway → NATS →
  * router → serving peer) and, in the same run, straight against the serving peer, at 32
  * connections and at 1 connection. Every process runs on this machine, as in production
- * minus the network. Prints throughput and p50/p99 for both and their ratios, the CPU of each
+ * minus the network. At 32 connections the two scenarios alternate in BENCH_ROUNDS (3) rounds,
+ * so a drift in the machine's speed falls on both; throughput is the mean of the rounds and
+ * p50/p99 their median. Prints throughput and p50/p99 for both and their ratios, the CPU of each
  * process, where the slow requests spend their time and the GC pauses of the gateway and the
  * router, and writes tmp/bench-ondemand.json.
  *
@@ -30,6 +32,9 @@ import {
 const DURATION = Number(process.env.DURATION_SEC ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP = Math.max(2, Math.round(DURATION / 4));
+/** The 32-connection scenarios run in this many alternating rounds of DURATION / ROUNDS each. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const SLICE = DURATION / ROUNDS;
 
 interface Figures {
   rps: number;
@@ -61,6 +66,20 @@ async function load(
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Rounds of one scenario as one: mean throughput, median p50 and p99, errors summed. */
+function combine(rounds: Figures[]): Figures & { rounds: Figures[] } {
+  return {
+    rps: rounds.reduce((n, r) => n + r.rps, 0) / rounds.length,
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    rounds,
   };
 }
 
@@ -219,8 +238,9 @@ async function main(): Promise<void> {
     await load(directUrl, directBody, CONNECTIONS, WARMUP);
     await load(gatewayRoute, gatewayBody, CONNECTIONS, WARMUP);
 
-    console.log(`measuring: ${DURATION}s per scenario, ${CONNECTIONS} and 1 connection(s)`);
-    const direct = await load(directUrl, directBody, CONNECTIONS, DURATION);
+    console.log(
+      `measuring: ${ROUNDS} rounds of direct then gateway at ${CONNECTIONS} connections (${SLICE.toFixed(1)}s each), then 1 connection (${DURATION}s each)`,
+    );
     const pids: Record<string, number> = Object.fromEntries(processes.map((p) => [p.name, p.child.pid!]));
     pids['bench (autocannon)'] = process.pid;
     pidsOf('nats-server').forEach((pid, i) => (pids[`nats-server${i ? i : ''}`] = pid));
@@ -237,26 +257,38 @@ async function main(): Promise<void> {
       ['router (NATS in to NATS reply)', 'router', 'cleargate_ondemand_router_request_duration_seconds'],
       ['serving machine (as the router waits)', 'router', 'cleargate_ondemand_router_upstream_duration_seconds'],
     ] as const;
+    // The machine's speed drifts over a minute; alternating the two scenarios in short rounds
+    // keeps that drift out of their ratio.
+    const directRounds: Figures[] = [];
+    const gatewayRounds: Figures[] = [];
+    const cpuUsed: Record<string, number> = {};
     const pagesBefore = await metricsPages();
-    const cpuBefore = cpuSeconds(pids);
-    const through = await load(gatewayRoute, gatewayBody, CONNECTIONS, DURATION);
-    // PostgreSQL starts a backend per new pool connection: one that appeared during the run
-    // used all of its CPU in it.
-    for (const pid of pidsOf('postgres')) {
-      if (pids[`postgres:${pid}`] === undefined) {
-        pids[`postgres:${pid}`] = pid;
-        cpuBefore[`postgres:${pid}`] = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      directRounds.push(await load(directUrl, directBody, CONNECTIONS, SLICE));
+      const cpuBefore = cpuSeconds(pids);
+      gatewayRounds.push(await load(gatewayRoute, gatewayBody, CONNECTIONS, SLICE));
+      // PostgreSQL starts a backend per new pool connection: one that appeared during the
+      // round used all of its CPU in it.
+      for (const pid of pidsOf('postgres')) {
+        if (pids[`postgres:${pid}`] === undefined) {
+          pids[`postgres:${pid}`] = pid;
+          cpuBefore[`postgres:${pid}`] = 0;
+        }
+      }
+      const cpuAfter = cpuSeconds(pids);
+      for (const name of Object.keys(pids)) {
+        const used = cpuAfter[name]! - cpuBefore[name]!;
+        if (!Number.isNaN(used)) cpuUsed[name] = (cpuUsed[name] ?? 0) + used; // NaN: a backend that ended
       }
     }
-    const cpuAfter = cpuSeconds(pids);
     const pagesAfter = await metricsPages();
     const cpu: Record<string, number> = {};
-    for (const name of Object.keys(pids)) {
-      const used = (cpuAfter[name]! - cpuBefore[name]!) / DURATION;
-      if (Number.isNaN(used)) continue; // a backend that ended during the run
+    for (const [name, used] of Object.entries(cpuUsed)) {
       const key = name.startsWith('postgres:') ? 'postgres (all)' : name;
-      cpu[key] = (cpu[key] ?? 0) + used;
+      cpu[key] = (cpu[key] ?? 0) + used / (SLICE * ROUNDS);
     }
+    const direct = combine(directRounds);
+    const through = combine(gatewayRounds);
     const direct1 = await sequential(directUrl, directBody, DURATION);
     const through1 = await sequential(gatewayRoute, gatewayBody, DURATION);
 
@@ -272,29 +304,37 @@ async function main(): Promise<void> {
         `${name.padEnd(20)} ${f.rps.toFixed(0).padStart(7)} ${f.p50.toFixed(2).padStart(9)} ${f.p99.toFixed(2).padStart(8)} ${String(f.errors).padStart(8)} ${String(f.non2xx).padStart(8)}`,
       );
     }
-    console.log(`\nCPU during the gateway run at ${CONNECTIONS} connections (cores busy, of 2):`);
+    console.log(`\nrounds at ${CONNECTIONS} connections (direct req/s, gateway req/s, ratio, gateway p99 ms):`);
+    directRounds.forEach((d, i) => {
+      const g = gatewayRounds[i]!;
+      console.log(
+        `  ${i + 1}: ${d.rps.toFixed(0).padStart(7)} ${g.rps.toFixed(0).padStart(7)} ${((g.rps / d.rps) * 100).toFixed(1).padStart(6)}% ${String(g.p99).padStart(4)}`,
+      );
+    });
+    console.log(`\nCPU during the gateway rounds at ${CONNECTIONS} connections (cores busy, of 2):`);
     for (const [name, cores] of Object.entries(cpu).sort((a, b) => b[1] - a[1])) {
       console.log(`  ${name.padEnd(20)} ${cores.toFixed(2)}  (${((cores * 1e6) / through.rps).toFixed(0)} µs per request)`);
     }
-    console.log(`\nEach stage during that run (from the services' histograms): mean ms, share slower than 5 / 10 ms`);
+    console.log(`\nEach stage during the gateway rounds (from the services' histograms): mean ms, share slower than 5 / 10 ms`);
     for (const [label, service, name] of stages) {
       const [before, after] = [histogram(pagesBefore[service], name), histogram(pagesAfter[service], name)];
       console.log(
         `  ${label.padEnd(40)} ${meanMs(before, after).padStart(6)} ${shareAbove(before, after, 0.005).padStart(7)} ${shareAbove(before, after, 0.01).padStart(7)}`,
       );
     }
-    console.log('Garbage collection during that run:');
+    console.log('Garbage collection during the 32-connection rounds:');
     for (const service of ['gateway', 'router'] as const) {
       const gc = 'nodejs_gc_duration_seconds';
       const [before, after] = [histogram(pagesBefore[service], gc), histogram(pagesAfter[service], gc)];
       const pauses = after.count - before.count;
       const ms = (after.sum - before.sum) * 1000;
       console.log(
-        `  ${service.padEnd(8)} ${pauses} pauses, ${ms.toFixed(0)} ms in all (${((ms / (DURATION * 1000)) * 100).toFixed(1)}% of the run), ${shareAbove(before, after, 0.01)} over 10 ms`,
+        `  ${service.padEnd(8)} ${pauses} pauses, ${ms.toFixed(0)} ms in all (${((ms / (SLICE * ROUNDS * 1000)) * 100).toFixed(1)}% of the gateway rounds), ${shareAbove(before, after, 0.01)} over 10 ms`,
       );
     }
-    // prom-client's event-loop delay histogram restarts at every scrape, so this is that run's.
-    console.log('Event-loop delay during that run (p50 / p99 / max ms):');
+    // prom-client's event-loop delay histogram restarts at every scrape, so this covers the
+    // 32-connection rounds (the direct ones included, when the services are idle).
+    console.log('Event-loop delay during the 32-connection rounds (p50 / p99 / max ms):');
     for (const service of ['gateway', 'router'] as const) {
       const value = (name: string) => {
         const m = new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(pagesAfter[service]);
