@@ -61,6 +61,15 @@ as_pg() {
 
 pg_running() { as_pg "$(pg_bin)/pg_ctl" -D "$DATA/pg" status >/dev/null 2>&1; }
 
+# Something already listens on 127.0.0.1:$1 that is not this checkout's service (another
+# checkout's dev services, a system cluster): starting would fail (PostgreSQL) or, worse, pass
+# its health check against the stranger (NATS). Stop with a message that says which port.
+refuse_taken_port() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 0
+  log "port $1 is already taken by another process; stop it (another checkout's dev services: its tools/dev-services.sh stop) or set $2"
+  exit 1
+}
+
 start_pg() {
   local bin; bin="$(pg_bin)"
   mkdir -p "$DATA"
@@ -87,6 +96,7 @@ shared_buffers = 256MB
 CONF
   fi
   if pg_running; then log "postgresql already running on $PG_PORT"; else
+    refuse_taken_port "$PG_PORT" CLEARGATE_PG_PORT
     as_pg "$bin/pg_ctl" -D "$DATA/pg" -l "$DATA/pg/server.log" -w -t 60 start >/dev/null
     log "postgresql started on 127.0.0.1:$PG_PORT"
   fi
@@ -119,6 +129,8 @@ jetstream {
 }
 CONF
   if nats_running; then log "nats already running on $NATS_PORT"; return 0; fi
+  refuse_taken_port "$NATS_PORT" CLEARGATE_NATS_PORT
+  refuse_taken_port "$NATS_HTTP_PORT" CLEARGATE_NATS_HTTP_PORT
   nohup nats-server -c "$DATA/nats/nats.conf" >"$DATA/nats/server.log" 2>&1 &
   for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$NATS_HTTP_PORT/healthz?js-enabled-only=true" >/dev/null 2>&1; then
