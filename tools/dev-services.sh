@@ -70,6 +70,16 @@ refuse_taken_port() {
   exit 1
 }
 
+# Every port this start would bind, checked before anything starts, so a taken NATS port does
+# not leave a PostgreSQL behind (nor an initdb in a fresh data folder).
+refuse_taken_ports() {
+  pg_running || refuse_taken_port "$PG_PORT" CLEARGATE_PG_PORT
+  if ! nats_running; then
+    refuse_taken_port "$NATS_PORT" CLEARGATE_NATS_PORT
+    refuse_taken_port "$NATS_HTTP_PORT" CLEARGATE_NATS_HTTP_PORT
+  fi
+}
+
 start_pg() {
   local bin; bin="$(pg_bin)"
   mkdir -p "$DATA"
@@ -96,7 +106,6 @@ shared_buffers = 256MB
 CONF
   fi
   if pg_running; then log "postgresql already running on $PG_PORT"; else
-    refuse_taken_port "$PG_PORT" CLEARGATE_PG_PORT
     as_pg "$bin/pg_ctl" -D "$DATA/pg" -l "$DATA/pg/server.log" -w -t 60 start >/dev/null
     log "postgresql started on 127.0.0.1:$PG_PORT"
   fi
@@ -129,8 +138,6 @@ jetstream {
 }
 CONF
   if nats_running; then log "nats already running on $NATS_PORT"; return 0; fi
-  refuse_taken_port "$NATS_PORT" CLEARGATE_NATS_PORT
-  refuse_taken_port "$NATS_HTTP_PORT" CLEARGATE_NATS_HTTP_PORT
   nohup nats-server -c "$DATA/nats/nats.conf" >"$DATA/nats/server.log" 2>&1 &
   for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$NATS_HTTP_PORT/healthz?js-enabled-only=true" >/dev/null 2>&1; then
@@ -156,7 +163,7 @@ print_env() {
 
 case "${1:-}" in
   start)
-    if use_docker; then compose up -d --wait; else ensure_packages; start_pg; start_nats; fi
+    if use_docker; then compose up -d --wait; else ensure_packages; refuse_taken_ports; start_pg; start_nats; fi
     print_env ;;
   stop)
     if use_docker; then compose down; else stop_nats; stop_pg; fi ;;
