@@ -335,6 +335,13 @@ describe('roles and registry routes', () => {
     expect(paths).toEqual(expect.arrayContaining(['body.name', 'body.base_url', 'body.protocol']));
     const bad = await call('/v1/machines?limit=0', { token });
     expect(bad.status).toBe(400);
+    const issues = async (path: string) => {
+      const res = await call(path, { token });
+      expect(res.status).toBe(400);
+      return (res.json!.error as { details: { issues: { path: string; message: string }[] } }).details.issues;
+    };
+    expect(await issues('/v1/machines?limit=abc')).toEqual([{ path: 'query.limit', message: 'expected a number' }]);
+    expect(await issues('/v1/machines/not-an-id')).toEqual([{ path: 'path.id', message: 'expected a uuid or a 64-character hex id' }]);
   });
 });
 
@@ -457,6 +464,9 @@ describe('input errors', () => {
     const badParams = await call('/clearml/serve/ondemand', { token, body: { machine_id: MACHINE, endpoint: 'e', params: '{oops' } });
     expect(badParams.status).toBe(400);
     expect(JSON.stringify(badParams.json)).toContain('body.params');
+    const nullBody = await call('/clearml/serve/ondemand', { token, raw: 'null', headers: { 'content-type': 'application/json' } });
+    expect(nullBody.status).toBe(400);
+    expect(JSON.stringify(nullBody.json)).toContain('received null');
   });
 
   it('answers 413 for a body over the limit, and 415 for a non-JSON body on a JSON route', async () => {

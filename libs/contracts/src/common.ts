@@ -4,7 +4,11 @@ import { z } from 'zod';
 export const publicIdSchema = z.string().regex(/^[a-f0-9]{64}$/, 'expected a 64-character hex id');
 export const uuidSchema = z.uuid();
 /** Path parameters accept either the internal uuid or the public id. */
-export const entityRefSchema = z.union([uuidSchema, publicIdSchema]);
+export const entityRefSchema = z.union([uuidSchema, publicIdSchema], { error: 'expected a uuid or a 64-character hex id' });
+
+/** A number sent as query text ("50"); text that is no number is refused as such rather than as NaN. */
+export const queryNumber = () =>
+  z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' && issue.expected === 'number' ? 'expected a number' : undefined) });
 
 export const isoDateSchema = z.iso.datetime({ offset: true });
 
@@ -20,7 +24,7 @@ export const callerSchema = z.object({
 export type Caller = z.infer<typeof callerSchema>;
 
 export const pageRequestSchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: queryNumber().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });

@@ -23,6 +23,7 @@ import {
   ondemandLogList,
   ondemandLogFilterSchema,
   pageOf,
+  queryNumber,
   statsGet,
   uuidSchema,
 } from '@cleargate/contracts';
@@ -32,7 +33,7 @@ import { parseInput } from '../http/validation';
 import { Doc } from '../openapi/doc.decorator';
 
 const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: queryNumber().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 };
 const boolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -187,7 +188,7 @@ export class EndpointsController {
 }
 
 const ondemandLogQuery = ondemandLogFilterSchema.extend(pageQuery);
-const statsQuery = z.object({ hours: z.coerce.number().int().min(1).max(744).default(24) });
+const statsQuery = z.object({ hours: queryNumber().int().min(1).max(744).default(24) });
 
 @Controller('v1')
 export class LogsController {

@@ -17,6 +17,7 @@ import {
   runList,
   runParamsSchema,
   runSchema,
+  queryNumber,
   runListFilterSchema,
   runStatusSchema,
   taskCreate,
@@ -37,7 +38,7 @@ import { Doc } from '../openapi/doc.decorator';
 import { modelInput } from '../ondemand/ondemand.routes';
 
 const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: queryNumber().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 };
 const refParams = z.object({ id: entityRefSchema });
@@ -46,7 +47,7 @@ const deleted = z.object({ deleted: z.literal(true), id: uuidSchema });
 const tasksQuery = z.object({ ...pageQuery, name: z.string().max(200).optional() });
 const runsQuery = runListFilterSchema.extend(pageQuery);
 const runWaitQuery = z.object({
-  wait: z.coerce.number().min(0).max(120).optional().describe('Seconds to wait for the next status change'),
+  wait: queryNumber().min(0).max(120).optional().describe('Seconds to wait for the next status change'),
 });
 const enqueueLogQuery = enqueueLogFilterSchema.extend(pageQuery);
 
