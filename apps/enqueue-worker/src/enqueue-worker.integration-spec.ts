@@ -83,6 +83,7 @@ function runRequest(overrides: Partial<RunRequest> = {}): RunRequest {
     queue: 'default',
     params: { lr: 0.5, opt: { momentum: 0.9 } },
     caller: 'alice',
+    route: 'v1',
     requested_at: '2025-03-07T09:05:03.000Z',
     ...overrides,
   };
@@ -213,6 +214,7 @@ describe('a run', () => {
       queue: 'default',
       caller: 'alice',
       task_id: 'b'.repeat(64),
+      route: 'v1',
       attempts: 1,
       error: null,
       correlation_id: `corr-${run.run_id.slice(0, 8)}`,

@@ -30,13 +30,15 @@ const schema = {
 
 let fx: RegistryFixture;
 let template: TaskTemplate;
-const requested: { runId: string; msgId: string | undefined }[] = [];
+const requested: { runId: string; msgId: string | undefined; route: unknown }[] = [];
 
 beforeAll(async () => {
   fx = await startRegistryFixture({ RUN_REPUBLISH_INTERVAL_MS: '1000', RUN_REPUBLISH_AFTER_MS: '1000' });
   fx.bus.nats.connection.subscribe(fx.bus.nats.subject(runRequested.subject), {
-    callback: (_e, msg) =>
-      requested.push({ runId: (decodeJson(msg.data) as { run_id: string }).run_id, msgId: msg.headers?.get('Nats-Msg-Id') }),
+    callback: (_e, msg) => {
+      const { run_id, route } = decodeJson(msg.data) as { run_id: string; route?: unknown };
+      requested.push({ runId: run_id, msgId: msg.headers?.get('Nats-Msg-Id'), route });
+    },
   });
   template = await fx.bus.rpc.request(taskCreate, {
     caller: alice,
@@ -113,7 +115,7 @@ describe('runs', () => {
       attempts: 0,
     });
     await waitFor(() => requested.find((r) => r.runId === run.run_id));
-    expect(requested.find((r) => r.runId === run.run_id)!.msgId).toBe(run.run_id);
+    expect(requested.find((r) => r.runId === run.run_id)).toMatchObject({ msgId: run.run_id, route: 'v1' });
     const override = await fx.bus.rpc.request(runCreate, {
       caller: bob,
       task_id: template.task_id,
@@ -122,6 +124,9 @@ describe('runs', () => {
       route: 'compat',
     });
     expect(override.queue).toBe('gpu');
+    // The route travels with the request, so the enqueue log can name it for the run's outcome.
+    await waitFor(() => requested.find((r) => r.runId === override.run_id));
+    expect(requested.find((r) => r.runId === override.run_id)!.route).toBe('compat');
   });
 
   it('answers 404 for an unknown task and 400 with the failing paths for bad params, and logs the refusals', async () => {

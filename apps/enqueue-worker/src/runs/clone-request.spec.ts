@@ -22,6 +22,7 @@ const run: RunRequest = {
   queue: 'default',
   params: { lr: 0.1, opt: { momentum: 0.9, nesterov: true }, tags: [1, 2], note: null },
   caller: 'alice',
+  route: 'compat',
   requested_at: '2025-03-07T09:05:03.250Z',
 };
 

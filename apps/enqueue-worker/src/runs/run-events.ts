@@ -85,7 +85,7 @@ export class RunEvents {
       run_id: run.run_id,
       clearml_task_id: result.clearmlTaskId,
       queue: run.queue,
-      route: null,
+      route: run.route,
       outcome: result.outcome,
       duration_ms: runDurationMs(run, at),
       attempts: result.attempts,

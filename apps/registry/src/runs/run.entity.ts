@@ -27,6 +27,10 @@ export class RunEntity {
   @Column({ type: 'varchar', length: 16 })
   status!: RunStatus;
 
+  /** The route the run was requested on; null for runs stored before it was kept. */
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  route!: 'compat' | 'v1' | null;
+
   @Column({ name: 'clearml_task_id', type: 'varchar', length: 64, nullable: true })
   clearmlTaskId!: string | null;
 

@@ -125,6 +125,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
         params: input.params,
         queue: input.queue ?? template.defaultQueue,
         status: 'accepted' as const,
+        route: input.route,
         clearmlTaskId: null,
         error: null,
         errorCode: null,
@@ -185,6 +186,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       queue: run.queue,
       params: run.params,
       caller: run.caller,
+      route: run.route,
       requested_at: run.createdAt.toISOString(),
     };
     return this.publisher.publish(runRequested, payload, { msgId: run.id, headers: { 'x-correlation-id': run.correlationId } });

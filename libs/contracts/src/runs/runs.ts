@@ -94,6 +94,8 @@ export const runRequested = defineMessage(
     queue: queueNameSchema,
     params: runParamsSchema,
     caller: z.string(),
+    /** The route the run was requested on, for the enqueue log; absent in requests published before it was sent. */
+    route: z.enum(['compat', 'v1']).nullable().default(null),
     requested_at: isoDateSchema,
   }),
 );
