@@ -159,7 +159,7 @@ async function main() {
     body: JSON.stringify({ task_id: forecast.task_id, params: { horizon_minutes: 'soon' } }),
     allowError: true,
   });
-  show(`answer (${bad.status})`, bad.body.error);
+  show(`answer (${bad.status})`, bad.body);
 
   step('A run that fails in ClearML is reported to the chat channels, with the last console lines');
   const failing = await api('/v1/runs', user, {
