@@ -23,6 +23,7 @@ import {
   ondemandLogList,
   ondemandLogFilterSchema,
   pageOf,
+  pageRequestSchema,
   queryNumber,
   statsGet,
   uuidSchema,
@@ -32,10 +33,8 @@ import { Auth, CurrentCaller, RequestId } from '../auth/auth.guard';
 import { parseInput } from '../http/validation';
 import { Doc } from '../openapi/doc.decorator';
 
-const pageQuery = {
-  limit: queryNumber().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-};
+/** `?limit=&cursor=`, the page of the list contracts. */
+const pageQuery = pageRequestSchema.shape;
 const boolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 const idParams = z.object({ id: entityRefSchema });
 const uuidParams = z.object({ id: uuidSchema });

@@ -17,6 +17,7 @@ import {
   runList,
   runParamsSchema,
   runSchema,
+  pageRequestSchema,
   queryNumber,
   runListFilterSchema,
   runStatusSchema,
@@ -37,10 +38,8 @@ import { parseInput } from '../http/validation';
 import { Doc } from '../openapi/doc.decorator';
 import { modelInput } from '../ondemand/ondemand.routes';
 
-const pageQuery = {
-  limit: queryNumber().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-};
+/** `?limit=&cursor=`, the page of the list contracts. */
+const pageQuery = pageRequestSchema.shape;
 const refParams = z.object({ id: entityRefSchema });
 const runParams = z.object({ runId: uuidSchema });
 const deleted = z.object({ deleted: z.literal(true), id: uuidSchema });
