@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerSchema, isoDateSchema, pageOf, pageRequestSchema, uuidSchema } from './common';
+import { callerSchema, callRouteSchema, isoDateSchema, pageOf, pageRequestSchema, uuidSchema } from './common';
 import { defineMessage, defineRpc } from './contract';
 
 export const ondemandOutcomeSchema = z.enum([
@@ -25,7 +25,7 @@ export const ondemandCallRecordSchema = z.object({
   machine_id: z.string().max(64),
   machine_name: z.string().max(100).nullable(),
   endpoint: z.string().max(128),
-  route: z.enum(['compat', 'v1']),
+  route: callRouteSchema,
   status_code: z.number().int().min(100).max(599),
   outcome: ondemandOutcomeSchema,
   duration_ms: z.number().min(0),
@@ -141,7 +141,7 @@ export const enqueueCallRecordSchema = z.object({
   run_id: uuidSchema.nullable(),
   clearml_task_id: z.string().max(64).nullable(),
   queue: z.string().max(200).nullable(),
-  route: z.enum(['compat', 'v1']).nullable(),
+  route: callRouteSchema.nullable(),
   outcome: enqueueOutcomeSchema,
   duration_ms: z.number().min(0),
   attempts: z.number().int().min(0),

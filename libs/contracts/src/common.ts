@@ -12,6 +12,10 @@ export const queryNumber = () =>
 
 export const isoDateSchema = z.iso.datetime({ offset: true });
 
+/** Which gateway route a call or run came in on: the compatible Snap4City one or /v1. */
+export const callRouteSchema = z.enum(['compat', 'v1']);
+export type CallRoute = z.infer<typeof callRouteSchema>;
+
 /** The authenticated caller, as the gateway established it from the access token. */
 export const callerSchema = z.object({
   subject: z.string().min(1).max(255),

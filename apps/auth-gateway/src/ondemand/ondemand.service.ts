@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Msg } from 'nats';
 import {
   AppError,
+  CallRoute,
   Caller,
   decodeInvokeFrame,
   encodeInvokeFrame,
@@ -20,7 +21,7 @@ export interface Invocation {
   body: Uint8Array;
   contentType: string | undefined;
   accept: string | undefined;
-  route: 'compat' | 'v1';
+  route: CallRoute;
   correlationId: string;
 }
 

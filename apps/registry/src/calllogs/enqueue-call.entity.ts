@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { CallRoute } from '@cleargate/contracts';
 
 @Entity({ name: 'enqueue_calls' })
 export class EnqueueCallEntity {
@@ -30,7 +31,7 @@ export class EnqueueCallEntity {
   queue!: string | null;
 
   @Column({ type: 'varchar', length: 8, nullable: true })
-  route!: 'compat' | 'v1' | null;
+  route!: CallRoute | null;
 
   @Column({ type: 'varchar', length: 16 })
   outcome!: string;

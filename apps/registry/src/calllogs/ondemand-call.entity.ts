@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { CallRoute } from '@cleargate/contracts';
 
 @Entity({ name: 'ondemand_calls' })
 @Index('ix_ondemand_calls_at', ['at'])
@@ -27,7 +28,7 @@ export class OndemandCallEntity {
   endpoint!: string;
 
   @Column({ type: 'varchar', length: 8 })
-  route!: 'compat' | 'v1';
+  route!: CallRoute;
 
   @Column({ name: 'status_code', type: 'smallint' })
   statusCode!: number;

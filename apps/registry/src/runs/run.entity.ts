@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ErrorCode, RunStatus } from '@cleargate/contracts';
+import type { CallRoute, ErrorCode, RunStatus } from '@cleargate/contracts';
 
 @Entity({ name: 'runs' })
 export class RunEntity {
@@ -29,7 +29,7 @@ export class RunEntity {
 
   /** The route the run was requested on; null for runs stored before it was kept. */
   @Column({ type: 'varchar', length: 8, nullable: true })
-  route!: 'compat' | 'v1' | null;
+  route!: CallRoute | null;
 
   @Column({ name: 'clearml_task_id', type: 'varchar', length: 64, nullable: true })
   clearmlTaskId!: string | null;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Subscription } from 'nats';
 import {
   AppError,
+  CallRoute,
   Caller,
   EnqueueCallRecord,
   mayUse,
@@ -26,7 +27,7 @@ export interface CreateRun {
   task_id: string;
   queue?: string | null | undefined;
   params: Record<string, unknown>;
-  route: 'compat' | 'v1';
+  route: CallRoute;
 }
 
 /**

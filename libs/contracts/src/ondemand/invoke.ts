@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { publicIdSchema } from '../common';
+import { callRouteSchema, publicIdSchema } from '../common';
 import { endpointNameSchema } from '../registry/endpoints';
 
 /**
@@ -23,7 +23,7 @@ export const invokeRequestMetaSchema = z.object({
    * the same text, so the router parses and validates each distinct caller once.
    */
   caller: z.string().max(20_000),
-  route: z.enum(['compat', 'v1']),
+  route: callRouteSchema,
   content_type: z.string().max(255).optional(),
   accept: z.string().max(1000).optional(),
   correlation_id: z.string().max(200).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerSchema, isoDateSchema, pageOf, pageRequestSchema, publicIdSchema, uuidSchema } from '../common';
+import { callerSchema, callRouteSchema, isoDateSchema, pageOf, pageRequestSchema, publicIdSchema, uuidSchema } from '../common';
 import { defineMessage, defineRpc } from '../contract';
 import { errorCodeSchema } from '../errors';
 import { clearmlIdSchema, paramsSectionSchema, queueNameSchema } from '../registry/tasks';
@@ -50,7 +50,7 @@ export const runCreate = defineRpc(
     task_id: publicIdSchema,
     queue: queueNameSchema.nullish(),
     params: runParamsSchema.default({}),
-    route: z.enum(['compat', 'v1']),
+    route: callRouteSchema,
   }),
   runSchema,
 );
@@ -95,7 +95,7 @@ export const runRequested = defineMessage(
     params: runParamsSchema,
     caller: z.string(),
     /** The route the run was requested on, for the enqueue log; absent in requests published before it was sent. */
-    route: z.enum(['compat', 'v1']).nullable().default(null),
+    route: callRouteSchema.nullable().default(null),
     requested_at: isoDateSchema,
   }),
 );
