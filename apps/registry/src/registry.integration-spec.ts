@@ -229,8 +229,15 @@ describe('call logs', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect((await fx.bus.rpc.request(ondemandLogList, { caller: admin, page, filter: { endpoint: 'mnist' } })).items).toHaveLength(3);
     expect(all.items.map((i) => i.caller).sort()).toEqual(['alice', 'alice', 'bob']);
-    const own = await fx.bus.rpc.request(ondemandLogList, { caller: bob, page, filter: { caller: 'alice' } });
+    const own = await fx.bus.rpc.request(ondemandLogList, { caller: bob, page, filter: { endpoint: 'mnist' } });
     expect(own.items.map((i) => i.caller)).toEqual(['bob']);
+    const named = await fx.bus.rpc.request(ondemandLogList, { caller: bob, page, filter: { caller: 'bob', endpoint: 'mnist' } });
+    expect(named.items.map((i) => i.caller)).toEqual(['bob']);
+    // Another caller's calls are an administrator's to read; asking is refused, not answered with one's own.
+    const others = await rejects(fx.bus.rpc.request(ondemandLogList, { caller: bob, page, filter: { caller: 'alice' } }));
+    expect(others.code).toBe('forbidden');
+    const alices = await fx.bus.rpc.request(ondemandLogList, { caller: admin, page, filter: { caller: 'alice', endpoint: 'mnist' } });
+    expect(alices.items.map((i) => i.caller)).toEqual(['alice', 'alice']);
     const failures = await fx.bus.rpc.request(ondemandLogList, { caller: admin, page, filter: { outcome: 'upstream_error' } });
     expect(failures.items).toHaveLength(1);
 

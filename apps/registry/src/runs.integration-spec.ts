@@ -142,6 +142,8 @@ describe('runs', () => {
     expect((missing.details as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain('body.params.lr');
     const log = await fx.bus.rpc.request(enqueueLogList, { caller: bob, page, filter: { outcome: 'rejected' } });
     expect(log.items.map((i) => i.error?.split(':')[0]).sort()).toEqual(['invalid_argument', 'invalid_argument', 'not_found']);
+    const others = await rejects(fx.bus.rpc.request(enqueueLogList, { caller: bob, page, filter: { caller: 'alice' } }));
+    expect(others.code).toBe('forbidden');
   });
 
   it('refuses a task that is not shared with the caller', async () => {

@@ -107,6 +107,9 @@ describe('on-demand inference through the deployed services', () => {
     expect(mine.items[0]).toMatchObject({ machine_id: machine.machine_id, machine_name: 'gpu-1', status_code: expect.any(Number) });
     const compat = mine.items.find((i: { route: string }) => i.route === 'compat');
     expect(compat).toMatchObject({ endpoint: 'test_model_pytorch', outcome: 'ok', response_excerpt: expect.stringContaining('digit') });
+    const others = await api(stack.gatewayUrl, '/v1/logs/ondemand?caller=rootadmin', { token: user });
+    expect(others.status).toBe(403);
+    expect(others.json).toMatchObject({ error: { code: 'forbidden' }, request_id: expect.any(String) });
 
     const client = new Client({ connectionString: stack.db.url });
     await client.connect();
