@@ -491,6 +491,33 @@ describe('input errors', () => {
     expect(res.status).toBe(404);
     expect(res.json).toMatchObject({ error: { code: 'not_found' } });
   });
+
+  it('answers 405 with Allow for a known path asked with a method it does not take', async () => {
+    for (const [path, method, allow] of [
+      ['/clearml/serve/ondemand', 'GET', 'POST'],
+      [`/v1/ondemand/${MACHINE}/model/1`, 'PUT', 'POST'],
+      ['/v1/machines', 'DELETE', 'GET, HEAD, POST'],
+      [`/v1/machines/${MACHINE}`, 'POST', 'DELETE, GET, HEAD, PATCH'],
+    ] as const) {
+      const res = await call(path, { method });
+      expect({
+        path,
+        method,
+        status: res.status,
+        allow: res.headers.get('allow'),
+        code: (res.json?.error as { code?: string })?.code,
+      }).toEqual({
+        path,
+        method,
+        status: 405,
+        allow,
+        code: 'method_not_allowed',
+      });
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+    }
+    // A path no route takes stays a 404, whatever the method.
+    expect((await call('/v1/machines/a/b', { method: 'DELETE' })).status).toBe(404);
+  });
 });
 
 describe('documentation and operations', () => {

@@ -8,8 +8,10 @@ import { GatewayConfig, loadGatewayConfig } from './config';
 import { ErrorEnvelopeFilter } from './http/error.filter';
 import { configureFastify, requestIdFrom } from './http/fastify-setup';
 import { HttpMetrics } from './http/http-metrics';
+import { RouteMethods } from './http/route-methods';
 import { AuthService } from './auth/auth.service';
 import { OndemandHttp } from './ondemand/ondemand.http';
+import { COMPAT_ONDEMAND_PATH } from './ondemand/ondemand.routes';
 import { OndemandService } from './ondemand/ondemand.service';
 
 /** Longer than the idle timeout of the load balancers in front (AWS ALB: 60 s), so they close first. */
@@ -47,7 +49,10 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         bodyParser: false,
       });
       const fastify = app.getHttpAdapter().getInstance();
-      configureFastify(fastify, config.HTTP_BODY_LIMIT_BYTES);
+      const routeMethods = new RouteMethods();
+      routeMethods.add(COMPAT_ONDEMAND_PATH, 'POST');
+      routeMethods.add('/v1/ondemand/:machineId/*', 'POST'); // an endpoint name may hold slashes
+      configureFastify(fastify, config.HTTP_BODY_LIMIT_BYTES, routeMethods);
       const httpMetrics = new HttpMetrics(rt.metrics);
       httpMetrics.register(fastify);
       ondemand.http = new OndemandHttp(
@@ -57,7 +62,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         rt.logger,
         config.HTTP_BODY_LIMIT_BYTES,
       );
-      app.useGlobalFilters(new ErrorEnvelopeFilter(rt.logger));
+      app.useGlobalFilters(new ErrorEnvelopeFilter(rt.logger, routeMethods));
       await app.listen(config.HTTP_PORT, config.HTTP_HOST);
       httpPort = (fastify.server.address() as { port: number }).port;
       rt.logger.info({ port: httpPort }, 'HTTP listening');

@@ -1,7 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_HTTP_STATUS, ErrorCode } from '@cleargate/contracts';
 import type { Logger } from '@cleargate/observability';
+import { RouteMethods } from './route-methods';
 
 /** Fastify's own errors (body parsing, limits) by code, mapped to the envelope. */
 const FASTIFY_ERRORS: Record<string, ErrorCode> = {
@@ -23,16 +24,29 @@ const HTTP_CODES: Record<number, ErrorCode> = Object.fromEntries(
  */
 @Catch()
 export class ErrorEnvelopeFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly routeMethods: RouteMethods,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    void sendError(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), exception, this.logger);
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    // No route matched: a path that other methods answer is a 405 with `Allow`, not a 404.
+    if (exception instanceof NotFoundException && request.routeOptions?.url === undefined) {
+      const allowed = this.routeMethods.allowed(request.url.split('?', 1)[0]!);
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
+        void reply.header('allow', allowed.join(', '));
+        exception = new AppError('method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(' or ')}`);
+      }
+    }
+    void sendError(reply, request, exception, this.logger);
   }
 }
 
-/** Renders any error as the envelope in a Fastify reply (the Nest filter, Fastify's own errors). */
-export function sendError(reply: FastifyReply, request: FastifyRequest, exception: unknown, logger: Logger): FastifyReply {
+/** Renders any error as the envelope in a Fastify reply. */
+function sendError(reply: FastifyReply, request: FastifyRequest, exception: unknown, logger: Logger): FastifyReply {
   const { status, body } = errorEnvelope(exception, request.id, logger, { method: request.method, route: request.routeOptions?.url });
   return reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
 }

@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sanitizeCorrelationId } from '@cleargate/observability';
+import { RouteMethods } from './route-methods';
 
 /**
  * Every Fastify route takes JSON (the on-demand routes, which pass any body through, are served
  * before Fastify by OndemandHttp).
  */
-export function configureFastify(app: FastifyInstance, bodyLimit: number): void {
+export function configureFastify(app: FastifyInstance, bodyLimit: number, routeMethods: RouteMethods): void {
+  // Before the app's routes are registered (at listen), so that every one of them is seen.
+  app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_req: FastifyRequest, body: Buffer, done) => {
     if (body.length === 0) return done(null, undefined);
