@@ -228,6 +228,9 @@ describe('runs', () => {
     expect((await rejects(fx.bus.rpc.request(runGet, { caller: alice, run_id: any.run_id }))).code).toBe('not_found');
     expect((await fx.bus.rpc.request(runGet, { caller: admin, run_id: any.run_id })).run_id).toBe(any.run_id);
     expect((await fx.bus.rpc.request(runList, { caller: admin, page, filter: { caller: 'bob' } })).items.length).toBe(mine.items.length);
+    expect((await fx.bus.rpc.request(runList, { caller: bob, page, filter: { caller: 'bob' } })).items.length).toBe(mine.items.length);
+    // Another caller's runs are an administrator's to list; asking is refused, not answered with one's own.
+    expect((await rejects(fx.bus.rpc.request(runList, { caller: bob, page, filter: { caller: 'alice' } }))).code).toBe('forbidden');
   });
 
   it('republishes runs still waiting for the worker (the stream drops the duplicates)', async () => {

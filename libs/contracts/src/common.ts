@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from './errors';
 
 /** Public ids are HMAC-SHA256(server secret, internal id) in hex: 64 characters. */
 export const publicIdSchema = z.string().regex(/^[a-f0-9]{64}$/, 'expected a 64-character hex id');
@@ -48,6 +49,19 @@ export interface AccessControlled {
   owner: string;
   visibility: z.infer<typeof visibilitySchema>;
   shared_with: SharedWith;
+}
+
+/**
+ * The one rule for records kept per caller (call logs, runs): a list filter narrowed to what the
+ * caller may read. Administrators read anyone's; everyone else their own, and a `caller` filter
+ * naming someone else is refused rather than quietly answered with their own.
+ */
+export function readableBy<F extends { caller?: string }>(caller: Caller, filter: F): F {
+  if (caller.admin) return filter;
+  if (filter.caller !== undefined && filter.caller !== caller.username) {
+    throw new AppError('forbidden', "only administrators can read other callers' records");
+  }
+  return { ...filter, caller: caller.username };
 }
 
 /** The one rule for "may this caller use this endpoint/task": owner, shared, public or admin. */

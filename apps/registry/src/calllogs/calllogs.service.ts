@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { z } from 'zod';
 import {
-  AppError,
   Caller,
   EnqueueCallRecord,
   enqueueCallRecorded,
@@ -9,6 +8,7 @@ import {
   OndemandCallColumns,
   ondemandCallCount,
   ondemandCallsRecorded,
+  readableBy,
 } from '@cleargate/contracts';
 import { BatchConsumer, ensureStreams, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
@@ -65,11 +65,11 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
   }
 
   listEnqueue(caller: Caller, filter: EnqueueLogFilter, page: { limit: number; cursor?: string }) {
-    return this.repository.listEnqueue(visibleTo(caller, filter), page);
+    return this.repository.listEnqueue(readableBy(caller, filter), page);
   }
 
   listOndemand(caller: Caller, filter: OndemandLogFilter, page: { limit: number; cursor?: string }) {
-    return this.repository.listOndemand(visibleTo(caller, filter), page);
+    return this.repository.listOndemand(readableBy(caller, filter), page);
   }
 
   /** Records are written in bulk, a batch at a time; a failed write is redelivered with backoff. */
@@ -106,17 +106,4 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
       this.logger.warn({ err }, 'call-log retention failed; will retry in an hour');
     }
   }
-}
-
-/**
- * The filter narrowed to what the caller may read: administrators any caller's calls, everyone
- * else their own. Asking for another caller's calls without being an administrator is refused
- * rather than quietly answered with one's own.
- */
-function visibleTo<F extends { caller?: string }>(caller: Caller, filter: F): F {
-  if (caller.admin) return filter;
-  if (filter.caller !== undefined && filter.caller !== caller.username) {
-    throw new AppError('forbidden', "only administrators can read other callers' calls");
-  }
-  return { ...filter, caller: caller.username };
 }

@@ -7,6 +7,7 @@ import {
   Caller,
   EnqueueCallRecord,
   mayUse,
+  readableBy,
   MessagePayload,
   Run,
   runRequested,
@@ -162,7 +163,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { status?: RunStatus; task_id?: string; caller?: string }) {
-    const who = caller.admin ? filter.caller : caller.username;
+    const who = readableBy(caller, filter).caller;
     return this.runs.list({
       ...page,
       ...(who !== undefined ? { caller: who } : {}),
