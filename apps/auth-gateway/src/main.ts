@@ -10,8 +10,7 @@ import { configureFastify, requestIdFrom } from './http/fastify-setup';
 import { HttpMetrics } from './http/http-metrics';
 import { RouteMethods } from './http/route-methods';
 import { AuthService } from './auth/auth.service';
-import { OndemandHttp } from './ondemand/ondemand.http';
-import { COMPAT_ONDEMAND_PATH } from './ondemand/ondemand.routes';
+import { ONDEMAND_HTTP_ROUTES, OndemandHttp } from './ondemand/ondemand.http';
 import { OndemandService } from './ondemand/ondemand.service';
 
 /** Longer than the idle timeout of the load balancers in front (AWS ALB: 60 s), so they close first. */
@@ -50,8 +49,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       });
       const fastify = app.getHttpAdapter().getInstance();
       const routeMethods = new RouteMethods();
-      routeMethods.add(COMPAT_ONDEMAND_PATH, 'POST');
-      routeMethods.add('/v1/ondemand/:machineId/*', 'POST'); // an endpoint name may hold slashes
+      for (const { url, method } of ONDEMAND_HTTP_ROUTES) routeMethods.add(url, method);
       configureFastify(fastify, config.HTTP_BODY_LIMIT_BYTES, routeMethods);
       const httpMetrics = new HttpMetrics(rt.metrics);
       httpMetrics.register(fastify);

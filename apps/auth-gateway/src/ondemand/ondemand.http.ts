@@ -12,6 +12,15 @@ import { InvocationAnswer, OndemandService } from './ondemand.service';
 const V1_PREFIX = '/v1/ondemand/';
 
 /**
+ * The paths `handle` answers, in Fastify's route syntax, for the gateway's table of allowed
+ * methods (http/route-methods.ts). An endpoint name may itself hold slashes, hence the `*`.
+ */
+export const ONDEMAND_HTTP_ROUTES: ReadonlyArray<{ url: string; method: string }> = [
+  { url: COMPAT_ONDEMAND_PATH, method: 'POST' },
+  { url: `${V1_PREFIX}:machineId/*`, method: 'POST' },
+];
+
+/**
  * The two on-demand routes, served from node:http in front of Fastify (see `serverFactory` in
  * main.ts); every other request goes on to Fastify. On Node 20, Fastify's body parsing binds an
  * AsyncResource per request, and those bound functions outlive the young generation: measured
