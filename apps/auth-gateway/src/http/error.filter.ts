@@ -41,14 +41,12 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
         exception = new AppError('method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(' or ')}`);
       }
     }
-    void sendError(reply, request, exception, this.logger);
+    const { status, body } = errorEnvelope(exception, request.id, this.logger, {
+      method: request.method,
+      route: request.routeOptions?.url,
+    });
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
-}
-
-/** Renders any error as the envelope in a Fastify reply. */
-function sendError(reply: FastifyReply, request: FastifyRequest, exception: unknown, logger: Logger): FastifyReply {
-  const { status, body } = errorEnvelope(exception, request.id, logger, { method: request.method, route: request.routeOptions?.url });
-  return reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
 }
 
 /** The status and JSON text of the envelope for any error; an internal error is logged with the request id. */
