@@ -163,12 +163,12 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { status?: RunStatus; task_id?: string; caller?: string }) {
-    const who = readableBy(caller, filter).caller;
+    const { caller: who, status, task_id } = readableBy(caller, filter);
     return this.runs.list({
       ...page,
       ...(who !== undefined ? { caller: who } : {}),
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.task_id ? { taskId: filter.task_id } : {}),
+      ...(status ? { status } : {}),
+      ...(task_id ? { taskId: task_id } : {}),
     });
   }
 
