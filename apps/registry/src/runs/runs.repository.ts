@@ -5,6 +5,13 @@ import { MessagePayload, Run, RUN_STATUSES, RunStatus, runStatusChanged, runStat
 import { applyCursor, pageResult } from '../database/paging';
 import { RunEntity } from './run.entity';
 
+/** A run list's filter, as the runList contract spells it. */
+export interface RunListFilter {
+  caller?: string;
+  status?: RunStatus;
+  task_id?: string;
+}
+
 export function toRun(r: RunEntity): Run {
   return {
     run_id: r.id,
@@ -49,13 +56,13 @@ export class RunsRepository {
     return this.runs.findOneBy({ id });
   }
 
-  async list(options: { caller?: string; status?: RunStatus; taskId?: string; cursor?: string; limit: number }) {
+  async list(filter: RunListFilter, page: { limit: number; cursor?: string }) {
     const qb = this.runs.createQueryBuilder('r');
-    if (options.caller !== undefined) qb.andWhere('r.caller = :caller', { caller: options.caller });
-    if (options.status) qb.andWhere('r.status = :status', { status: options.status });
-    if (options.taskId) qb.andWhere('r.task_public_id = :taskId', { taskId: options.taskId });
-    const rows = await applyCursor(qb, 'r', 'createdAt', options.cursor, options.limit).getMany();
-    return pageResult(rows, options.limit, toRun, (r) => [r.createdAt, r.id]);
+    if (filter.caller !== undefined) qb.andWhere('r.caller = :caller', { caller: filter.caller });
+    if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
+    if (filter.task_id) qb.andWhere('r.task_public_id = :taskId', { taskId: filter.task_id });
+    const rows = await applyCursor(qb, 'r', 'createdAt', page.cursor, page.limit).getMany();
+    return pageResult(rows, page.limit, toRun, (r) => [r.createdAt, r.id]);
   }
 
   /**

@@ -22,7 +22,7 @@ import { ParamsValidator } from '../tasks/params-validator';
 import { TaskTemplateEntity } from '../tasks/task-template.entity';
 import { TasksRepository } from '../tasks/tasks.repository';
 import { RunEntity } from './run.entity';
-import { RunsRepository, toRun } from './runs.repository';
+import { RunListFilter, RunsRepository, toRun } from './runs.repository';
 
 export interface CreateRun {
   task_id: string;
@@ -162,14 +162,8 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
     return toRun(run);
   }
 
-  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { status?: RunStatus; task_id?: string; caller?: string }) {
-    const { caller: who, status, task_id } = readableBy(caller, filter);
-    return this.runs.list({
-      ...page,
-      ...(who !== undefined ? { caller: who } : {}),
-      ...(status ? { status } : {}),
-      ...(task_id ? { taskId: task_id } : {}),
-    });
+  list(caller: Caller, page: { limit: number; cursor?: string }, filter: RunListFilter) {
+    return this.runs.list(readableBy(caller, filter), page);
   }
 
   private async visible(caller: Caller, runId: string): Promise<RunEntity> {
