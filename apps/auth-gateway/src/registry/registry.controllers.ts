@@ -33,14 +33,12 @@ import { Auth, CurrentCaller, RequestId } from '../auth/auth.guard';
 import { parseInput } from '../http/validation';
 import { Doc } from '../openapi/doc.decorator';
 
-/** `?limit=&cursor=`, the page of the list contracts. */
-const pageQuery = pageRequestSchema.shape;
 const boolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 const idParams = z.object({ id: entityRefSchema });
 const uuidParams = z.object({ id: uuidSchema });
 const deleted = z.object({ deleted: z.literal(true), id: uuidSchema });
 
-const machinesQuery = z.object({ ...pageQuery, name: z.string().max(100).optional(), enabled: boolQuery.optional() });
+const machinesQuery = z.object({ ...pageRequestSchema.shape, name: z.string().max(100).optional(), enabled: boolQuery.optional() });
 
 @Controller('v1/machines')
 export class MachinesController {
@@ -119,7 +117,11 @@ export class MachinesController {
   }
 }
 
-const endpointsQuery = z.object({ ...pageQuery, machine_id: entityRefSchema.optional(), name: z.string().max(128).optional() });
+const endpointsQuery = z.object({
+  ...pageRequestSchema.shape,
+  machine_id: entityRefSchema.optional(),
+  name: z.string().max(128).optional(),
+});
 
 @Controller('v1/endpoints')
 export class EndpointsController {
@@ -186,7 +188,7 @@ export class EndpointsController {
   }
 }
 
-const ondemandLogQuery = ondemandLogFilterSchema.extend(pageQuery);
+const ondemandLogQuery = ondemandLogFilterSchema.extend(pageRequestSchema.shape);
 const statsQuery = z.object({ hours: queryNumber().int().min(1).max(744).default(24) });
 
 @Controller('v1')

@@ -38,17 +38,15 @@ import { parseInput } from '../http/validation';
 import { Doc } from '../openapi/doc.decorator';
 import { modelInput } from '../ondemand/ondemand.routes';
 
-/** `?limit=&cursor=`, the page of the list contracts. */
-const pageQuery = pageRequestSchema.shape;
 const refParams = z.object({ id: entityRefSchema });
 const runParams = z.object({ runId: uuidSchema });
 const deleted = z.object({ deleted: z.literal(true), id: uuidSchema });
-const tasksQuery = z.object({ ...pageQuery, name: z.string().max(200).optional() });
-const runsQuery = runListFilterSchema.extend(pageQuery);
+const tasksQuery = z.object({ ...pageRequestSchema.shape, name: z.string().max(200).optional() });
+const runsQuery = runListFilterSchema.extend(pageRequestSchema.shape);
 const runWaitQuery = z.object({
   wait: queryNumber().min(0).max(120).optional().describe('Seconds to wait for the next status change'),
 });
-const enqueueLogQuery = enqueueLogFilterSchema.extend(pageQuery);
+const enqueueLogQuery = enqueueLogFilterSchema.extend(pageRequestSchema.shape);
 
 /** `params` may be JSON text, as the Node-RED block sends its editor field; it must be an object. */
 function runParamsFrom(raw: unknown): Record<string, unknown> {
