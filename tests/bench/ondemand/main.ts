@@ -8,12 +8,13 @@
  * process, where the slow requests spend their time and the GC pauses of the gateway and the
  * router, and writes tmp/bench-ondemand.json.
  *
- *   npm run bench:ondemand            (DURATION_SEC=10 by default; BENCH_CONNECTIONS=32)
+ *   npm run bench:ondemand            (DURATION_SEC=12 by default; BENCH_CONNECTIONS=32)
  */
 import autocannon, { Result } from 'autocannon';
 import { Client } from 'undici';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startOidcPeer } from '@cleargate/peers';
 import {
@@ -29,12 +30,16 @@ import {
   testNamespace,
 } from '@cleargate/testing';
 
-const DURATION = Number(process.env.DURATION_SEC ?? 10);
+const DURATION = Number(process.env.DURATION_SEC ?? 12);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP = Math.max(2, Math.round(DURATION / 4));
 /** The 32-connection scenarios run in this many alternating rounds of DURATION / ROUNDS each. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-const SLICE = DURATION / ROUNDS;
+/**
+ * Whole seconds: autocannon ends a run at its first one-second sample after the duration, so a
+ * 3.3 s run lasts 4 s. The CPU shares below divide by the time the rounds were measured to take.
+ */
+const SLICE = Math.max(1, Math.round(DURATION / ROUNDS));
 
 interface Figures {
   rps: number;
@@ -81,6 +86,12 @@ function combine(rounds: Figures[]): Figures & { rounds: Figures[] } {
     non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
     rounds,
   };
+}
+
+/** The whole machine's CPU time so far, from /proc/stat: all of it, and the part spent idle or waiting for disk. */
+function machineTicks(): { total: number; idle: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: fields.reduce((a, b) => a + b, 0), idle: fields[3]! + fields[4]! };
 }
 
 /** CPU seconds (user + system) used so far by each process, from /proc. */
@@ -262,11 +273,18 @@ async function main(): Promise<void> {
     const directRounds: Figures[] = [];
     const gatewayRounds: Figures[] = [];
     const cpuUsed: Record<string, number> = {};
+    let gatewaySeconds = 0;
+    const wholeMachine = { total: 0, idle: 0 };
     const pagesBefore = await metricsPages();
     for (let round = 0; round < ROUNDS; round++) {
       directRounds.push(await load(directUrl, directBody, CONNECTIONS, SLICE));
       const cpuBefore = cpuSeconds(pids);
+      const [machineBefore, roundStarted] = [machineTicks(), performance.now()];
       gatewayRounds.push(await load(gatewayRoute, gatewayBody, CONNECTIONS, SLICE));
+      gatewaySeconds += (performance.now() - roundStarted) / 1000;
+      const machineAfter = machineTicks();
+      wholeMachine.total += machineAfter.total - machineBefore.total;
+      wholeMachine.idle += machineAfter.idle - machineBefore.idle;
       // PostgreSQL starts a backend per new pool connection: one that appeared during the
       // round used all of its CPU in it.
       for (const pid of pidsOf('postgres')) {
@@ -285,7 +303,7 @@ async function main(): Promise<void> {
     const cpu: Record<string, number> = {};
     for (const [name, used] of Object.entries(cpuUsed)) {
       const key = name.startsWith('postgres:') ? 'postgres (all)' : name;
-      cpu[key] = (cpu[key] ?? 0) + used / (SLICE * ROUNDS);
+      cpu[key] = (cpu[key] ?? 0) + used / gatewaySeconds;
     }
     const direct = combine(directRounds);
     const through = combine(gatewayRounds);
@@ -311,10 +329,12 @@ async function main(): Promise<void> {
         `  ${i + 1}: ${d.rps.toFixed(0).padStart(7)} ${g.rps.toFixed(0).padStart(7)} ${((g.rps / d.rps) * 100).toFixed(1).padStart(6)}% ${String(g.p99).padStart(4)}`,
       );
     });
-    console.log(`\nCPU during the gateway rounds at ${CONNECTIONS} connections (cores busy, of 2):`);
+    console.log(`\nCPU during the gateway rounds at ${CONNECTIONS} connections (cores busy, of ${availableParallelism()}):`);
     for (const [name, cores] of Object.entries(cpu).sort((a, b) => b[1] - a[1])) {
       console.log(`  ${name.padEnd(20)} ${cores.toFixed(2)}  (${((cores * 1e6) / through.rps).toFixed(0)} µs per request)`);
     }
+    const machineBusy = wholeMachine.total > 0 ? 1 - wholeMachine.idle / wholeMachine.total : NaN;
+    console.log(`  whole machine        ${(machineBusy * 100).toFixed(0)} % busy (kernel work included)`);
     console.log(`\nEach stage during the gateway rounds (from the services' histograms): mean ms, share slower than 5 / 10 ms`);
     for (const [label, service, name] of stages) {
       const [before, after] = [histogram(pagesBefore[service], name), histogram(pagesAfter[service], name)];
@@ -329,7 +349,7 @@ async function main(): Promise<void> {
       const pauses = after.count - before.count;
       const ms = (after.sum - before.sum) * 1000;
       console.log(
-        `  ${service.padEnd(8)} ${pauses} pauses, ${ms.toFixed(0)} ms in all (${((ms / (SLICE * ROUNDS * 1000)) * 100).toFixed(1)}% of the gateway rounds), ${shareAbove(before, after, 0.01)} over 10 ms`,
+        `  ${service.padEnd(8)} ${pauses} pauses, ${ms.toFixed(0)} ms in all (${((ms / (gatewaySeconds * 1000)) * 100).toFixed(1)}% of the gateway rounds), ${shareAbove(before, after, 0.01)} over 10 ms`,
       );
     }
     // prom-client's event-loop delay histogram restarts at every scrape, so this covers the
@@ -365,6 +385,7 @@ async function main(): Promise<void> {
           direct1,
           gateway1: through1,
           cpu,
+          machine_busy: machineBusy,
           summary,
         },
         null,
