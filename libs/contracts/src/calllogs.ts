@@ -100,6 +100,7 @@ export const ondemandLogFilterSchema = z.object({
   since: isoDateSchema.optional(),
   until: isoDateSchema.optional(),
 });
+export type OndemandLogFilter = z.infer<typeof ondemandLogFilterSchema>;
 
 export const ondemandLogList = defineRpc(
   'registry.calllog.ondemand.list.v1',
@@ -160,6 +161,7 @@ export const enqueueLogFilterSchema = z.object({
   since: isoDateSchema.optional(),
   until: isoDateSchema.optional(),
 });
+export type EnqueueLogFilter = z.infer<typeof enqueueLogFilterSchema>;
 
 export const enqueueLogList = defineRpc(
   'registry.calllog.enqueue.list.v1',

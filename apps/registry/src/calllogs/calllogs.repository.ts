@@ -6,25 +6,18 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, LessThan, Repository } from 'typeorm';
 import {
   EnqueueCallRecord,
+  EnqueueLogFilter,
   EnqueueOutcome,
   ONDEMAND_CALL_FIELDS,
   OndemandCallColumns,
   ondemandCallCount,
   OndemandCallRecord,
+  OndemandLogFilter,
   OndemandOutcome,
 } from '@cleargate/contracts';
 import { EnqueueCallEntity } from './enqueue-call.entity';
 import { applyCursor, pageResult } from '../database/paging';
 import { OndemandCallEntity } from './ondemand-call.entity';
-
-export interface OndemandLogFilter {
-  caller?: string;
-  machine_id?: string;
-  endpoint?: string;
-  outcome?: OndemandOutcome;
-  since?: string;
-  until?: string;
-}
 
 export function toRecord(e: OndemandCallEntity): OndemandCallRecord {
   return {
@@ -45,15 +38,6 @@ export function toRecord(e: OndemandCallEntity): OndemandCallRecord {
     error: e.error,
     response_excerpt: e.responseExcerpt,
   };
-}
-
-export interface EnqueueLogFilter {
-  caller?: string;
-  task_id?: string;
-  run_id?: string;
-  outcome?: EnqueueOutcome;
-  since?: string;
-  until?: string;
 }
 
 export function toEnqueueRecord(e: EnqueueCallEntity): EnqueueCallRecord {

@@ -4,16 +4,18 @@ import {
   Caller,
   EnqueueCallRecord,
   enqueueCallRecorded,
+  EnqueueLogFilter,
   MessageContract,
   OndemandCallColumns,
   ondemandCallCount,
   ondemandCallsRecorded,
+  OndemandLogFilter,
   readableBy,
 } from '@cleargate/contracts';
 import { BatchConsumer, ensureStreams, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
-import { CallLogsRepository, EnqueueLogFilter, OndemandLogFilter } from './calllogs.repository';
+import { CallLogsRepository } from './calllogs.repository';
 
 const HOUR = 60 * 60 * 1000;
 

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { MessagePayload, Run, RUN_STATUSES, RunStatus, runStatusChanged, runStatusRank, TERMINAL_RUN_STATUSES } from '@cleargate/contracts';
+import {
+  MessagePayload,
+  Run,
+  RunListFilter,
+  RUN_STATUSES,
+  runStatusChanged,
+  runStatusRank,
+  TERMINAL_RUN_STATUSES,
+} from '@cleargate/contracts';
 import { applyCursor, pageResult } from '../database/paging';
 import { RunEntity } from './run.entity';
-
-/** A run list's filter, as the runList contract spells it. */
-export interface RunListFilter {
-  caller?: string;
-  status?: RunStatus;
-  task_id?: string;
-}
 
 export function toRun(r: RunEntity): Run {
   return {

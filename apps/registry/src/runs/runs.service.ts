@@ -10,6 +10,7 @@ import {
   readableBy,
   MessagePayload,
   Run,
+  RunListFilter,
   runRequested,
   RunStatus,
   runStatusChanged,
@@ -22,7 +23,7 @@ import { ParamsValidator } from '../tasks/params-validator';
 import { TaskTemplateEntity } from '../tasks/task-template.entity';
 import { TasksRepository } from '../tasks/tasks.repository';
 import { RunEntity } from './run.entity';
-import { RunListFilter, RunsRepository, toRun } from './runs.repository';
+import { RunsRepository, toRun } from './runs.repository';
 
 export interface CreateRun {
   task_id: string;

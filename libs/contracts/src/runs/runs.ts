@@ -73,6 +73,7 @@ export const runListFilterSchema = z.object({
   task_id: publicIdSchema.optional(),
   caller: z.string().max(255).optional(),
 });
+export type RunListFilter = z.infer<typeof runListFilterSchema>;
 
 export const runList = defineRpc(
   'registry.run.list.v1',
