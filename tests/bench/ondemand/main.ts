@@ -1,10 +1,12 @@
 /**
  * On-demand benchmark: autocannon against the gateway's compatible route (gateway → NATS →
  * router → serving peer) and, in the same run, straight against the serving peer, at 32
- * connections and at 1 connection. Every process runs on this machine, as in production
- * minus the network. At 32 connections the two scenarios alternate in BENCH_ROUNDS (3) rounds,
- * so a drift in the machine's speed falls on both; throughput is the mean of the rounds and
- * p50/p99 their median. Prints throughput and p50/p99 for both and their ratios, the CPU of each
+ * connections and at 1 connection; at 32 connections also against a bare relay over the same
+ * hops (relay.ts), which shows what this architecture gives on the machine before the product
+ * adds work of its own. Every process runs on this machine, as in production minus the
+ * network. At 32 connections the three scenarios alternate in BENCH_ROUNDS (3) rounds, so a
+ * drift in the machine's speed falls on all of them; throughput is the mean of the rounds and
+ * p50/p99 their median. Prints throughput and p50/p99 and their ratios, the CPU of each
  * process, where the slow requests spend their time and the GC pauses of the gateway and the
  * router, and writes tmp/bench-ondemand.json.
  *
@@ -73,6 +75,9 @@ async function load(
     non2xx: result.non2xx,
   };
 }
+
+/** prom-client samples the event loop's delay with a timer of this period (eventLoopMonitoringPrecision). */
+const EVENT_LOOP_TICK_MS = 10;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -212,9 +217,21 @@ async function main(): Promise<void> {
   const registry = await registryProcess(common, db.url, {}, nodeArgs);
   const router = serviceProcess('ondemand-router', common, await freePort(), nodeArgs);
   const gateway = await gatewayProcess(common, oidc.issuer, {}, nodeArgs);
-  const processes = [serving, registry, router, gateway];
+  const relayPort = await freePort();
+  const relay = ['gateway', 'router'].map((role) =>
+    nodeProcess({
+      name: `relay-${role}`,
+      entry: 'dist/tests/bench/ondemand/relay.js',
+      args: [role, role === 'gateway' ? String(relayPort) : `http://127.0.0.1:${servingPort}`, `${namespace}.bench.relay`],
+      env: { NATS_URL: DEV_NATS_URL },
+      // both halves wait for the gateway half's /ready, which answers once a ping has crossed to the router half
+      readyUrl: `http://127.0.0.1:${relayPort}/ready`,
+    }),
+  );
+  const processes = [serving, registry, router, gateway, ...relay];
   try {
-    for (const p of processes) await p.start();
+    for (const p of [serving, registry, router, gateway]) await p.start();
+    await Promise.all(relay.map((p) => p.start()));
     const gatewayUrl = gateway.url;
     const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] }, { ttlSec: 3600 });
     const user = await oidc.mint({ username: 'observer', roles: ['Observer'] }, { ttlSec: 3600 });
@@ -244,15 +261,18 @@ async function main(): Promise<void> {
       params: input,
     });
     const directBody = JSON.stringify(input);
+    const relayUrl = `http://127.0.0.1:${relayPort}/`;
+    const relayBody = JSON.stringify({ params: input });
 
     console.log(`warming up (${WARMUP}s each)...`);
     await load(directUrl, directBody, CONNECTIONS, WARMUP);
     await load(gatewayRoute, gatewayBody, CONNECTIONS, WARMUP);
+    await load(relayUrl, relayBody, CONNECTIONS, WARMUP);
 
     console.log(
-      `measuring: ${ROUNDS} rounds of direct then gateway at ${CONNECTIONS} connections (${SLICE.toFixed(1)}s each), then 1 connection (${DURATION}s each)`,
+      `measuring: ${ROUNDS} rounds of direct, gateway and bare relay at ${CONNECTIONS} connections (${SLICE.toFixed(1)}s each), then 1 connection (${DURATION}s each)`,
     );
-    const pids: Record<string, number> = Object.fromEntries(processes.map((p) => [p.name, p.child.pid!]));
+    const pids: Record<string, number> = Object.fromEntries([serving, registry, router, gateway].map((p) => [p.name, p.child.pid!]));
     pids['bench (autocannon)'] = process.pid;
     pidsOf('nats-server').forEach((pid, i) => (pids[`nats-server${i ? i : ''}`] = pid));
     pidsOf('postgres').forEach((pid) => (pids[`postgres:${pid}`] = pid));
@@ -272,6 +292,7 @@ async function main(): Promise<void> {
     // keeps that drift out of their ratio.
     const directRounds: Figures[] = [];
     const gatewayRounds: Figures[] = [];
+    const relayRounds: Figures[] = [];
     const cpuUsed: Record<string, number> = {};
     let gatewaySeconds = 0;
     const wholeMachine = { total: 0, idle: 0 };
@@ -299,6 +320,7 @@ async function main(): Promise<void> {
         const used = cpuAfter[name]! - cpuBefore[name]!;
         if (!Number.isNaN(used)) cpuUsed[name] = (cpuUsed[name] ?? 0) + used; // NaN: a backend that ended
       }
+      relayRounds.push(await load(relayUrl, relayBody, CONNECTIONS, SLICE));
     }
     const pagesAfter = await metricsPages();
     const cpu: Record<string, number> = {};
@@ -308,12 +330,14 @@ async function main(): Promise<void> {
     }
     const direct = combine(directRounds);
     const through = combine(gatewayRounds);
+    const bare = combine(relayRounds);
     const direct1 = await sequential(directUrl, directBody, DURATION);
     const through1 = await sequential(gatewayRoute, gatewayBody, DURATION);
 
     const rows = [
       [`direct, ${CONNECTIONS} conns`, direct],
       [`gateway, ${CONNECTIONS} conns`, through],
+      [`bare relay, ${CONNECTIONS} c.`, bare],
       ['direct, 1 conn', direct1],
       ['gateway, 1 conn', through1],
     ] as const;
@@ -323,11 +347,14 @@ async function main(): Promise<void> {
         `${name.padEnd(20)} ${f.rps.toFixed(0).padStart(7)} ${f.p50.toFixed(2).padStart(9)} ${f.p99.toFixed(2).padStart(8)} ${String(f.errors).padStart(8)} ${String(f.non2xx).padStart(8)}`,
       );
     }
-    console.log(`\nrounds at ${CONNECTIONS} connections (direct req/s, gateway req/s, ratio, gateway p99 ms):`);
+    console.log(
+      `\nrounds at ${CONNECTIONS} connections (direct req/s, gateway req/s, ratio, gateway p99 ms, bare relay req/s, its p99 ms):`,
+    );
     directRounds.forEach((d, i) => {
       const g = gatewayRounds[i]!;
+      const r = relayRounds[i]!;
       console.log(
-        `  ${i + 1}: ${d.rps.toFixed(0).padStart(7)} ${g.rps.toFixed(0).padStart(7)} ${((g.rps / d.rps) * 100).toFixed(1).padStart(6)}% ${String(g.p99).padStart(4)}`,
+        `  ${i + 1}: ${d.rps.toFixed(0).padStart(7)} ${g.rps.toFixed(0).padStart(7)} ${((g.rps / d.rps) * 100).toFixed(1).padStart(6)}% ${String(g.p99).padStart(4)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p99).padStart(4)}`,
       );
     });
     console.log(`\nCPU during the gateway rounds at ${CONNECTIONS} connections (cores busy, of ${availableParallelism()}):`);
@@ -354,12 +381,14 @@ async function main(): Promise<void> {
       );
     }
     // prom-client's event-loop delay histogram restarts at every scrape, so this covers the
-    // 32-connection rounds (the direct ones included, when the services are idle).
+    // 32-connection rounds (the direct ones included, when the services are idle). It records
+    // the time between ticks of a 10 ms timer (prom-client's default precision), so the delay is
+    // what a tick took beyond those 10 ms.
     console.log('Event-loop delay during the 32-connection rounds (p50 / p99 / max ms):');
     for (const service of ['gateway', 'router'] as const) {
       const value = (name: string) => {
         const m = new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(pagesAfter[service]);
-        return m ? (Number(m[1]) * 1000).toFixed(1) : 'n/a';
+        return m ? Math.max(0, Number(m[1]) * 1000 - EVENT_LOOP_TICK_MS).toFixed(1) : 'n/a';
       };
       console.log(`  ${service.padEnd(8)} ${value('p50')} / ${value('p99')} / ${value('max')}`);
     }
@@ -367,12 +396,16 @@ async function main(): Promise<void> {
       throughput_ratio: through.rps / direct.rps,
       gateway_p99_ms_at_32: through.p99,
       added_p50_ms_at_1: through1.p50 - direct1.p50,
+      gateway_to_bare_relay_throughput: through.rps / bare.rps,
     };
     console.log(
       `\ngateway/direct throughput at ${CONNECTIONS} connections: ${(summary.throughput_ratio * 100).toFixed(1)}% (target ≥ 15%)`,
     );
     console.log(`gateway p99 at ${CONNECTIONS} connections: ${summary.gateway_p99_ms_at_32.toFixed(2)} ms (target < 10 ms)`);
     console.log(`added p50 at 1 connection: ${summary.added_p50_ms_at_1.toFixed(3)} ms (target < 1 ms)`);
+    console.log(
+      `gateway/bare relay throughput at ${CONNECTIONS} connections: ${(summary.gateway_to_bare_relay_throughput * 100).toFixed(1)}% (bare relay p99 ${bare.p99.toFixed(2)} ms)`,
+    );
     mkdirSync(join(ROOT, 'tmp'), { recursive: true });
     writeFileSync(
       join(ROOT, 'tmp', 'bench-ondemand.json'),
@@ -383,6 +416,7 @@ async function main(): Promise<void> {
           connections: CONNECTIONS,
           direct,
           gateway: through,
+          bare_relay: bare,
           direct1,
           gateway1: through1,
           cpu,

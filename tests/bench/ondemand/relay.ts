@@ -1,0 +1,68 @@
+/**
+ * The bare relay the on-demand benchmark measures beside the gateway: the same hops as the
+ * product (HTTP in → NATS request → a queue-group subscriber → pooled HTTP to the serving
+ * machine → NATS reply → HTTP out), each in its own process, written with the libraries'
+ * plain APIs and nothing else: no token check, validation, metrics, call logs, timeouts or
+ * circuit breaking. What it sustains on a machine is what this architecture gives there before
+ * the product adds any work of its own.
+ *
+ *   node relay.js gateway <port> <subject>
+ *   node relay.js router <serving url> <subject>
+ *
+ * The gateway half answers `GET /ready` with a request through NATS that the router half
+ * answers without calling upstream, so it is ready only once both halves are.
+ */
+import { createServer } from 'node:http';
+import { connect } from 'nats';
+import { Pool } from 'undici';
+
+const UPSTREAM_PATH = '/serve/test_model_sklearn';
+
+async function gateway(port: number, subject: string): Promise<void> {
+  const nc = await connect({ servers: process.env.NATS_URL });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const input =
+        req.method === 'POST' ? JSON.stringify((JSON.parse(Buffer.concat(chunks).toString()) as { params: unknown }).params) : '';
+      nc.request(subject, Buffer.from(input), { timeout: 5_000 }).then(
+        (reply) => {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': reply.data.length });
+          res.end(reply.data);
+        },
+        (err: Error) => {
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          res.end(err.message);
+        },
+      );
+    });
+  });
+  server.listen(port, '127.0.0.1');
+}
+
+async function router(servingUrl: string, subject: string): Promise<void> {
+  const nc = await connect({ servers: process.env.NATS_URL });
+  const pool = new Pool(servingUrl, { connections: 64 });
+  nc.subscribe(subject, {
+    queue: 'bench-relay',
+    callback: (_err, msg) => {
+      if (msg.data.length === 0) return void msg.respond(); // the gateway half's readiness ping
+      pool
+        .request({ path: UPSTREAM_PATH, method: 'POST', body: msg.data, headers: { 'content-type': 'application/json' } })
+        .then((res) => res.body.arrayBuffer())
+        .then(
+          (body) => msg.respond(new Uint8Array(body)),
+          () => msg.respond(),
+        );
+    },
+  });
+}
+
+const [role, target, subject] = process.argv.slice(2);
+if (role === 'gateway' && target && subject) void gateway(Number(target), subject);
+else if (role === 'router' && target && subject) void router(target, subject);
+else {
+  console.error('usage: relay.js gateway <port> <subject> | router <serving url> <subject>');
+  process.exit(2);
+}
