@@ -28,7 +28,9 @@ async function gateway(port: number, subject: string): Promise<void> {
         req.method === 'POST' ? JSON.stringify((JSON.parse(Buffer.concat(chunks).toString()) as { params: unknown }).params) : '';
       nc.request(subject, Buffer.from(input), { timeout: 5_000 }).then(
         (reply) => {
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': reply.data.length });
+          // an empty reply to a call is the router half's "the serving machine failed": counted as non-2xx
+          const status = input && reply.data.length === 0 ? 502 : 200;
+          res.writeHead(status, { 'content-type': 'application/json', 'content-length': reply.data.length });
           res.end(reply.data);
         },
         (err: Error) => {
