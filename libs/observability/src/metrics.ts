@@ -4,6 +4,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 /**
+ * prom-client's event-loop delay percentiles (`nodejs_eventloop_lag_p50_seconds`...) come from a
+ * timer of this period and record the whole time between its ticks, so an idle loop shows this
+ * much: the delay is what they show beyond it.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 10;
+
+/**
  * The service's Prometheus registry. Names follow `cleargate_<service>_<noun>_<unit>`; callers
  * pass only `<noun>_<unit>` and the prefix is added here, so the convention holds everywhere.
  * Label values must be bounded (endpoint names, outcomes), never user ids, URLs or tokens.
@@ -17,7 +24,8 @@ export class Metrics {
     options: { defaultMetrics?: boolean } = {},
   ) {
     this.prefix = `cleargate_${service.replace(/-/g, '_')}_`;
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {

@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { EVENT_LOOP_SAMPLE_MS } from '@cleargate/observability';
 import { startOidcPeer } from '@cleargate/peers';
 import {
   createTestDatabase,
@@ -75,9 +76,6 @@ async function load(
     non2xx: result.non2xx,
   };
 }
-
-/** prom-client samples the event loop's delay with a timer of this period (eventLoopMonitoringPrecision). */
-const EVENT_LOOP_TICK_MS = 10;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -381,14 +379,13 @@ async function main(): Promise<void> {
       );
     }
     // prom-client's event-loop delay histogram restarts at every scrape, so this covers the
-    // 32-connection rounds (the direct ones included, when the services are idle). It records
-    // the time between ticks of a 10 ms timer (prom-client's default precision), so the delay is
-    // what a tick took beyond those 10 ms.
+    // 32-connection rounds (the direct ones included, when the services are idle); the delay is
+    // what it shows beyond its sampling period (see EVENT_LOOP_SAMPLE_MS).
     console.log('Event-loop delay during the 32-connection rounds (p50 / p99 / max ms):');
     for (const service of ['gateway', 'router'] as const) {
       const value = (name: string) => {
         const m = new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(pagesAfter[service]);
-        return m ? Math.max(0, Number(m[1]) * 1000 - EVENT_LOOP_TICK_MS).toFixed(1) : 'n/a';
+        return m ? Math.max(0, Number(m[1]) * 1000 - EVENT_LOOP_SAMPLE_MS).toFixed(1) : 'n/a';
       };
       console.log(`  ${service.padEnd(8)} ${value('p50')} / ${value('p99')} / ${value('max')}`);
     }
