@@ -226,9 +226,10 @@ async function main(): Promise<void> {
       readyUrl: `http://127.0.0.1:${relayPort}/ready`,
     }),
   );
-  const processes = [serving, registry, router, gateway, ...relay];
+  const measured = [serving, registry, router, gateway];
+  const processes = [...measured, ...relay];
   try {
-    for (const p of [serving, registry, router, gateway]) await p.start();
+    for (const p of measured) await p.start();
     await Promise.all(relay.map((p) => p.start()));
     const gatewayUrl = gateway.url;
     const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] }, { ttlSec: 3600 });
@@ -270,7 +271,7 @@ async function main(): Promise<void> {
     console.log(
       `measuring: ${ROUNDS} rounds of direct, gateway and bare relay at ${CONNECTIONS} connections (${SLICE.toFixed(1)}s each), then 1 connection (${DURATION}s each)`,
     );
-    const pids: Record<string, number> = Object.fromEntries([serving, registry, router, gateway].map((p) => [p.name, p.child.pid!]));
+    const pids: Record<string, number> = Object.fromEntries(measured.map((p) => [p.name, p.child.pid!]));
     pids['bench (autocannon)'] = process.pid;
     pidsOf('nats-server').forEach((pid, i) => (pids[`nats-server${i ? i : ''}`] = pid));
     pidsOf('postgres').forEach((pid) => (pids[`postgres:${pid}`] = pid));
