@@ -28,7 +28,7 @@ async function gateway(port: number, subject: string): Promise<void> {
         req.method === 'POST' ? JSON.stringify((JSON.parse(Buffer.concat(chunks).toString()) as { params: unknown }).params) : '';
       nc.request(subject, Buffer.from(input), { timeout: 5_000 }).then(
         (reply) => {
-          // an empty reply to a call is the router half's "the serving machine failed": counted as non-2xx
+          // the router half's "the serving machine failed": 502, which autocannon counts as non-2xx
           const status = input && reply.data.length === 0 ? 502 : 200;
           res.writeHead(status, { 'content-type': 'application/json', 'content-length': reply.data.length });
           res.end(reply.data);
@@ -52,11 +52,12 @@ async function router(servingUrl: string, subject: string): Promise<void> {
       if (msg.data.length === 0) return void msg.respond(); // the gateway half's readiness ping
       pool
         .request({ path: UPSTREAM_PATH, method: 'POST', body: msg.data, headers: { 'content-type': 'application/json' } })
-        .then((res) => res.body.arrayBuffer())
-        .then(
-          (body) => msg.respond(new Uint8Array(body)),
-          () => msg.respond(),
-        );
+        .then(async (res) => {
+          const body = await res.body.arrayBuffer();
+          // an empty reply tells the gateway half the serving machine failed
+          msg.respond(res.statusCode < 300 ? new Uint8Array(body) : undefined);
+        })
+        .catch(() => msg.respond());
     },
   });
 }
