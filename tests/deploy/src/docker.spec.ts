@@ -19,8 +19,12 @@ const inherited = (s: Stage, keyword: string): Instruction[] => lineage(s).flatM
 const ignoreFile = readRepoFile('deploy', 'docker', 'Dockerfile.dockerignore');
 
 describe('deploy/docker/Dockerfile', () => {
-  it('builds on the Node 22 LTS image', () => {
-    expect(globalArgs()['NODE_IMAGE']).toMatch(/^node:22(-[a-z]+)*(-slim|-alpine[\d.]*)?$/);
+  it("builds on the Node major that package.json's engines and @types/node name", () => {
+    const pkg = JSON.parse(readRepoFile('package.json')) as { engines: { node: string }; devDependencies: Record<string, string> };
+    const major = /^>=(\d+)$/.exec(pkg.engines.node)?.[1];
+    expect(major).toBe('24');
+    expect(pkg.devDependencies['@types/node']).toMatch(new RegExp(`^\\^${major}\\.`));
+    expect(globalArgs()['NODE_IMAGE']).toMatch(new RegExp(`^node:${major}(-[a-z]+)*(-slim|-alpine[\\d.]*)?$`));
     for (const s of stages)
       expect({ stage: s.name, from: s.from }).toEqual({ stage: s.name, from: expect.stringMatching(/^(\$\{NODE_IMAGE\}|[a-z-]+)$/) });
   });
