@@ -1,0 +1,148 @@
+import { LRUCache } from 'lru-cache';
+import {
+  AppError,
+  Caller,
+  callerSchema,
+  decodeInvokeFrame,
+  encodeInvokeFrame,
+  ErrorBody,
+  InvokeReplyMeta,
+  InvokeRequestMeta,
+  invokeRequestMetaSchema,
+  OndemandOutcome,
+  RESPONSE_EXCERPT_MAX,
+} from '@cleargate/contracts';
+import { sanitizeCorrelationId } from '@cleargate/observability';
+import { UpstreamFailure, UpstreamResponse } from '../upstream/upstream-client';
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** An invocation as the gateway framed it: target, caller and the model input. */
+export interface Invocation {
+  meta: InvokeRequestMeta;
+  payload: Uint8Array;
+  /** Travels explicitly, not through AsyncLocalStorage (see libs/observability). */
+  correlationId: string;
+}
+
+/** One token's calls all carry the same caller text: each distinct one is parsed and validated once. */
+const callers = new LRUCache<string, Caller>({ max: 10_000 });
+
+/** Step 1: the frame read and checked. */
+export function decodeInvocation(frame: Uint8Array): Invocation {
+  let meta: InvokeRequestMeta;
+  let payload: Uint8Array;
+  try {
+    ({ meta, payload } = decodeInvokeFrame(frame, invokeRequestMetaSchema));
+  } catch (err) {
+    throw new AppError('invalid_argument', (err as Error).message);
+  }
+  return { meta, payload, correlationId: sanitizeCorrelationId(meta.correlation_id) };
+}
+
+/** The caller the gateway established from the token, as the frame carries it. */
+export function callerOf({ caller: json }: InvokeRequestMeta): Caller {
+  let caller = callers.get(json);
+  if (caller) return caller;
+  try {
+    caller = callerSchema.parse(JSON.parse(json));
+  } catch {
+    throw new AppError('unauthenticated', 'the invocation carries no valid caller identity');
+  }
+  callers.set(json, caller);
+  return caller;
+}
+
+/** What the caller gets back and the call log keeps. */
+export interface Outcome {
+  status: number;
+  outcome: OndemandOutcome;
+  contentType: string | undefined;
+  body: Uint8Array;
+  error: string | null;
+  upstreamMs: number | null;
+  isErrorEnvelope: boolean;
+}
+
+/**
+ * Step 3a: the serving machine's answer as the caller sees it. 2xx and 4xx pass through with
+ * their body; 5xx becomes 502 with a short excerpt of what the machine said.
+ */
+export function outcomeOfAnswer(answer: UpstreamResponse, machine: string): Outcome {
+  if (answer.status >= 500) {
+    const text = decoder.decode(answer.body.subarray(0, 500));
+    return envelope(
+      502,
+      'upstream_error',
+      {
+        code: 'upstream_error',
+        message: `the serving machine ${machine} answered ${answer.status}`,
+        details: { upstream_status: answer.status, upstream_body: text },
+      },
+      answer.upstreamMs,
+    );
+  }
+  return {
+    status: answer.status,
+    outcome: answer.status >= 400 ? 'client_error' : 'ok',
+    contentType: answer.contentType,
+    body: answer.body,
+    error: answer.status >= 400 ? `upstream answered ${answer.status}` : null,
+    upstreamMs: answer.upstreamMs,
+    isErrorEnvelope: false,
+  };
+}
+
+/** Step 3b: a failure as the caller sees it: timeout → 504, unreachable or open circuit → 503. */
+export function outcomeOfError(err: unknown): Outcome {
+  if (err instanceof UpstreamFailure) {
+    switch (err.kind) {
+      case 'timeout':
+        return envelope(504, 'timeout', { code: 'upstream_timeout', message: err.message }, err.upstreamMs);
+      case 'circuit_open':
+        return envelope(503, 'circuit_open', { code: 'circuit_open', message: err.message }, null);
+      case 'refused':
+        return envelope(503, 'unavailable', { code: 'unavailable', message: err.message }, err.upstreamMs);
+      default:
+        return envelope(502, 'upstream_error', { code: 'upstream_error', message: err.message }, err.upstreamMs);
+    }
+  }
+  const app = err instanceof AppError ? err : new AppError('internal', 'internal error');
+  const outcome: OndemandOutcome =
+    app.code === 'not_found'
+      ? 'not_found'
+      : app.code === 'forbidden'
+        ? 'forbidden'
+        : app.httpStatus >= 500
+          ? 'unavailable'
+          : 'client_error';
+  return envelope(app.httpStatus, outcome, app.toBody(), null);
+}
+
+function envelope(status: number, outcome: OndemandOutcome, error: ErrorBody, upstreamMs: number | null): Outcome {
+  return {
+    status,
+    outcome,
+    contentType: 'application/json',
+    body: encoder.encode(JSON.stringify(error)),
+    error: error.message.slice(0, 1000),
+    upstreamMs,
+    isErrorEnvelope: true,
+  };
+}
+
+/** Step 4: the reply frame to the gateway. */
+export function replyFrame(result: Outcome): Uint8Array {
+  const meta: InvokeReplyMeta = { status: result.status };
+  if (result.contentType) meta.content_type = result.contentType;
+  if (result.isErrorEnvelope) meta.error = true;
+  return encodeInvokeFrame(meta, result.body);
+}
+
+/** The start of a textual answer, for the call log (never an error envelope or a binary body). */
+export function responseExcerpt(result: Outcome): string | null {
+  const type = result.contentType ?? '';
+  if (result.isErrorEnvelope || !/json|text|xml/.test(type) || !result.body.length) return null;
+  return decoder.decode(result.body.subarray(0, RESPONSE_EXCERPT_MAX)).slice(0, RESPONSE_EXCERPT_MAX);
+}
