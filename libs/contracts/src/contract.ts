@@ -17,6 +17,16 @@ export interface MessageContract<P extends z.ZodType = z.ZodType> {
   payload: P;
 }
 
+/**
+ * A notification every replica hears at once over core NATS, kept nowhere: for waking waiters
+ * and refreshing caches, where a lost one is healed otherwise (a deadline, a resync).
+ */
+export interface BroadcastContract<P extends z.ZodType = z.ZodType> {
+  kind: 'broadcast';
+  subject: string;
+  payload: P;
+}
+
 export type StreamKey = 'events' | 'calllogs' | 'enqueue' | 'alerts' | 'deadLetter';
 
 export const defineRpc = <Req extends z.ZodType, Res extends z.ZodType>(
@@ -32,9 +42,15 @@ export const defineMessage = <P extends z.ZodType>(subject: string, stream: Stre
   payload,
 });
 
+export const defineBroadcast = <P extends z.ZodType>(subject: string, payload: P): BroadcastContract<P> => ({
+  kind: 'broadcast',
+  subject,
+  payload,
+});
+
 /** What a handler receives: the request after validation (defaults applied). */
 export type RpcParsed<C> = C extends RpcContract<infer Req, z.ZodType> ? z.output<Req> : never;
-export type MessagePayload<C> = C extends MessageContract<infer P> ? z.output<P> : never;
+export type MessagePayload<C> = C extends MessageContract<infer P> | BroadcastContract<infer P> ? z.output<P> : never;
 
 /** The reply of every RPC: either data or the error envelope. */
 export const rpcReplySchema = z.union([

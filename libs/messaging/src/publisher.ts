@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { MessageContract } from '@cleargate/contracts';
+import { BroadcastContract, MessageContract } from '@cleargate/contracts';
 import { encodeJson } from './codec';
 import { NatsService } from './nats.service';
 
@@ -24,5 +24,12 @@ export class MessagePublisher {
       ...(options.msgId ? { msgID: options.msgId } : {}),
     });
     return { duplicate: ack.duplicate, seq: ack.seq };
+  }
+
+  /** Sends a broadcast to every replica listening now; nothing is stored or acknowledged. */
+  broadcast<C extends BroadcastContract>(contract: C, payload: z.input<C['payload']>): void {
+    this.nats.connection.publish(this.nats.subject(contract.subject), encodeJson(contract.payload.parse(payload)), {
+      headers: this.nats.headers(),
+    });
   }
 }

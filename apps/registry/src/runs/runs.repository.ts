@@ -73,7 +73,8 @@ export class RunsRepository {
    * replayed from the dead letters: ClearML accepting it brings it back.
    * Returns whether the run changed.
    */
-  async applyStatus(event: MessagePayload<typeof runStatusChanged>): Promise<boolean> {
+  /** Applies a status event unless it would move the run backwards; the run as it now is, or null when nothing changed. */
+  async applyStatus(event: MessagePayload<typeof runStatusChanged>): Promise<RunEntity | null> {
     const result: unknown[] = await this.dataSource.query(
       `UPDATE runs SET
          status = $2,
@@ -103,7 +104,7 @@ export class RunsRepository {
     );
     // For UPDATE … RETURNING the postgres driver answers [rows, affected].
     const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
-    return rows.length > 0;
+    return rows.length > 0 ? this.findById(event.run_id) : null;
   }
 
   /** Runs still waiting for the worker, oldest first: their enqueue message is republished. */

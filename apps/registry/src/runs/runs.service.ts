@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Subscription } from 'nats';
 import {
   AppError,
   CallRoute,
@@ -13,9 +12,8 @@ import {
   RunListFilter,
   runRequested,
   RunStatus,
-  runStatusChanged,
 } from '@cleargate/contracts';
-import { decodeJson, DurableConsumer, ensureStreams, MessagePublisher, NatsService } from '@cleargate/messaging';
+import { awaitStreams, MessagePublisher, NatsService } from '@cleargate/messaging';
 import { currentCorrelationId, InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { CallLogsRepository } from '../calllogs/calllogs.repository';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
@@ -23,6 +21,7 @@ import { ParamsValidator } from '../tasks/params-validator';
 import { TaskTemplateEntity } from '../tasks/task-template.entity';
 import { TasksRepository } from '../tasks/tasks.repository';
 import { RunEntity } from './run.entity';
+import { RunStatusFollower } from './run-status.follower';
 import { RunsRepository, toRun } from './runs.repository';
 
 export interface CreateRun {
@@ -33,18 +32,15 @@ export interface CreateRun {
 }
 
 /**
- * Runs of enqueueable tasks. A run is stored first and then published to the enqueue work
- * queue with its id as message id; a sweeper republishes runs still waiting after a minute, so
- * a run accepted while NATS hiccuped is not lost (JetStream drops the duplicate publishes and the
- * worker is idempotent per run id). Status events from the worker and the monitor move runs
- * forward; readers can long-poll for the next change.
+ * The run lifecycle: create, read, list. A run is stored first and then published to the
+ * enqueue work queue with its id as message id; a sweeper republishes runs still waiting after a
+ * minute, so a run accepted while NATS hiccuped is not lost (JetStream drops the duplicate
+ * publishes and the worker is idempotent per run id). Status events move runs forward in
+ * RunStatusFollower, which also wakes the long-polls of `get`.
  */
 @Injectable()
 export class RunsService implements OnModuleInit, OnModuleDestroy {
-  private statusConsumer?: DurableConsumer<typeof runStatusChanged.payload>;
-  private statusEvents?: Subscription;
   private sweeper?: NodeJS.Timeout;
-  private readonly waiters = new Map<string, Set<() => void>>();
   private readonly created;
 
   constructor(
@@ -54,7 +50,8 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
     private readonly params: ParamsValidator,
     private readonly publisher: MessagePublisher,
     private readonly nats: NatsService,
-    private readonly metrics: Metrics,
+    private readonly follower: RunStatusFollower,
+    metrics: Metrics,
     @InjectLogger() private readonly logger: Logger,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {
@@ -62,45 +59,13 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    await ensureStreams(this.nats, ['events', 'enqueue', 'deadLetter']);
-    this.statusConsumer = new DurableConsumer(
-      this.nats,
-      this.logger,
-      this.metrics,
-      {
-        contract: runStatusChanged,
-        durable: 'registry-run-status',
-        maxDeliver: 20,
-        ackWaitMs: 30_000,
-        backoffMs: [500, 1000, 2000, 5000, 10_000],
-        concurrency: 8,
-      },
-      async (event) => {
-        if (await this.runs.applyStatus(event)) this.wake(event.run_id);
-      },
-    );
-    await this.statusConsumer.start();
-    // Every replica hears every status event, so a long-poll waiting on any replica wakes up
-    // even when another replica's consumer applied the change.
-    this.statusEvents = this.nats.connection.subscribe(this.nats.subject(runStatusChanged.subject), {
-      callback: (_err, msg) => {
-        try {
-          const { run_id } = runStatusChanged.payload.parse(decodeJson(msg.data));
-          setTimeout(() => this.wake(run_id), 50);
-        } catch {
-          /* malformed events are the consumer's concern */
-        }
-      },
-    });
+    await awaitStreams(this.nats, ['enqueue'], this.logger);
     this.sweeper = setInterval(() => void this.republishPending(), this.config.RUN_REPUBLISH_INTERVAL_MS);
     this.sweeper.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     clearInterval(this.sweeper);
-    this.statusEvents?.unsubscribe();
-    await this.statusConsumer?.stop();
-    for (const set of this.waiters.values()) for (const wake of set) wake();
   }
 
   async create(caller: Caller, input: CreateRun): Promise<Run> {
@@ -152,15 +117,22 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
 
   /** Long-poll: returns once the status is not in `untilNot` (default: the current one) or after `waitMs`. */
   async get(caller: Caller, runId: string, waitMs: number, untilNot?: RunStatus[]): Promise<Run> {
-    let run = await this.visible(caller, runId);
-    if (waitMs <= 0) return toRun(run);
-    const waitingFor = untilNot ?? [run.status];
-    const deadline = Date.now() + waitMs;
-    while (waitingFor.includes(run.status) && Date.now() < deadline) {
-      await this.nextChange(runId, Math.min(deadline - Date.now(), 1000));
-      run = (await this.runs.findById(runId)) ?? run;
+    if (waitMs <= 0) return toRun(await this.visible(caller, runId));
+    const watch = this.follower.watch(runId, waitMs);
+    let run: RunEntity;
+    try {
+      run = await this.visible(caller, runId);
+    } catch (err) {
+      watch.cancel();
+      throw err;
     }
-    return toRun(run);
+    const waitingFor = untilNot ?? [run.status];
+    if (!waitingFor.includes(run.status)) {
+      watch.cancel();
+      return toRun(run);
+    }
+    // At the deadline the stored run answers, whatever was (or was not) heard.
+    return (await watch.until(waitingFor)) ?? toRun((await this.runs.findById(runId)) ?? run);
   }
 
   list(caller: Caller, page: { limit: number; cursor?: string }, filter: RunListFilter) {
@@ -200,25 +172,6 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
     } catch (err) {
       this.logger.warn({ err }, 'republishing pending runs failed; will retry');
     }
-  }
-
-  private nextChange(runId: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const set = this.waiters.get(runId) ?? new Set();
-      const done = () => {
-        clearTimeout(timer);
-        set.delete(done);
-        if (!set.size) this.waiters.delete(runId);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(timeoutMs, 0));
-      set.add(done);
-      this.waiters.set(runId, set);
-    });
-  }
-
-  private wake(runId: string): void {
-    for (const done of this.waiters.get(runId) ?? []) done();
   }
 
   private async recordRefusal(caller: Caller, input: CreateRun, template: TaskTemplateEntity | null, err: AppError, durationMs: number) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { callerSchema, callRouteSchema, isoDateSchema, pageOf, pageRequestSchema, publicIdSchema, uuidSchema } from '../common';
-import { defineMessage, defineRpc } from '../contract';
+import { defineBroadcast, defineMessage, defineRpc } from '../contract';
 import { errorCodeSchema } from '../errors';
 import { clearmlIdSchema, paramsSectionSchema, queueNameSchema } from '../registry/tasks';
 
@@ -118,3 +118,9 @@ export const runStatusChanged = defineMessage(
     source: z.enum(['enqueue-worker', 'monitor', 'registry']),
   }),
 );
+
+/**
+ * Sent by the registry replica that applied a status change, with the run as it now is: every
+ * replica's long-polls waiting on that run answer from it without reading the database.
+ */
+export const runStatusApplied = defineBroadcast('runs.run.status-applied.v1', runSchema);
