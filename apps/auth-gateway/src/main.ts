@@ -71,5 +71,5 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
 }
 
 if (require.main === module) {
-  runMain(async () => startGateway(loadGatewayConfig()), Number(process.env.SHUTDOWN_GRACE_MS) || 10_000);
+  runMain(loadGatewayConfig, (config) => startGateway(config));
 }

@@ -20,5 +20,5 @@ export async function startEnqueueWorker(config: WorkerConfig, runtime = createR
 }
 
 if (require.main === module) {
-  runMain(async () => startEnqueueWorker(loadWorkerConfig()), Number(process.env.SHUTDOWN_GRACE_MS) || 10_000);
+  runMain(loadWorkerConfig, (config) => startEnqueueWorker(config));
 }

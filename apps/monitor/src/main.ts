@@ -20,5 +20,5 @@ export async function startMonitor(config: MonitorConfig, runtime = createRuntim
 }
 
 if (require.main === module) {
-  runMain(async () => startMonitor(loadMonitorConfig()), Number(process.env.SHUTDOWN_GRACE_MS) || 10_000);
+  runMain(loadMonitorConfig, (config) => startMonitor(config));
 }

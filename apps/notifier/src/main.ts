@@ -20,5 +20,5 @@ export async function startNotifier(config: NotifierConfig, runtime = createRunt
 }
 
 if (require.main === module) {
-  runMain(async () => startNotifier(loadNotifierConfig()), Number(process.env.SHUTDOWN_GRACE_MS) || 10_000);
+  runMain(loadNotifierConfig, (config) => startNotifier(config));
 }

@@ -20,5 +20,5 @@ export async function startOndemandRouter(config: RouterConfig, runtime = create
 }
 
 if (require.main === module) {
-  runMain(async () => startOndemandRouter(loadRouterConfig()), Number(process.env.SHUTDOWN_GRACE_MS) || 10_000);
+  runMain(loadRouterConfig, (config) => startOndemandRouter(config));
 }

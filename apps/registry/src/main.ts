@@ -27,5 +27,5 @@ export async function startRegistry(config: RegistryConfig, runtime = createRunt
 }
 
 if (require.main === module) {
-  runMain(async () => startRegistry(loadRegistryConfig()), Number(process.env.SHUTDOWN_GRACE_MS) || 10_000);
+  runMain(loadRegistryConfig, (config) => startRegistry(config));
 }

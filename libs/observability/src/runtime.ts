@@ -90,39 +90,45 @@ export async function startService(options: {
 }
 
 /**
- * The body of every main.ts: start, then stop gracefully on SIGTERM/SIGINT within the grace
- * period. A configuration error is printed plainly and exits with status 1.
+ * The body of every main.ts: load and validate the configuration, start, then stop gracefully
+ * on SIGTERM/SIGINT within the configured SHUTDOWN_GRACE_MS. A configuration error is printed
+ * plainly and exits with status 1.
  */
-export function runMain(start: () => Promise<RunningService>, graceMs = 10_000): void {
-  start().then(
-    (service) => {
-      const { logger } = service.runtime;
-      logger.info({ ops_port: service.opsPort }, 'service started');
-      const stop = (signal: string) => {
-        logger.info({ signal }, 'shutting down');
-        const timer = setTimeout(() => {
-          logger.error({ grace_ms: graceMs }, 'shutdown grace period exceeded, exiting');
+export function runMain<C extends { SHUTDOWN_GRACE_MS: number }>(load: () => C, start: (config: C) => Promise<RunningService>): void {
+  const fail = (err: Error) => {
+    process.stderr.write(`${err.name === 'ConfigError' ? err.message : (err.stack ?? String(err))}\n`);
+    process.exit(1);
+  };
+  let config: C;
+  try {
+    config = load();
+  } catch (err) {
+    return fail(err as Error);
+  }
+  const graceMs = config.SHUTDOWN_GRACE_MS;
+  start(config).then((service) => {
+    const { logger } = service.runtime;
+    logger.info({ ops_port: service.opsPort }, 'service started');
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        logger.error({ grace_ms: graceMs }, 'shutdown grace period exceeded, exiting');
+        process.exit(1);
+      }, graceMs);
+      timer.unref();
+      service.close().then(
+        () => {
+          logger.info('stopped');
+          logger.flush();
+          process.exit(0);
+        },
+        (err) => {
+          logger.error({ err }, 'error while stopping');
           process.exit(1);
-        }, graceMs);
-        timer.unref();
-        service.close().then(
-          () => {
-            logger.info('stopped');
-            logger.flush();
-            process.exit(0);
-          },
-          (err) => {
-            logger.error({ err }, 'error while stopping');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    },
-    (err: Error) => {
-      process.stderr.write(`${err.name === 'ConfigError' ? err.message : (err.stack ?? String(err))}\n`);
-      process.exit(1);
-    },
-  );
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  }, fail);
 }
