@@ -10,3 +10,5 @@ export * from './ondemand/invoke';
 export * from './registry/tasks';
 export * from './runs/runs';
 export * from './alerts/alerts';
+export * from './runs/tags';
+export * from './services';

@@ -1,9 +1,28 @@
-import { StreamKey } from './contract';
+import { alertRaised, taskStatusChanged } from './alerts/alerts';
+import { enqueueCallRecorded, ondemandCallsRecorded } from './calllogs';
+import { MessageContract, StreamKey } from './contract';
+import { endpointChanged } from './registry/endpoints';
+import { machineChanged } from './registry/machines';
+import { runRequested, runStatusChanged } from './runs/runs';
+
+/** Every message kept in a JetStream stream. A stream's subjects are those of its messages. */
+export const MESSAGE_CONTRACTS: readonly MessageContract[] = [
+  machineChanged,
+  endpointChanged,
+  runStatusChanged,
+  taskStatusChanged,
+  ondemandCallsRecorded,
+  enqueueCallRecorded,
+  runRequested,
+  alertRaised,
+];
+
+/** A message that failed `max_deliver` times is kept as `dlq.<its subject>`. */
+export const DEAD_LETTER_PREFIX = 'dlq.';
 
 export interface StreamDefinition {
   /** Base name; the messaging layer prefixes it with the deployment namespace. */
   name: string;
-  subjects: string[];
   retention: 'limits' | 'workqueue';
   maxAgeMs: number;
   /** Window in which a repeated message id is dropped (publish retries, run ids). */
@@ -16,7 +35,6 @@ const DAY = 24 * 60 * 60 * 1000;
 export const STREAMS: Record<StreamKey, StreamDefinition> = {
   events: {
     name: 'EVENTS',
-    subjects: ['registry.*.changed.v1', 'runs.run.status-changed.v1', 'clearml.task.status-changed.v1'],
     retention: 'limits',
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: 2 * 60 * 1000,
@@ -28,7 +46,6 @@ export const STREAMS: Record<StreamKey, StreamDefinition> = {
   // grows within the server's JetStream limits (max_file_store).
   calllogs: {
     name: 'CALLLOGS',
-    subjects: ['calllog.*.recorded.*'],
     retention: 'workqueue',
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: 2 * 60 * 1000,
@@ -36,7 +53,6 @@ export const STREAMS: Record<StreamKey, StreamDefinition> = {
   },
   enqueue: {
     name: 'ENQUEUE',
-    subjects: ['enqueue.run.requested.v1'],
     retention: 'workqueue',
     maxAgeMs: 7 * DAY,
     // The message id is the run id: a publish retried within a day is stored once.
@@ -45,7 +61,6 @@ export const STREAMS: Record<StreamKey, StreamDefinition> = {
   },
   alerts: {
     name: 'ALERTS',
-    subjects: ['alerts.notification.requested.v1'],
     retention: 'workqueue',
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: DAY,
@@ -53,7 +68,6 @@ export const STREAMS: Record<StreamKey, StreamDefinition> = {
   },
   deadLetter: {
     name: 'DEAD_LETTER',
-    subjects: ['dlq.>'],
     retention: 'limits',
     maxAgeMs: 30 * DAY,
     duplicateWindowMs: 2 * 60 * 1000,
@@ -61,4 +75,8 @@ export const STREAMS: Record<StreamKey, StreamDefinition> = {
   },
 };
 
-export const DEAD_LETTER_PREFIX = 'dlq.';
+/** The subjects a stream stores: its messages' subjects, and every dead letter for DEAD_LETTER. */
+export function streamSubjects(key: StreamKey): string[] {
+  if (key === 'deadLetter') return [`${DEAD_LETTER_PREFIX}>`];
+  return MESSAGE_CONTRACTS.filter((m) => m.stream === key).map((m) => m.subject);
+}

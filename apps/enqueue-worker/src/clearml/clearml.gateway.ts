@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ClearmlApiError, ClearmlClient, createServiceClearmlClient, TasksCloneRequest } from '@cleargate/clearml';
+import { runTag } from '@cleargate/contracts';
 import { HealthRegistry, InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
-import { exactMatchRegex, runTag, TemplateTask } from '../runs/clone-request';
+import { exactMatchRegex, TemplateTask } from '../runs/clone-request';
 
 /** A task found by its run tag: enough to tell whether it still has to be enqueued. */
 export interface RunClone {

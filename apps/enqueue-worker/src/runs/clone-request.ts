@@ -1,5 +1,5 @@
 import { Hyperparams, ParamsItem, TaskParam, TasksCloneRequest, toHyperparams } from '@cleargate/clearml';
-import { MessagePayload, runRequested } from '@cleargate/contracts';
+import { CLEARGATE_TAG, MessagePayload, runRequested, runTag } from '@cleargate/contracts';
 
 export type RunRequest = MessagePayload<typeof runRequested>;
 
@@ -10,11 +10,6 @@ export interface TemplateTask {
   project: string | undefined;
   hyperparams: Record<string, Record<string, TaskParam>>;
 }
-
-/** Every clone made by ClearGate carries this system tag… */
-export const CLEARGATE_TAG = 'cleargate';
-/** …and this one with its run id, which is how a redelivered run finds the clone it already made. */
-export const runTag = (runId: string): string => `cleargate-run:${runId}`;
 
 /**
  * What the SDK's `set_base_docker(None)` writes. An empty map would not do: `tasks.clone`

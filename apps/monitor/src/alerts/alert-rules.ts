@@ -1,3 +1,4 @@
+import { CLEARGATE_TAG } from '@cleargate/contracts';
 import { AlertRule } from '../config';
 
 /** What the rules look at, taken from the task as the monitor saw it. */
@@ -26,7 +27,7 @@ export function matchRule(rules: AlertRule[], task: ObservedTask): AlertRule | n
   for (const rule of rules) {
     if (!rule.statuses.includes(task.status as AlertRule['statuses'][number])) continue;
     if (!rule.include_manual && task.systemTags.includes('development')) continue;
-    if (rule.cleargate_runs_only && !task.systemTags.includes('cleargate')) continue;
+    if (rule.cleargate_runs_only && !task.systemTags.includes(CLEARGATE_TAG)) continue;
     if ((task.lastIteration ?? 0) < rule.min_iterations) continue;
     if (!matchesName(rule.projects, task.projectName)) continue;
     if (!matchesName(rule.queues, task.queueName)) continue;

@@ -7,6 +7,7 @@ import {
   ClearmlTaskStatus,
   MessagePayload,
   RunStatus,
+  runIdOfTags,
   runStatusChanged,
   taskStatusChanged,
 } from '@cleargate/contracts';
@@ -15,8 +16,6 @@ import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { ClearmlAdapter } from '../clearml/clearml.adapter';
 import { MONITOR_CONFIG, MonitorConfig } from '../config';
 import { defaultSeverity, matchRule } from './alert-rules';
-
-const RUN_TAG = 'cleargate-run:';
 
 /** ClearML status → the run status ClearGate shows; `created` (reset to draft) says nothing. */
 const RUN_STATUS: Partial<Record<ClearmlTaskStatus, RunStatus>> = {
@@ -58,7 +57,7 @@ export class ChangeHandler {
       : 'unknown';
     const statusChanged = new Date(String(task.status_changed)).toISOString();
     const systemTags = (task.system_tags as string[] | undefined) ?? [];
-    const runId = systemTags.find((t) => t.startsWith(RUN_TAG))?.slice(RUN_TAG.length) ?? null;
+    const runId = runIdOfTags(systemTags);
     const queueId = (task.execution?.queue as string | null | undefined) ?? null;
     const [projectName, queueName] = await Promise.all([this.clearml.projectName(task.project), this.clearml.queueName(queueId)]);
     const change: MessagePayload<typeof taskStatusChanged> = {
