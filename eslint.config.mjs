@@ -30,6 +30,21 @@ export default [
     },
   },
   {
+    // Apps reach NATS through libs/messaging (typed RPC, streams, events, KV), never the client.
+    files: ['apps/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['nats', '@nats-io/*'], message: 'use @cleargate/messaging: services do not talk to the NATS client directly' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests beside the code may use the test libraries and peers; product code may not.
     files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/test/**/*.ts'],
     rules: {

@@ -16,17 +16,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, runtime: Runtime): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [
-        DiscoveryModule,
-        ObservabilityModule.forRoot(runtime),
-        MessagingModule.forRoot({
-          url: config.NATS_URL,
-          namespace: config.NATS_NAMESPACE,
-          name: 'auth-gateway',
-          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
-          ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
-        }),
-      ],
+      imports: [DiscoveryModule, ObservabilityModule.forRoot(runtime), MessagingModule.forService('auth-gateway', config)],
       exports: [AuthService, OndemandService],
       controllers: [
         MachinesController,

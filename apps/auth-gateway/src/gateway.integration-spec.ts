@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { Msg } from 'nats';
+import type { Msg } from '@nats-io/nats-core';
 import {
   AppError,
   Caller,
@@ -13,10 +13,11 @@ import {
   machineCreate,
   machineList,
   ONDEMAND_INVOKE_SUBJECT,
+  queueGroup,
 } from '@cleargate/contracts';
 import { createRuntime } from '@cleargate/observability';
 import { OidcPeer, startOidcPeer } from '@cleargate/peers';
-import { capturingLogger, connectTestBus, DEV_NATS_URL, dropNamespace, respond, TestBus, testNamespace } from '@cleargate/testing';
+import { capturingLogger, connectTestBus, DEV_NATS_URL, dropNamespace, respond, TestBus, createTestNamespace } from '@cleargate/testing';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './main';
 
@@ -38,13 +39,14 @@ const invocations: Invocation[] = [];
 /** Stands in for the ondemand-router: records what arrives and answers like the router does. */
 function fakeRouter(): void {
   bus.nats.connection.subscribe(bus.nats.subject(ONDEMAND_INVOKE_SUBJECT), {
-    queue: 'cleargate.ondemand-router',
+    queue: queueGroup('ondemand-router'),
     callback: (_e, msg: Msg) => {
       const { meta, payload } = decodeInvokeFrame(msg.data, invokeRequestMetaSchema);
       invocations.push({ meta, body: Buffer.from(payload) });
       if (meta.endpoint === 'missing') {
         const error = Buffer.from(JSON.stringify({ code: 'not_found', message: 'no enabled endpoint "missing"' }));
-        return msg.respond(encodeInvokeFrame({ status: 404, error: true }, error));
+        msg.respond(encodeInvokeFrame({ status: 404, error: true }, error));
+        return;
       }
       const answer = Buffer.from(JSON.stringify({ digit: 5, received_bytes: payload.length }));
       msg.respond(encodeInvokeFrame({ status: 200, content_type: 'application/json' }, answer));
@@ -76,7 +78,7 @@ async function call(
 
 beforeAll(async () => {
   oidc = await startOidcPeer();
-  namespace = testNamespace();
+  namespace = await createTestNamespace();
   bus = await connectTestBus(namespace);
   fakeRouter();
   respond(bus.nats, machineCreate, ({ caller, machine }) => {
@@ -543,7 +545,7 @@ describe('documentation and operations', () => {
   });
 
   it('answers 503 when no router is running', async () => {
-    const otherNs = testNamespace();
+    const otherNs = await createTestNamespace();
     const lonely = await startGateway(
       loadGatewayConfig({
         NATS_URL: DEV_NATS_URL,

@@ -12,16 +12,7 @@ export class EnqueueWorkerModule {
   static forRoot(config: WorkerConfig, runtime: Runtime): DynamicModule {
     return {
       module: EnqueueWorkerModule,
-      imports: [
-        ObservabilityModule.forRoot(runtime),
-        MessagingModule.forRoot({
-          url: config.NATS_URL,
-          namespace: config.NATS_NAMESPACE,
-          name: 'enqueue-worker',
-          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
-          ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
-        }),
-      ],
+      imports: [ObservabilityModule.forRoot(runtime), MessagingModule.forService('enqueue-worker', config)],
       providers: [{ provide: WORKER_CONFIG, useValue: config }, ClearmlGateway, RunEvents, EnqueueRunService, RunRequestsConsumer],
     };
   }

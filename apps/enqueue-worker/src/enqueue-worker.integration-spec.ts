@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AckPolicy, JsMsg } from 'nats';
+import { AckPolicy, type JsMsg } from '@nats-io/jetstream';
 import {
   DEAD_LETTER_PREFIX,
   EnqueueCallRecord,
@@ -11,7 +11,7 @@ import {
 import { decodeJson, encodeJson, ensureStreams, streamName } from '@cleargate/messaging';
 import { CORRELATION_HEADER, createRuntime } from '@cleargate/observability';
 import { ClearmlPeer, ClearmlSeed, ClearmlTaskDoc, startClearmlPeer } from '@cleargate/peers';
-import { capturingLogger, connectTestBus, DEV_NATS_URL, dropNamespace, TestBus, testNamespace, waitFor } from '@cleargate/testing';
+import { capturingLogger, connectTestBus, DEV_NATS_URL, dropNamespace, TestBus, createTestNamespace, waitFor } from '@cleargate/testing';
 import { loadWorkerConfig } from './config';
 import { startEnqueueWorker } from './main';
 
@@ -120,7 +120,7 @@ async function follow(subject: string, stream: 'events' | 'calllogs' | 'deadLett
     await bus.nats.manager.consumers.add(name, { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: filter });
     consumer = await bus.nats.jetstream.consumers.get(name, durable);
   } else {
-    consumer = await bus.nats.jetstream.consumers.get(name, { filterSubjects: filter });
+    consumer = await bus.nats.jetstream.consumers.get(name, { filter_subjects: filter });
   }
   const messages = await consumer.consume();
   void (async () => {
@@ -138,7 +138,7 @@ const deadLetters: JsMsg[] = [];
 
 beforeAll(async () => {
   peer = await startClearmlPeer({ seed, agents: false });
-  namespace = testNamespace();
+  namespace = await createTestNamespace();
   bus = await connectTestBus(namespace);
   await ensureStreams(bus.nats, ['enqueue', 'events', 'calllogs', 'deadLetter']);
   await follow(runStatusChanged.subject, 'events', (msg) => statuses.push(runStatusChanged.payload.parse(decodeJson(msg.data))));

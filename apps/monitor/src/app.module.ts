@@ -13,16 +13,7 @@ export class MonitorModule {
   static forRoot(config: MonitorConfig, runtime: Runtime): DynamicModule {
     return {
       module: MonitorModule,
-      imports: [
-        ObservabilityModule.forRoot(runtime),
-        MessagingModule.forRoot({
-          url: config.NATS_URL,
-          namespace: config.NATS_NAMESPACE,
-          name: 'monitor',
-          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
-          ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
-        }),
-      ],
+      imports: [ObservabilityModule.forRoot(runtime), MessagingModule.forService('monitor', config)],
       providers: [
         { provide: MONITOR_CONFIG, useValue: config },
         ClearmlAdapter,

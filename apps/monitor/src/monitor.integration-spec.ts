@@ -3,7 +3,7 @@ import { Alert, alertRaised, runStatusChanged, taskStatusChanged } from '@clearg
 import { decodeJson, ensureStreams } from '@cleargate/messaging';
 import { createRuntime } from '@cleargate/observability';
 import { ClearmlPeer, startClearmlPeer } from '@cleargate/peers';
-import { connectTestBus, DEV_NATS_URL, dropNamespace, TestBus, testNamespace, waitFor } from '@cleargate/testing';
+import { connectTestBus, DEV_NATS_URL, dropNamespace, TestBus, createTestNamespace, waitFor } from '@cleargate/testing';
 import { loadMonitorConfig } from './config';
 import { startMonitor } from './main';
 
@@ -33,18 +33,20 @@ async function harness(env: Record<string, string> = {}, peerOptions: Parameters
     },
     ...peerOptions,
   });
-  const namespace = testNamespace();
+  const namespace = await createTestNamespace();
   const bus = await connectTestBus(namespace);
   await ensureStreams(bus.nats, ['events', 'alerts']);
   const alerts: Alert[] = [];
   const changes: { task_id: string; status: string }[] = [];
   const runs: { run_id: string; status: string }[] = [];
-  bus.nats.connection.subscribe(bus.nats.subject(alertRaised.subject), { callback: (_e, m) => alerts.push(decodeJson(m.data) as Alert) });
+  bus.nats.connection.subscribe(bus.nats.subject(alertRaised.subject), {
+    callback: (_e, m) => void alerts.push(decodeJson(m.data) as Alert),
+  });
   bus.nats.connection.subscribe(bus.nats.subject(taskStatusChanged.subject), {
-    callback: (_e, m) => changes.push(decodeJson(m.data) as { task_id: string; status: string }),
+    callback: (_e, m) => void changes.push(decodeJson(m.data) as { task_id: string; status: string }),
   });
   bus.nats.connection.subscribe(bus.nats.subject(runStatusChanged.subject), {
-    callback: (_e, m) => runs.push(decodeJson(m.data) as { run_id: string; status: string }),
+    callback: (_e, m) => void runs.push(decodeJson(m.data) as { run_id: string; status: string }),
   });
   const monitor = await startMonitor(
     loadMonitorConfig({

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ClearmlTask, isTransient } from '@cleargate/clearml';
-import { ensureStreams, LeaderLease, NatsService } from '@cleargate/messaging';
+import { awaitStreams, LeaderLease, NatsService } from '@cleargate/messaging';
 import { InjectLogger, LATENCY_BUCKETS_SECONDS, Logger, Metrics, withCorrelation } from '@cleargate/observability';
 import { ChangeHandler } from './alerts/change-handler';
 import { ClearmlAdapter } from './clearml/clearml.adapter';
@@ -59,7 +59,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStreams(this.nats, ['events', 'alerts']);
+    await awaitStreams(this.nats, ['events', 'alerts'], this.logger);
     this.store = await StateStore.open(this.nats, 'MONITOR_STATE');
     this.lease = new LeaderLease(
       this.nats,

@@ -13,16 +13,7 @@ export class NotifierModule {
   static forRoot(config: NotifierConfig, runtime: Runtime): DynamicModule {
     return {
       module: NotifierModule,
-      imports: [
-        ObservabilityModule.forRoot(runtime),
-        MessagingModule.forRoot({
-          url: config.NATS_URL,
-          namespace: config.NATS_NAMESPACE,
-          name: 'notifier',
-          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
-          ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
-        }),
-      ],
+      imports: [ObservabilityModule.forRoot(runtime), MessagingModule.forService('notifier', config)],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         ChannelRegistry,

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Msg, nanos, Subscription } from 'nats';
+import { Kvm } from '@nats-io/kv';
+import { nanos, type Msg, type Subscription } from '@nats-io/nats-core';
 import { Alert, alertRaised } from '@cleargate/contracts';
 import { createRuntime, Runtime } from '@cleargate/observability';
 import { ChatChannel as PeerChannel, ChatPeer, ReceivedMessage, startChatPeer } from '@cleargate/peers';
-import { capturingLogger, connectTestBus, DEV_NATS_URL, dropNamespace, TestBus, testNamespace, waitFor } from '@cleargate/testing';
+import { capturingLogger, connectTestBus, DEV_NATS_URL, dropNamespace, TestBus, createTestNamespace, waitFor } from '@cleargate/testing';
 import { loadNotifierConfig } from './config';
 import { DELIVERIES_BUCKET, deliveryIdOf } from './delivery/delivery-store';
 import { startNotifier } from './main';
@@ -113,7 +114,7 @@ describe('notifier', () => {
     peer.setCredentials('telegram', [TELEGRAM_TOKEN]);
     peer.setCredentials('matrix', [MATRIX_TOKEN]);
     peer.setWebhookSecret('ops', WEBHOOK_SECRET);
-    namespace = testNamespace();
+    namespace = await createTestNamespace();
     const capture = capturingLogger('notifier', 'debug');
     logLines = capture.lines;
     runtime = createRuntime('notifier', 'debug', capture.logger);
@@ -338,7 +339,7 @@ describe('notifier', () => {
     const alert = failedTaskAlert();
     await publish(alert);
     await deliveredEverywhere(alert.task!.id);
-    const kv = await bus.nats.jetstream.views.kv(bus.nats.name(DELIVERIES_BUCKET));
+    const kv = await new Kvm(bus.nats.jetstream).open(bus.nats.name(DELIVERIES_BUCKET));
     await kv.purge(`${deliveryIdOf(alert.alert_id)}.ops-matrix`);
 
     await publish(alert, `${alert.alert_id}#lost-record`);
@@ -419,10 +420,10 @@ describe('notifier giving up', () => {
   beforeAll(async () => {
     peer = await startChatPeer();
     peer.setCredentials('slack', ['T1/B1/knownHook1']);
-    namespace = testNamespace();
+    namespace = await createTestNamespace();
     bus = await connectTestBus(namespace);
     // A bucket left by an earlier version with another TTL.
-    await bus.nats.jetstream.views.kv(bus.nats.name(DELIVERIES_BUCKET), { history: 1, ttl: 3_600_000 });
+    await new Kvm(bus.nats.jetstream).create(bus.nats.name(DELIVERIES_BUCKET), { history: 1, ttl: 3_600_000 });
     runtime = createRuntime('notifier', 'silent');
     notifier = await startNotifier(
       loadNotifierConfig({
@@ -448,7 +449,9 @@ describe('notifier giving up', () => {
       }),
       runtime,
     );
-    dlq = bus.nats.connection.subscribe(bus.nats.subject('dlq.alerts.notification.requested.v1'), { callback: (_e, m) => dead.push(m) });
+    dlq = bus.nats.connection.subscribe(bus.nats.subject('dlq.alerts.notification.requested.v1'), {
+      callback: (_e, m) => void dead.push(m),
+    });
   });
 
   afterAll(async () => {

@@ -13,16 +13,7 @@ export class OndemandRouterModule {
   static forRoot(config: RouterConfig, runtime: Runtime): DynamicModule {
     return {
       module: OndemandRouterModule,
-      imports: [
-        ObservabilityModule.forRoot(runtime),
-        MessagingModule.forRoot({
-          url: config.NATS_URL,
-          namespace: config.NATS_NAMESPACE,
-          name: 'ondemand-router',
-          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
-          ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
-        }),
-      ],
+      imports: [ObservabilityModule.forRoot(runtime), MessagingModule.forService('ondemand-router', config)],
       providers: [
         { provide: ROUTER_CONFIG, useValue: config },
         RoutingCache,

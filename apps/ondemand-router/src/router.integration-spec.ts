@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { Msg } from 'nats';
+import type { Msg } from '@nats-io/nats-core';
 import {
   Caller,
   decodeInvokeFrame,
@@ -19,7 +19,7 @@ import {
 import { decodeJson, ensureStreams } from '@cleargate/messaging';
 import { createRuntime } from '@cleargate/observability';
 import { ServingPeer, startServingPeer } from '@cleargate/peers';
-import { connectTestBus, DEV_NATS_URL, dropNamespace, respond, TestBus, testNamespace, waitFor } from '@cleargate/testing';
+import { connectTestBus, DEV_NATS_URL, dropNamespace, respond, TestBus, createTestNamespace, waitFor } from '@cleargate/testing';
 import { loadRouterConfig } from './config';
 import { startOndemandRouter } from './main';
 
@@ -99,7 +99,7 @@ function answerOf(msg: Msg) {
 
 beforeAll(async () => {
   peer = await startServingPeer();
-  namespace = testNamespace();
+  namespace = await createTestNamespace();
   bus = await connectTestBus(namespace);
   await ensureStreams(bus.nats, ['events', 'calllogs']);
   gpu = machine(peer.url);
@@ -119,7 +119,7 @@ beforeAll(async () => {
     return { machine: m, endpoint: endpoints.find((e) => e.machine_id === machine_id && e.name === name) ?? null };
   });
   bus.nats.connection.subscribe(bus.nats.subject(ondemandCallsRecorded.subject), {
-    callback: (_e, msg) => records.push(...ondemandCallRecords(ondemandCallsRecorded.payload.parse(decodeJson(msg.data)).columns)),
+    callback: (_e, msg) => void records.push(...ondemandCallRecords(ondemandCallsRecorded.payload.parse(decodeJson(msg.data)).columns)),
   });
   router = await startOndemandRouter(
     loadRouterConfig({

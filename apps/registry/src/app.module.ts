@@ -7,6 +7,7 @@ import { CallLogsRepository } from './calllogs/calllogs.repository';
 import { CallLogsService } from './calllogs/calllogs.service';
 import { REGISTRY_CONFIG, RegistryConfig } from './config';
 import { DatabaseModule } from './database/database.module';
+import { StreamMigration } from './database/stream-migration';
 import { EndpointsHandlers } from './endpoints/endpoints.handlers';
 import { EndpointsRepository } from './endpoints/endpoints.repository';
 import { EndpointsService } from './endpoints/endpoints.service';
@@ -21,6 +22,7 @@ import { EntityGauges } from './stats/entity-gauges';
 import { RunsHandlers } from './runs/runs.handlers';
 import { RunsRepository } from './runs/runs.repository';
 import { RunsService } from './runs/runs.service';
+import { RunStatusFollower } from './runs/run-status.follower';
 import { ParamsValidator } from './tasks/params-validator';
 import { TasksHandlers } from './tasks/tasks.handlers';
 import { TasksRepository } from './tasks/tasks.repository';
@@ -34,16 +36,11 @@ export class RegistryModule {
       imports: [
         ObservabilityModule.forRoot(runtime),
         { module: ConfigHolder, global: true, providers: [{ provide: REGISTRY_CONFIG, useValue: config }], exports: [REGISTRY_CONFIG] },
-        MessagingModule.forRoot({
-          url: config.NATS_URL,
-          namespace: config.NATS_NAMESPACE,
-          name: 'registry',
-          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
-          ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
-        }),
+        MessagingModule.forService('registry', config),
         DatabaseModule.forDataSource(dataSource),
       ],
       providers: [
+        StreamMigration,
         PublicIdService,
         ChangeEvents,
         MachinesRepository,
@@ -64,6 +61,7 @@ export class RegistryModule {
         TasksHandlers,
         RunsRepository,
         RunsService,
+        RunStatusFollower,
         RunsHandlers,
       ],
     };

@@ -5,7 +5,10 @@ export const registryEnv = z.object({
   ...commonEnv,
   DATABASE_URL: envUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: envInt({ min: 1, max: 100, default: 10 }),
-  /** Apply pending migrations at start-up; otherwise a pending migration stops the service. */
+  /**
+   * Apply pending migrations (database schema and JetStream streams) at start-up; otherwise a
+   * pending migration stops the service.
+   */
   DATABASE_MIGRATE: envBool(false),
   /** Key of the HMAC that turns internal ids into public ids. Changing it changes every public id. */
   PUBLIC_ID_SECRET: envSecret(32),

@@ -110,7 +110,7 @@ describe('machines', () => {
   it('updates and deletes, publishing change events; a machine with endpoints cannot be deleted', async () => {
     const events: unknown[] = [];
     const sub = fx.bus.nats.connection.subscribe(fx.bus.nats.subject(machineChanged.subject), {
-      callback: (_e, msg) => events.push(decodeJson(msg.data)),
+      callback: (_e, msg) => void events.push(decodeJson(msg.data)),
     });
     const machine = await fx.bus.rpc.request(machineCreate, {
       caller: alice,
@@ -142,7 +142,7 @@ describe('endpoints and routing', () => {
   it('creates endpoints with defaults, resolves them and renames them with events', async () => {
     const events: { change: string; name: string }[] = [];
     const sub = fx.bus.nats.connection.subscribe(fx.bus.nats.subject(endpointChanged.subject), {
-      callback: (_e, msg) => events.push(decodeJson(msg.data) as { change: string; name: string }),
+      callback: (_e, msg) => void events.push(decodeJson(msg.data) as { change: string; name: string }),
     });
     const machine = await fx.bus.rpc.request(machineCreate, {
       caller: alice,

@@ -7,7 +7,7 @@ export const commonEnv = {
   /** Port of the operations server: /health/live, /health/ready, /metrics. */
   OPS_PORT: envPort(9464),
   OPS_HOST: z.string().default('0.0.0.0'),
-  NATS_URL: envUrl(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:14222'),
+  NATS_URL: envUrl(['nats', 'tls'], 'nats://127.0.0.1:14222'),
   /** Prefix for every subject, stream and bucket name: several stacks can share one NATS. */
   NATS_NAMESPACE: z
     .string()

@@ -1,4 +1,5 @@
-import { connect, NatsConnection } from 'nats';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { coalesceWrites } from './coalesce-writes';
 
@@ -43,7 +44,7 @@ describe('coalesceWrites', () => {
       connect({ servers: NATS }),
       connect({ servers: NATS }),
     ]);
-    subscriber.subscribe(subject, { callback: (_e, m) => received.push(new TextDecoder().decode(m.data)) });
+    subscriber.subscribe(subject, { callback: (_e, m) => void received.push(new TextDecoder().decode(m.data)) });
     await subscriber.flush();
   });
   afterAll(async () => {

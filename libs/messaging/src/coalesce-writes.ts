@@ -1,6 +1,6 @@
-import { NatsConnection } from 'nats';
+import type { NatsConnection } from '@nats-io/nats-core';
 
-/** The parts of the nats client's protocol handler (nats 2.29) this relies on. */
+/** The parts of the nats client's protocol handler (@nats-io/nats-core 3.x; the 2.x client had the same) this relies on. */
 interface ProtocolInternals {
   outbound: { length(): number; size(): number; fill(data: Uint8Array, ...more: Uint8Array[]): void };
   pendingLimit: number;

@@ -1,11 +1,12 @@
-import { AckPolicy, ConsumerMessages, DeliverPolicy, JsMsg, nanos } from 'nats';
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DEAD_LETTER_PREFIX, MessageContract } from '@cleargate/contracts';
 import { CORRELATION_HEADER, Metrics, sanitizeCorrelationId, withCorrelation } from '@cleargate/observability';
 import { decodeJson } from './codec';
 import { NatsService } from './nats.service';
-import { streamName } from './streams';
+import { isNotFound, streamName } from './streams';
 
 const consumersByRegistry = new WeakMap<Metrics, Set<DurableConsumer<z.ZodType>>>();
 
@@ -165,7 +166,7 @@ export class DurableConsumer<P extends z.ZodType> {
       const { deliver_policy: _ignored, ...updatable } = config;
       await this.nats.manager.consumers.update(this.stream, config.durable_name, updatable);
     } catch (err) {
-      if (!/not found/i.test(String(err))) throw err;
+      if (!isNotFound(err)) throw err;
       await this.nats.manager.consumers.add(this.stream, config);
     }
     const consumer = await this.nats.jetstream.consumers.get(this.stream, config.durable_name);
@@ -203,7 +204,7 @@ export class DurableConsumer<P extends z.ZodType> {
   }
 
   protected context(msg: JsMsg): MessageContext {
-    const deliveryCount = msg.info.redeliveryCount;
+    const deliveryCount = msg.info.deliveryCount;
     return {
       correlationId: sanitizeCorrelationId(msg.headers?.get(CORRELATION_HEADER)),
       deliveryCount,
@@ -259,12 +260,12 @@ export class DurableConsumer<P extends z.ZodType> {
   }
 
   protected async deadLetter(msg: JsMsg, reason: string): Promise<void> {
-    const original = msg.subject.startsWith(this.nats.subject('')) ? msg.subject.slice(this.nats.subject('').length) : msg.subject;
+    const original = this.nats.unprefixed(msg.subject);
     const headers = this.nats.headers({
       // A header value is one line; validation messages span several.
       'cg-dlq-reason': reason.replace(/\s*[\r\n]+\s*/g, ' ').slice(0, 1000),
       'cg-dlq-consumer': this.durableName,
-      'cg-dlq-deliveries': String(msg.info.redeliveryCount),
+      'cg-dlq-deliveries': String(msg.info.deliveryCount),
       'cg-dlq-stream-seq': String(msg.seq),
     });
     await this.nats.jetstream.publish(this.nats.subject(`${DEAD_LETTER_PREFIX}${original}`), msg.data, {

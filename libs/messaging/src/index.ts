@@ -7,4 +7,6 @@ export * from './consumer';
 export * from './messaging.module';
 export * from './request-mux';
 export * from './leader-lease';
+export * from './kv';
+export * from './subscriptions';
 export * from './coalesce-writes';

@@ -1,6 +1,14 @@
-import { KV } from 'nats';
 import type { Logger } from 'pino';
+import { KvStore } from './kv';
 import { NatsService } from './nats.service';
+
+export interface LeaderLeaseOptions {
+  bucket: string;
+  key: string;
+  ttlMs: number;
+  /** Who holds the lease (host and process), written as the key's value. */
+  identity: string;
+}
 
 /**
  * One leader among a service's replicas, elected through a JetStream KV key whose bucket
@@ -9,7 +17,7 @@ import { NatsService } from './nats.service';
  * fails to renew (someone else holds the key) steps down at once.
  */
 export class LeaderLease {
-  private kv?: KV;
+  private kv?: KvStore;
   private revision = 0;
   private timer?: NodeJS.Timeout;
   private leader = false;
@@ -18,7 +26,7 @@ export class LeaderLease {
 
   constructor(
     private readonly nats: NatsService,
-    private readonly options: { bucket: string; key: string; ttlMs: number; identity: string },
+    private readonly options: LeaderLeaseOptions,
     private readonly logger: Logger,
   ) {}
 
@@ -31,7 +39,7 @@ export class LeaderLease {
   }
 
   async start(): Promise<void> {
-    this.kv = await this.nats.jetstream.views.kv(this.nats.name(this.options.bucket), { history: 1, ttl: this.options.ttlMs });
+    this.kv = await KvStore.open(this.nats, this.options.bucket, { history: 1, ttlMs: this.options.ttlMs });
     await this.tick();
   }
 
@@ -41,7 +49,7 @@ export class LeaderLease {
     clearTimeout(this.timer);
     if (this.leader && this.kv) {
       try {
-        await this.kv.delete(this.options.key, { previousSeq: this.revision });
+        await this.kv.delete(this.options.key, this.revision);
       } catch {
         /* someone else holds it already */
       }
@@ -51,12 +59,11 @@ export class LeaderLease {
 
   private async tick(): Promise<void> {
     const kv = this.kv!;
-    const value = new TextEncoder().encode(this.options.identity);
     try {
       if (this.leader) {
-        this.revision = await kv.update(this.options.key, value, this.revision);
+        this.revision = await kv.update(this.options.key, this.options.identity, this.revision);
       } else {
-        this.revision = await kv.create(this.options.key, value);
+        this.revision = await kv.create(this.options.key, this.options.identity);
         this.set(true);
       }
     } catch (err) {

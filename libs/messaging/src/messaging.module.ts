@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import type { CommonConfig } from '@cleargate/config';
+import type { ServiceName } from '@cleargate/contracts';
 import { HealthRegistry, LOGGER, Logger } from '@cleargate/observability';
 import { NatsOptions, NatsService } from './nats.service';
 import { MessagePublisher } from './publisher';
@@ -14,9 +16,28 @@ class NatsLifecycle implements OnApplicationShutdown {
   }
 }
 
+/** The NATS settings every service's validated configuration carries (libs/config commonEnv). */
+export type NatsConfig = Pick<CommonConfig, 'NATS_URL' | 'NATS_NAMESPACE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_REQUEST_TIMEOUT_MS'>;
+
+/** Connection options of a service from its validated configuration. */
+export function natsOptionsOf(service: ServiceName | (string & {}), config: NatsConfig): NatsOptions {
+  return {
+    url: config.NATS_URL,
+    namespace: config.NATS_NAMESPACE,
+    name: service,
+    requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+    ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
+  };
+}
+
 @Global()
 @Module({})
 export class MessagingModule {
+  /** The messaging of one service: its connection, RPC client and server, publisher. */
+  static forService(service: ServiceName, config: NatsConfig): DynamicModule {
+    return MessagingModule.forRoot(natsOptionsOf(service, config));
+  }
+
   static forRoot(options: NatsOptions): DynamicModule {
     return {
       module: MessagingModule,

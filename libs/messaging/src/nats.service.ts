@@ -1,10 +1,13 @@
-import { connect, ConnectionOptions, headers as natsHeaders, JetStreamClient, JetStreamManager, MsgHdrs, NatsConnection } from 'nats';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { CORRELATION_HEADER, currentCorrelationId } from '@cleargate/observability';
 import { coalesceWrites } from './coalesce-writes';
 import { RequestMux } from './request-mux';
-import { CORRELATION_HEADER, currentCorrelationId } from '@cleargate/observability';
 
 export interface NatsOptions {
+  /** `nats://host:port`, or `tls://host:port` to require TLS (verified against the system CAs). */
   url: string;
   /** Prefix for subjects, streams, consumers and buckets; empty for none. */
   namespace: string;
@@ -15,9 +18,26 @@ export interface NatsOptions {
   requestTimeoutMs: number;
 }
 
+/** Connection options for the NATS client from a service's URL and credentials. */
+export function connectionOptions(options: Pick<NatsOptions, 'url' | 'name' | 'user' | 'password'>): NodeConnectionOptions {
+  const url = new URL(options.url);
+  const tls = url.protocol === 'tls:';
+  return {
+    servers: `${url.hostname}:${url.port || 4222}`,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    pingInterval: 20_000,
+    noAsyncTraces: true,
+    ...(tls ? { tls: {} } : {}),
+    ...(options.user ? { user: options.user, pass: options.password } : {}),
+  };
+}
+
 /**
  * One NATS connection per service, plus the naming rules of the deployment namespace.
- * Everything else in this library goes through it.
+ * Everything else in this library goes through it; apps use the typed helpers (RpcClient,
+ * MessagePublisher, DurableConsumer, subscribeEvents, serveFrames, KvStore), not the client.
  */
 export class NatsService {
   /** Request/reply for every RPC and invocation of this connection. */
@@ -34,28 +54,25 @@ export class NatsService {
   }
 
   static async connect(options: NatsOptions, logger: Logger): Promise<NatsService> {
-    const url = new URL(options.url);
-    const connectionOptions: ConnectionOptions = {
-      servers: `${url.hostname}:${url.port || 4222}`,
-      name: options.name,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-      pingInterval: 20_000,
-      noAsyncTraces: true,
-      ...(options.user ? { user: options.user, pass: options.password } : {}),
-    };
-    const connection = await connect(connectionOptions);
+    const settings = connectionOptions(options);
+    const connection = await connect(settings);
     if (!coalesceWrites(connection)) logger.warn('this nats client version is not the expected one: publishes are not coalesced');
-    const manager = await connection.jetstreamManager();
-    const service = new NatsService(connection, connection.jetstream(), manager, options, logger);
+    const manager = await jetstreamManager(connection);
+    const service = new NatsService(connection, jetstream(connection), manager, options, logger);
     service.watchStatus();
-    logger.info({ server: connectionOptions.servers, max_payload: connection.info?.max_payload }, 'connected to NATS');
+    logger.info({ server: settings.servers, tls: Boolean(settings.tls), max_payload: connection.info?.max_payload }, 'connected to NATS');
     return service;
   }
 
   /** `registry.machine.create.v1` → `<namespace>.registry.machine.create.v1`. */
   subject(subject: string): string {
     return this.options.namespace ? `${this.options.namespace}.${subject}` : subject;
+  }
+
+  /** The subject as the contracts name it: the namespace prefix removed. */
+  unprefixed(subject: string): string {
+    const prefix = this.subject('');
+    return prefix && subject.startsWith(prefix) ? subject.slice(prefix.length) : subject;
   }
 
   /** Stream, consumer and bucket names: `[A-Za-z0-9_-]`, prefixed with the namespace. */
@@ -96,7 +113,7 @@ export class NatsService {
     void (async () => {
       for await (const s of this.connection.status()) {
         if (s.type === 'disconnect' || s.type === 'error')
-          this.logger.warn({ nats_status: s.type, data: String(s.data) }, 'NATS connection problem');
+          this.logger.warn({ nats_status: s.type, data: 'error' in s ? String(s.error) : undefined }, 'NATS connection problem');
         else if (s.type === 'reconnect') this.logger.info({ nats_status: s.type }, 'NATS reconnected');
       }
     })().catch(() => undefined);

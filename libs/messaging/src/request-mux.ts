@@ -1,4 +1,4 @@
-import { createInbox, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 
 /** Nobody subscribes to the subject: the NATS server answered 503 on the reply subject. */
 export class NoRespondersError extends Error {
@@ -19,7 +19,7 @@ export class RequestTimeoutError extends Error {
 }
 
 interface Pending {
-  resolve(msg: Msg): void;
+  resolve(data: Uint8Array): void;
   reject(err: Error): void;
   deadline: number;
   subject: string;
@@ -46,9 +46,10 @@ export class RequestMux {
     this.sweeper.unref();
   }
 
-  request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: MsgHdrs }): Promise<Msg> {
+  /** Publishes `data` to `subject` and resolves with the reply's bytes. */
+  request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: MsgHdrs }): Promise<Uint8Array> {
     const id = ++this.seq;
-    return new Promise<Msg>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, deadline: Date.now() + options.timeoutMs, subject, timeoutMs: options.timeoutMs });
       try {
         this.connection.publish(subject, data, { reply: this.prefix + id, ...(options.headers ? { headers: options.headers } : {}) });
@@ -72,7 +73,7 @@ export class RequestMux {
     if (!pending) return; // late reply after a timeout
     this.pending.delete(id);
     if (msg.data.length === 0 && msg.headers?.code === 503) pending.reject(new NoRespondersError(pending.subject));
-    else pending.resolve(msg);
+    else pending.resolve(msg.data);
   }
 
   private sweep(): void {

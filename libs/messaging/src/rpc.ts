@@ -1,8 +1,8 @@
 import { Injectable, OnApplicationBootstrap, SetMetadata } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { Msg, Subscription, ErrorCode as NatsErrorCode, NatsError } from 'nats';
+import { errors as natsErrors, type Msg, type Subscription } from '@nats-io/nats-core';
 import { z } from 'zod';
-import { AppError, invalidArgument, RpcContract, RpcReply, rpcReplySchema } from '@cleargate/contracts';
+import { AppError, invalidArgument, queueGroup, RpcContract, RpcReply, rpcReplySchema } from '@cleargate/contracts';
 import {
   CORRELATION_HEADER,
   InjectLogger,
@@ -33,16 +33,16 @@ export class RpcClient {
     const parsed = contract.request.safeParse(payload);
     if (!parsed.success) throw invalidArgument(parsed.error);
     const body = parsed.data;
-    let msg: Msg;
+    let data: Uint8Array;
     try {
-      msg = await this.nats.requests.request(this.nats.subject(contract.subject), encodeJson(body), {
+      data = await this.nats.requests.request(this.nats.subject(contract.subject), encodeJson(body), {
         timeoutMs: options.timeoutMs ?? this.nats.options.requestTimeoutMs,
         headers: this.nats.headers({}, options.correlationId),
       });
     } catch (err) {
       throw natsFailure(err, contract.subject);
     }
-    const reply = rpcReplySchema.parse(decodeJson(msg.data));
+    const reply = rpcReplySchema.parse(decodeJson(data));
     if (!reply.ok) throw AppError.fromBody(reply.error);
     return contract.response.parse(reply.data) as z.output<C['response']>;
   }
@@ -50,10 +50,11 @@ export class RpcClient {
 
 /** No responder means no replica of the owning service is running; a timeout means it is stuck. */
 export function natsFailure(err: unknown, subject: string): AppError {
-  if (err instanceof NoRespondersError || (err instanceof NatsError && err.code === NatsErrorCode.NoResponders)) {
+  const cause = err instanceof natsErrors.RequestError ? err.cause : err;
+  if (err instanceof NoRespondersError || cause instanceof natsErrors.NoRespondersError) {
     return new AppError('unavailable', `no service is answering ${subject}`);
   }
-  if (err instanceof RequestTimeoutError || (err instanceof NatsError && err.code === NatsErrorCode.Timeout)) {
+  if (err instanceof RequestTimeoutError || cause instanceof natsErrors.TimeoutError) {
     return new AppError('unavailable', `timed out waiting for ${subject}`);
   }
   return new AppError('unavailable', `messaging failure on ${subject}: ${err instanceof Error ? err.message : String(err)}`);
@@ -103,7 +104,7 @@ export class RpcServer implements OnApplicationBootstrap {
   serve(contract: RpcContract, handler: (request: unknown, ctx: RpcContext) => unknown): void {
     const subject = this.nats.subject(contract.subject);
     const sub = this.nats.connection.subscribe(subject, {
-      queue: `cleargate.${this.nats.options.name}`,
+      queue: queueGroup(this.nats.options.name),
       callback: (err, msg) => {
         if (err) {
           this.logger.error({ err, subject }, 'subscription error');

@@ -2,7 +2,7 @@ import { MessagePublisher, NatsService, RpcClient } from '@cleargate/messaging';
 import { createLogger } from '@cleargate/observability';
 import { DEV_NATS_URL } from './dev-services';
 
-/** A NATS client inside a test's namespace, speaking the same contracts as the services. */
+/** A NATS client inside a test's namespace (see createTestNamespace), speaking the same contracts as the services. */
 export async function connectTestBus(namespace: string, name = 'test') {
   const nats = await NatsService.connect(
     { url: DEV_NATS_URL, namespace, name, requestTimeoutMs: 5000 },

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { ensureStreams, NatsService } from '@cleargate/messaging';
+import { createLogger } from '@cleargate/observability';
 
 /**
  * Integration tests use the PostgreSQL and NATS started by `tools/dev-services.sh start`
@@ -46,15 +49,29 @@ export async function createTestDatabase(prefix = 'cg_test'): Promise<TestDataba
   };
 }
 
-/** A namespace for subjects and streams; `dropNamespace` removes its streams and buckets afterwards. */
-export function testNamespace(): string {
-  return `t${randomSuffix()}`;
+/**
+ * A namespace of its own for subjects and streams, with the streams created as the migration
+ * step creates them (services only wait for them); `dropNamespace` removes its streams and
+ * buckets afterwards.
+ */
+export async function createTestNamespace(url = DEV_NATS_URL): Promise<string> {
+  const namespace = `t${randomSuffix()}`;
+  const nats = await NatsService.connect(
+    { url, namespace, name: 'test-migrate', requestTimeoutMs: 5000 },
+    createLogger({ service: 'test-migrate', level: 'silent' }),
+  );
+  try {
+    await ensureStreams(nats);
+  } finally {
+    await nats.close();
+  }
+  return namespace;
 }
 
 export async function dropNamespace(namespace: string, url = DEV_NATS_URL): Promise<void> {
   const nc = await connect({ servers: new URL(url).host });
   try {
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const prefix = `${namespace.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_`;
     for await (const stream of jsm.streams.list()) {
       // Buckets are streams named KV_<bucket>.

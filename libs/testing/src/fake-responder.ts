@@ -1,4 +1,4 @@
-import { Subscription } from 'nats';
+import type { Subscription } from '@nats-io/nats-core';
 import { z } from 'zod';
 import { AppError, RpcContract } from '@cleargate/contracts';
 import { decodeJson, encodeJson, NatsService } from '@cleargate/messaging';

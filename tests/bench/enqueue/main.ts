@@ -25,7 +25,7 @@ import {
   registryProcess,
   ROOT,
   serviceProcess,
-  testNamespace,
+  createTestNamespace,
 } from '@cleargate/testing';
 
 const DURATION = Number(process.env.DURATION_SEC ?? 5);
@@ -40,7 +40,7 @@ async function peerCalls(url: string): Promise<Record<string, number>> {
 async function main(): Promise<void> {
   const oidc = await startOidcPeer();
   const db = await createTestDatabase('cg_bench');
-  const namespace = testNamespace();
+  const namespace = await createTestNamespace();
   const clearmlPort = await freePort();
   const clearmlUrl = `http://127.0.0.1:${clearmlPort}`;
   const seedFile = join(ROOT, 'tmp', 'bench-enqueue-seed.json');

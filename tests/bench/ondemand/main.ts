@@ -30,7 +30,7 @@ import {
   registryProcess,
   ROOT,
   serviceProcess,
-  testNamespace,
+  createTestNamespace,
 } from '@cleargate/testing';
 
 const DURATION = Number(process.env.DURATION_SEC ?? 12);
@@ -190,7 +190,7 @@ function shareAbove(before: Histogram, after: Histogram, seconds: number): strin
 async function main(): Promise<void> {
   const oidc = await startOidcPeer();
   const db = await createTestDatabase('cg_bench');
-  const namespace = testNamespace();
+  const namespace = await createTestNamespace();
   const common = {
     NATS_URL: DEV_NATS_URL,
     NATS_NAMESPACE: namespace,

@@ -13,7 +13,8 @@
  * answers without calling upstream, so it is ready only once both halves are.
  */
 import { createServer } from 'node:http';
-import { connect } from 'nats';
+import type { Msg } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 
 const UPSTREAM_PATH = '/serve/test_model_sklearn';
@@ -27,7 +28,7 @@ async function gateway(port: number, subject: string): Promise<void> {
       const input =
         req.method === 'POST' ? JSON.stringify((JSON.parse(Buffer.concat(chunks).toString()) as { params: unknown }).params) : '';
       nc.request(subject, Buffer.from(input), { timeout: 5_000 }).then(
-        (reply) => {
+        (reply: Msg) => {
           // the router half's "the serving machine failed": 502, which autocannon counts as non-2xx
           const status = input && reply.data.length === 0 ? 502 : 200;
           res.writeHead(status, { 'content-type': 'application/json', 'content-length': reply.data.length });
@@ -48,7 +49,7 @@ async function router(servingUrl: string, subject: string): Promise<void> {
   const pool = new Pool(servingUrl, { connections: 64 });
   nc.subscribe(subject, {
     queue: 'bench-relay',
-    callback: (_err, msg) => {
+    callback: (_err: Error | null, msg: Msg) => {
       if (msg.data.length === 0) return void msg.respond(); // the gateway half's readiness ping
       pool
         .request({ path: UPSTREAM_PATH, method: 'POST', body: msg.data, headers: { 'content-type': 'application/json' } })

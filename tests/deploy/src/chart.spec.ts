@@ -342,7 +342,7 @@ describe('network policies', () => {
       );
     }
     expect(ports(egress('registry'))).toEqual(['53', '53', '4222', '5432']);
-    expect(ports(egress('migrations'))).toEqual(['53', '53', '5432']);
+    expect(ports(egress('migrations'))).toEqual(['53', '53', '4222', '5432']);
     expect(ports(egress('auth-gateway'))).toEqual(['53', '53', '4222', '443']);
     expect(ports(egress('enqueue-worker'))).toEqual(['53', '53', '4222', '443', '8008']);
     expect(ports(egress('monitor'))).toEqual(['53', '53', '4222', '443', '8008']);

@@ -1,5 +1,5 @@
 import { ChatPeer, ClearmlPeer, startChatPeer, startClearmlPeer } from '@cleargate/peers';
-import { DEV_NATS_URL, dropNamespace, freePort, ServiceProcess, serviceProcess, testNamespace, waitFor } from '@cleargate/testing';
+import { DEV_NATS_URL, dropNamespace, freePort, ServiceProcess, serviceProcess, createTestNamespace, waitFor } from '@cleargate/testing';
 
 /**
  * ClearML task states to chat alerts with the deployed processes: the monitor polls the ClearML
@@ -43,7 +43,7 @@ beforeAll(async () => {
   });
   chat = await startChatPeer();
   chat.setWebhookSecret('ops', WEBHOOK_SECRET);
-  namespace = testNamespace();
+  namespace = await createTestNamespace();
   const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
   notifier = serviceProcess(
     'notifier',

@@ -9,7 +9,7 @@ import {
   ServiceProcess,
   serviceProcess,
   TestBus,
-  testNamespace,
+  createTestNamespace,
   waitFor,
 } from '@cleargate/testing';
 
@@ -60,11 +60,11 @@ beforeEach(async () => {
     agents: false,
     seed: { projects: [{ id: 'p1', name: 'Snap4City' }], queues: [{ id: 'q1', name: 'default', default: true }] },
   });
-  namespace = testNamespace();
+  namespace = await createTestNamespace();
   bus = await connectTestBus(namespace);
   await ensureStreams(bus.nats, ['events', 'alerts']);
   bus.nats.connection.subscribe(bus.nats.subject(alertRaised.subject), {
-    callback: (_e, m) => published.push(decodeJson(m.data) as Alert),
+    callback: (_e, m) => void published.push(decodeJson(m.data) as Alert),
   });
 });
 

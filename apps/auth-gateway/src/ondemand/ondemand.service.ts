@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Msg } from 'nats';
 import {
   AppError,
   CallRoute,
@@ -59,9 +58,9 @@ export class OndemandService {
     if (inv.contentType) meta.content_type = inv.contentType;
     if (inv.accept) meta.accept = inv.accept;
     const frame = encodeInvokeFrame(meta, inv.body);
-    let msg: Msg;
+    let data: Uint8Array;
     try {
-      msg = await this.nats.requests.request(this.subject, frame, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS });
+      data = await this.nats.requests.request(this.subject, frame, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS });
     } catch (err) {
       if (err instanceof RequestTimeoutError) {
         throw new AppError('upstream_timeout', `no answer within ${this.config.ONDEMAND_TIMEOUT_MS} ms`);
@@ -70,7 +69,7 @@ export class OndemandService {
     }
     let reply;
     try {
-      reply = decodeInvokeFrame(msg.data, invokeReplyMetaSchema);
+      reply = decodeInvokeFrame(data, invokeReplyMetaSchema);
     } catch (err) {
       throw new AppError('internal', `the ondemand-router sent ${(err as Error).message}`);
     }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { runRequested } from '@cleargate/contracts';
-import { DurableConsumer, ensureStreams, NatsService } from '@cleargate/messaging';
+import { DurableConsumer, awaitStreams, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { EnqueueRunService } from './enqueue-run.service';
@@ -24,7 +24,7 @@ export class RunRequestsConsumer implements OnApplicationBootstrap, OnModuleDest
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStreams(this.nats, ['enqueue', 'events', 'calllogs', 'deadLetter']);
+    await awaitStreams(this.nats, ['enqueue', 'events', 'calllogs', 'deadLetter'], this.logger);
     this.consumer = new DurableConsumer(
       this.nats,
       this.logger,

@@ -1,5 +1,4 @@
-import { KV } from 'nats';
-import { NatsService } from '@cleargate/messaging';
+import { KvConflictError, KvStore, NatsService } from '@cleargate/messaging';
 
 /**
  * Where the monitor is in ClearML's history: the cursor is the server's `status_changed` of
@@ -23,15 +22,15 @@ export class StateConflict extends Error {
 export class StateStore {
   private revision = 0;
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(private readonly kv: KvStore) {}
 
   static async open(nats: NatsService, bucket: string): Promise<StateStore> {
-    return new StateStore(await nats.jetstream.views.kv(nats.name(bucket), { history: 1 }));
+    return new StateStore(await KvStore.open(nats, bucket, { history: 1, description: "The monitor's position in ClearML's history" }));
   }
 
   async load(): Promise<PollState | null> {
     const entry = await this.kv.get('cursor');
-    if (!entry || entry.operation !== 'PUT' || !entry.value.length) {
+    if (!entry || !entry.value.length) {
       this.revision = entry?.revision ?? 0;
       return null;
     }
@@ -40,11 +39,11 @@ export class StateStore {
   }
 
   async save(state: PollState): Promise<void> {
-    const value = new TextEncoder().encode(JSON.stringify(state));
+    const value = JSON.stringify(state);
     try {
       this.revision = this.revision ? await this.kv.update('cursor', value, this.revision) : await this.kv.create('cursor', value);
-    } catch {
-      throw new StateConflict();
+    } catch (err) {
+      throw err instanceof KvConflictError ? new StateConflict() : err;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { alertRaised } from '@cleargate/contracts';
-import { DurableConsumer, ensureStreams, NatsService } from '@cleargate/messaging';
+import { DurableConsumer, awaitStreams, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { ChannelRegistry } from '../channels/channel-registry';
 import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
@@ -26,7 +26,7 @@ export class AlertsConsumer implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await ensureStreams(this.nats, ['alerts', 'deadLetter']);
+    await awaitStreams(this.nats, ['alerts', 'deadLetter'], this.logger);
     await this.store.open();
     const channels = this.channels.all().map((c) => ({ name: c.name, type: c.type }));
     if (channels.length === 0)

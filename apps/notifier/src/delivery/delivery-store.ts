@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { KV, nanos } from 'nats';
-import { NatsService } from '@cleargate/messaging';
+import { KvStore, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger } from '@cleargate/observability';
 import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
 
@@ -19,7 +18,7 @@ export const DELIVERIES_BUCKET = 'NOTIFIER_DELIVERIES';
  */
 @Injectable()
 export class DeliveryStore {
-  private kv?: KV;
+  private kv?: KvStore;
 
   constructor(
     private readonly nats: NatsService,
@@ -33,21 +32,13 @@ export class DeliveryStore {
 
   async open(): Promise<void> {
     const ttlMs = this.config.NOTIFIER_DEDUP_TTL_HOURS * 3_600_000;
-    this.kv = await this.nats.jetstream.views.kv(this.bucket, {
+    // A changed NOTIFIER_DEDUP_TTL_HOURS applies to the existing bucket too.
+    this.kv = await KvStore.open(this.nats, DELIVERIES_BUCKET, {
       history: 1,
-      ttl: ttlMs,
+      ttlMs,
       description: 'Alert deliveries that succeeded, per alert and channel',
     });
-    // An existing bucket is bound as it is: apply a changed NOTIFIER_DEDUP_TTL_HOURS.
-    const stream = `KV_${this.bucket}`;
-    const { config } = await this.nats.manager.streams.info(stream);
-    if (config.max_age !== nanos(ttlMs)) {
-      await this.nats.manager.streams.update(stream, { ...config, max_age: nanos(ttlMs) });
-      this.logger.info(
-        { bucket: this.bucket, ttl_hours: this.config.NOTIFIER_DEDUP_TTL_HOURS },
-        'delivery records now kept for the new TTL',
-      );
-    }
+    this.logger.debug({ bucket: this.bucket, ttl_hours: this.config.NOTIFIER_DEDUP_TTL_HOURS }, 'delivery records bucket open');
   }
 
   static key(deliveryId: string, channel: string): string {
@@ -59,7 +50,7 @@ export class DeliveryStore {
     const found = await Promise.all(
       channels.map(async (channel) => {
         const entry = await kv.get(DeliveryStore.key(deliveryId, channel));
-        return entry && entry.operation === 'PUT' ? channel : undefined;
+        return entry ? channel : undefined;
       }),
     );
     return new Set(found.filter((c): c is string => c !== undefined));
@@ -85,7 +76,7 @@ export class DeliveryStore {
     }
   }
 
-  private store(): KV {
+  private store(): KvStore {
     if (!this.kv) throw new Error('delivery store not opened');
     return this.kv;
   }

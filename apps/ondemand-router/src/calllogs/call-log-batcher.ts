@@ -9,7 +9,7 @@ import {
   OndemandCallRecord,
   ondemandCallsRecorded,
 } from '@cleargate/contracts';
-import { ensureStreams, MessagePublisher, NatsService } from '@cleargate/messaging';
+import { awaitStreams, MessagePublisher, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { ROUTER_CONFIG, RouterConfig } from '../config';
 
@@ -57,7 +57,7 @@ export class CallLogBatcher implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     // EVENTS first: it gives up the call-log subjects it held before CALLLOGS existed.
-    await ensureStreams(this.nats, ['events', 'calllogs']);
+    await awaitStreams(this.nats, ['events', 'calllogs'], this.logger);
   }
 
   add(record: OndemandCallRecord): void {

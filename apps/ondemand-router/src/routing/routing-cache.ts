@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Subscription } from 'nats';
+import { LRUCache } from 'lru-cache';
 import {
   endpointChanged,
   machineChanged,
@@ -9,7 +9,7 @@ import {
   routingResolve,
   routingSnapshot,
 } from '@cleargate/contracts';
-import { decodeJson, NatsService, RpcClient } from '@cleargate/messaging';
+import { NatsService, RpcClient, subscribeEvents, SubscriptionHandle } from '@cleargate/messaging';
 import { HealthRegistry, InjectLogger, Logger } from '@cleargate/observability';
 import { ROUTER_CONFIG, RouterConfig } from '../config';
 
@@ -28,10 +28,11 @@ export interface Resolution {
 export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
   private machines = new Map<string, RoutingMachine>();
   private endpoints = new Map<string, RoutingEndpoint>();
-  private readonly misses = new Map<string, number>();
+  /** Routes the registry did not know, remembered for ROUTING_NEGATIVE_TTL_MS. */
+  private readonly misses: LRUCache<string, true>;
   private readonly lookups = new Map<string, Promise<Resolution>>();
   private readonly listeners: ((machine: RoutingMachine, change: 'updated' | 'deleted') => void)[] = [];
-  private subscriptions: Subscription[] = [];
+  private subscriptions: SubscriptionHandle[] = [];
   private resyncTimer?: NodeJS.Timeout;
   private warmed = false;
   private stopped = false;
@@ -43,6 +44,7 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectLogger() private readonly logger: Logger,
     health: HealthRegistry,
   ) {
+    this.misses = new LRUCache({ max: 10_000, ttl: Math.max(config.ROUTING_NEGATIVE_TTL_MS, 1) });
     health.register('routing-cache', () => {
       if (!this.warmed) throw new Error('routing cache not loaded yet');
     });
@@ -51,12 +53,8 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     // Subscribe before the snapshot so that no change made in between is missed.
     this.subscriptions = [
-      this.nats.connection.subscribe(this.nats.subject(machineChanged.subject), {
-        callback: (_err, msg) => this.onEvent(() => this.applyMachine(machineChanged.payload.parse(decodeJson(msg.data)))),
-      }),
-      this.nats.connection.subscribe(this.nats.subject(endpointChanged.subject), {
-        callback: (_err, msg) => this.onEvent(() => this.applyEndpoint(endpointChanged.payload.parse(decodeJson(msg.data)))),
-      }),
+      subscribeEvents(this.nats, machineChanged, (event) => this.applyMachine(event), this.logger),
+      subscribeEvents(this.nats, endpointChanged, (event) => this.applyEndpoint(event), this.logger),
     ];
     await this.resyncAndSchedule();
   }
@@ -77,8 +75,7 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
     const endpoint = this.endpoints.get(key) ?? null;
     const machine = this.machines.get(machineId) ?? null;
     if (endpoint && machine) return { machine, endpoint };
-    const missedAt = this.misses.get(key);
-    if (missedAt !== undefined && Date.now() - missedAt < this.config.ROUTING_NEGATIVE_TTL_MS) return { machine, endpoint: null };
+    if (this.misses.has(key)) return { machine, endpoint: null };
     let lookup = this.lookups.get(key);
     if (!lookup) {
       lookup = this.lookup(machineId, endpointName).finally(() => this.lookups.delete(key));
@@ -94,8 +91,8 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
       this.endpoints.set(routeKey(found.endpoint.machine_id, found.endpoint.name), found.endpoint);
       return { machine: found.machine, endpoint: found.endpoint };
     }
-    this.misses.set(routeKey(machineId, endpointName), Date.now());
-    if (this.misses.size > 10_000) this.misses.clear();
+    // A TTL of 0 means misses are not remembered (lru-cache would read it as "never expire").
+    if (this.config.ROUTING_NEGATIVE_TTL_MS > 0) this.misses.set(routeKey(machineId, endpointName), true);
     return { machine: found.machine, endpoint: null };
   }
 
@@ -149,14 +146,6 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
 
   private notify(machine: RoutingMachine, change: 'updated' | 'deleted'): void {
     for (const l of this.listeners) l(machine, change);
-  }
-
-  private onEvent(apply: () => void): void {
-    try {
-      apply();
-    } catch (err) {
-      this.logger.warn({ err }, 'ignoring malformed registry change event');
-    }
   }
 }
 

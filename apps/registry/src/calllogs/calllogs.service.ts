@@ -12,7 +12,7 @@ import {
   OndemandLogFilter,
   readableBy,
 } from '@cleargate/contracts';
-import { BatchConsumer, ensureStreams, NatsService } from '@cleargate/messaging';
+import { BatchConsumer, awaitStreams, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { CallLogsRepository } from './calllogs.repository';
@@ -40,7 +40,7 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    await ensureStreams(this.nats, ['events', 'calllogs', 'deadLetter']);
+    await awaitStreams(this.nats, ['events', 'calllogs', 'deadLetter'], this.logger);
     await this.consume(ondemandCallsRecorded, 'registry-ondemand-calllog', (batches) => this.writeOndemand(batches.map((b) => b.columns)));
     await this.consume(enqueueCallRecorded, 'registry-enqueue-calllog', (records) => this.writeEnqueue(records));
     this.retentionTimer = setInterval(() => void this.applyRetention(), HOUR);

@@ -1,23 +1,43 @@
-import { createLogger } from '@cleargate/observability';
 import { z } from 'zod';
-import { envUrl, loadConfig } from '@cleargate/config';
+import { commonEnv, envUrl, loadConfig } from '@cleargate/config';
+import { ensureStreams, natsOptionsOf, NatsService } from '@cleargate/messaging';
+import { createLogger } from '@cleargate/observability';
 import { createDataSource } from './data-source';
 
-/** `nx run registry:migrate`: applies pending migrations (`--revert` undoes the last one). */
+const migrateEnv = z.object({
+  DATABASE_URL: envUrl(['postgres', 'postgresql']),
+  NATS_URL: commonEnv.NATS_URL,
+  NATS_NAMESPACE: commonEnv.NATS_NAMESPACE,
+  NATS_USER: commonEnv.NATS_USER,
+  NATS_PASSWORD: commonEnv.NATS_PASSWORD,
+  NATS_REQUEST_TIMEOUT_MS: commonEnv.NATS_REQUEST_TIMEOUT_MS,
+});
+
+/**
+ * `nx run registry:migrate`: applies pending database migrations (`--revert` undoes the last
+ * one), then creates or updates the JetStream streams to their definitions in libs/contracts.
+ */
 async function main(): Promise<void> {
-  const { DATABASE_URL } = loadConfig('registry-migrate', z.object({ DATABASE_URL: envUrl(['postgres', 'postgresql']) }));
+  const config = loadConfig('registry-migrate', migrateEnv);
   const logger = createLogger({ service: 'registry-migrate' });
-  const dataSource = await createDataSource(DATABASE_URL, 1).initialize();
+  const dataSource = await createDataSource(config.DATABASE_URL, 1).initialize();
   try {
     if (process.argv.includes('--revert')) {
       await dataSource.undoLastMigration({ transaction: 'each' });
       logger.info('reverted the last migration');
-    } else {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
-      logger.info({ applied: applied.map((m) => m.name) }, applied.length ? 'migrations applied' : 'no pending migrations');
+      return;
     }
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    logger.info({ applied: applied.map((m) => m.name) }, applied.length ? 'migrations applied' : 'no pending migrations');
   } finally {
     await dataSource.destroy();
+  }
+  const nats = await NatsService.connect(natsOptionsOf('registry', config), logger);
+  try {
+    await ensureStreams(nats);
+    logger.info('JetStream streams in step with the contracts');
+  } finally {
+    await nats.close();
   }
 }
 

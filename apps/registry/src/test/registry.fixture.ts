@@ -8,7 +8,7 @@ import {
   TEST_PUBLIC_ID_SECRET,
   TestBus,
   TestDatabase,
-  testNamespace,
+  createTestNamespace,
 } from '@cleargate/testing';
 import { loadRegistryConfig, RegistryConfig } from '../config';
 import { startRegistry } from '../main';
@@ -20,7 +20,7 @@ export const bob: Caller = { subject: 'u-bob', username: 'bob', roles: ['AreaMan
 /** A registry running in-process on a throwaway database and NATS namespace. */
 export async function startRegistryFixture(overrides: Record<string, string> = {}) {
   const db: TestDatabase = await createTestDatabase();
-  const namespace = testNamespace();
+  const namespace = await createTestNamespace();
   const config: RegistryConfig = loadRegistryConfig({
     DATABASE_URL: db.url,
     DATABASE_MIGRATE: 'true',

@@ -20,7 +20,7 @@ import {
   ROOT,
   ServiceProcess,
   serviceProcess,
-  testNamespace,
+  createTestNamespace,
 } from '@cleargate/testing';
 
 /** Services in the order they start; the last two are optional until their builds exist. */
@@ -69,7 +69,7 @@ export async function startStack(): Promise<Stack> {
   oidc.addClient({ clientId: SD_CLIENT.clientId, secret: SD_CLIENT.secret, serviceAccount: true, serviceAccountRoles: ['AreaManager'] });
   chat.setCredentials('slack', [SLACK_HOOK]);
 
-  const namespace = testNamespace();
+  const namespace = await createTestNamespace();
   const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
   const clearmlEnv = {
     CLEARML_API_HOST: clearml.url,

@@ -9,7 +9,7 @@ import {
   ServiceProcess,
   serviceProcess,
   TestDatabase,
-  testNamespace,
+  createTestNamespace,
 } from '@cleargate/testing';
 
 export interface EnqueueStack {
@@ -63,7 +63,7 @@ export async function startEnqueueStack(
     }),
     createTestDatabase(),
   ]);
-  const namespace = testNamespace();
+  const namespace = await createTestNamespace();
   const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
   const registry = await registryProcess(common, db.url, { CALLLOG_BATCH_WAIT_MS: '20' });
   const gateway = await gatewayProcess(common, oidc.issuer, { ENQUEUE_COMPAT_WAIT_MS: '5000' });

@@ -9,7 +9,7 @@ import {
   ServiceProcess,
   serviceProcess,
   TestDatabase,
-  testNamespace,
+  createTestNamespace,
 } from '@cleargate/testing';
 
 export interface OndemandStack {
@@ -30,7 +30,7 @@ export interface OndemandStack {
  */
 export async function startOndemandStack(): Promise<OndemandStack> {
   const [oidc, serving, db] = await Promise.all([startOidcPeer(), startServingPeer(), createTestDatabase()]);
-  const namespace = testNamespace();
+  const namespace = await createTestNamespace();
   const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'debug' };
   const registry = await registryProcess(common, db.url, { CALLLOG_BATCH_WAIT_MS: '20' });
   const router = serviceProcess(
