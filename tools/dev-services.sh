@@ -145,7 +145,10 @@ stop_pg() {
 }
 
 nats_pid() { [ -f "$DATA/nats/nats.pid" ] && cat "$DATA/nats/nats.pid"; }
-nats_running() { local pid; pid="$(nats_pid 2>/dev/null)" && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+# A process that exited but was not reaped yet (state Z: nats-server's parent is gone, so it waits
+# for the init process, which may take seconds) counts as stopped.
+pid_alive() { kill -0 "$1" 2>/dev/null && [ "$(sed -E 's/^.*\) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
+nats_running() { local pid; pid="$(nats_pid 2>/dev/null)" && [ -n "$pid" ] && pid_alive "$pid"; }
 
 start_nats() {
   mkdir -p "$DATA/nats/js"
@@ -176,7 +179,7 @@ CONF
 stop_nats() {
   if nats_running; then
     local pid; pid="$(nats_pid)"; kill "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 100); do pid_alive "$pid" || break; sleep 0.05; done
     log "nats stopped"
   fi
 }
