@@ -2,7 +2,7 @@
 // `npm run demo`: starts the whole stack with its demo peers (see tools/stack.mjs) and walks
 // through what a Snap4City user and an administrator do, printing each request and answer.
 // The stack keeps running afterwards; stop it with `npm run stack:down`.
-import { up } from './stack.mjs';
+import { up, usesDemoRealm } from './stack.mjs';
 
 const step = (text) => console.log(`\n== ${text}`);
 const show = (label, value) => console.log(`   ${label}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
@@ -33,8 +33,10 @@ async function passwordGrant(issuer, username) {
 async function main() {
   step('Starting PostgreSQL, NATS, the demo peers and the ClearGate services');
   const { env, gateway } = await up();
-  if (env.CLEARGATE_DEMO_PEERS === 'false') {
-    console.log('The scripted scenario needs the demo peers (CLEARGATE_DEMO_PEERS=true); the stack is up.');
+  if (!usesDemoRealm(env)) {
+    console.log(
+      'The scripted scenario needs the demo peers and their realm (CLEARGATE_DEMO_PEERS=true, OIDC_ISSUER_URL at the OIDC peer); the stack is up.',
+    );
     return;
   }
   const issuer = env.OIDC_ISSUER_URL;

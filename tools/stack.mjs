@@ -81,6 +81,21 @@ export function components(env, { all = false } = {}) {
   ].filter((c) => all || existsSync(join(root, c.entry)));
 }
 
+/**
+ * Whether the gateway trusts the demo OIDC peer that this stack starts, whose users are the demo
+ * users: false with CLEARGATE_DEMO_PEERS=false or an OIDC_ISSUER_URL elsewhere (a real realm).
+ */
+export function usesDemoRealm(env) {
+  if (env.CLEARGATE_DEMO_PEERS === 'false') return false;
+  let issuer;
+  try {
+    issuer = new URL(env.OIDC_ISSUER_URL);
+  } catch {
+    return false;
+  }
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname) && issuer.port === String(env.OIDC_PEER_PORT);
+}
+
 const pidFile = (name) => join(runDir, `${name}.pid`);
 /**
  * Whether a process still runs. One that exited but was not reaped yet answers signal 0 too: its
@@ -152,9 +167,11 @@ export async function up(options = {}) {
     console.log(
       `\nClearGate is up.\n  API        ${gateway}\n  API docs   ${gateway}/docs\n  logs       ${logDir}\n  stop with  npm run stack:down`,
     );
-    if (env.CLEARGATE_DEMO_PEERS !== 'false') {
-      console.log(`  identity   ${env.OIDC_ISSUER_URL} (demo users: rootadmin, areamanager, manager, observer; password = user name)`);
-    }
+    console.log(
+      usesDemoRealm(env)
+        ? `  identity   ${env.OIDC_ISSUER_URL} (demo users: rootadmin, areamanager, manager, observer; password = user name)`
+        : `  identity   ${env.OIDC_ISSUER_URL}`,
+    );
   }
   return { env, gateway };
 }
