@@ -2,7 +2,12 @@
 // `npm run demo`: starts the whole stack with its demo peers (see tools/stack.mjs) and walks
 // through what a Snap4City user and an administrator do, printing each request and answer.
 // The stack keeps running afterwards; stop it with `npm run stack:down`.
-import { up } from './stack.mjs';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { up, usesDemoRealm } from './stack.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const step = (text) => console.log(`\n== ${text}`);
 const show = (label, value) => console.log(`   ${label}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
@@ -33,8 +38,10 @@ async function passwordGrant(issuer, username) {
 async function main() {
   step('Starting PostgreSQL, NATS, the demo peers and the ClearGate services');
   const { env, gateway } = await up();
-  if (env.CLEARGATE_DEMO_PEERS === 'false') {
-    console.log('The scripted scenario needs the demo peers (CLEARGATE_DEMO_PEERS=true); the stack is up.');
+  if (!usesDemoRealm(env)) {
+    console.log(
+      'The scripted scenario needs the demo peers and their realm (CLEARGATE_DEMO_PEERS=true, OIDC_ISSUER_URL at the OIDC peer); the stack is up.',
+    );
     return;
   }
   const issuer = env.OIDC_ISSUER_URL;
@@ -78,7 +85,7 @@ async function main() {
   show('endpoint', { name: endpoint.name, visibility: endpoint.visibility, timeout_ms: endpoint.timeout_ms });
 
   step('A Snap4City user calls the model the way the Node-RED "ClearML On-Demand" block does');
-  console.log('   (the demo serving machine is a stand-in: its "model" answers a digit derived from the input)');
+  console.log('   (the demo serving machine is a stand-in that downloads nothing: for a URL it answers a digit made from its text)');
   const user = await passwordGrant(issuer, 'observer');
   const request = {
     access_token: '<the user access token>',
@@ -94,10 +101,12 @@ async function main() {
   });
   show(`answer (${answer.status})`, answer.body);
 
-  step('The same call on the versioned API, token in the Authorization header');
+  step('The versioned API, token in the Authorization header, the image itself as the body');
+  show(`POST /v1/ondemand/${machine.machine_id}/test_model_pytorch`, 'samples/5.png (a handwritten 5, 28×28, image/png)');
   const v1 = await api(`/v1/ondemand/${machine.machine_id}/test_model_pytorch`, user, {
     method: 'POST',
-    body: JSON.stringify(request.params),
+    body: readFileSync(join(root, 'samples', '5.png')),
+    headers: { 'content-type': 'image/png' },
   });
   show(`answer (${v1.status})`, v1.body);
 

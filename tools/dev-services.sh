@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Starts and stops the PostgreSQL and NATS (JetStream) that the stack and the tests use.
-#   tools/dev-services.sh start|stop|status|env
+#   tools/dev-services.sh start|stop|status|running|env
+# (`running` prints nothing: it exits 0 when PostgreSQL or NATS of this checkout runs, 1 otherwise.)
 # With a Docker engine it uses deploy/compose.dev.yaml; otherwise local binaries, installing the
 # Debian packages (postgresql, nats-server) when they are missing and we run as root.
-# Data lives under .data/ in the repository (ignored by git). PostgreSQL runs with fsync off:
-# these are development and test services, not a production database.
+# Data lives under .data/ in the repository (ignored by git), or CLEARGATE_DATA_DIR. As root the
+# PostgreSQL cluster belongs to the `postgres` user: when that user cannot reach the data folder
+# (a clone inside a home folder only root may enter, mode 700 as /root is), the cluster lives in
+# the postgres user's home instead, in a folder named after the checkout, and `start` says where.
+# PostgreSQL runs with fsync off: these are development and test services, not a production
+# database.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,12 +59,30 @@ ensure_packages() {
   rm -f /usr/sbin/policy-rc.d
 }
 
-# PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user (run
+# from /, as the current folder may be one it cannot enter).
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
-pg_running() { as_pg "$(pg_bin)/pg_ctl" -D "$DATA/pg" status >/dev/null 2>&1; }
+# The PostgreSQL data folder: $DATA/pg, unless the postgres user cannot reach $DATA (as root only:
+# otherwise the cluster runs as the caller). Then a folder of the postgres user's own home (or
+# /var/tmp), named after the checkout and a hash of $DATA, so every start, stop and status of this
+# checkout finds the same cluster and two checkouts never share one.
+resolve_pg_data() {
+  PG_DATA="$DATA/pg"
+  PG_DATA_MOVED=""
+  [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 || return 0
+  local probe="$DATA"
+  while [ ! -e "$probe" ]; do probe="$(dirname "$probe")"; done
+  runuser -u postgres -- test -x "$probe" 2>/dev/null && return 0
+  local base; base="$(getent passwd postgres | cut -d: -f6)"
+  if [ -z "$base" ] || ! runuser -u postgres -- test -d "$base" -a -w "$base" -a -x "$base" 2>/dev/null; then base=/var/tmp; fi
+  PG_DATA="$base/cleargate/$(basename "$ROOT")-$(printf '%s' "$DATA" | sha256sum | cut -c1-12)"
+  PG_DATA_MOVED="the postgres user cannot reach $DATA"
+}
+
+pg_running() { as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
 
 # Something already listens on 127.0.0.1:$1 that is not this checkout's service (another
 # checkout's dev services, a system cluster): starting would fail (PostgreSQL) or, worse, pass
@@ -82,19 +105,21 @@ refuse_taken_ports() {
 
 start_pg() {
   local bin; bin="$(pg_bin)"
-  mkdir -p "$DATA"
-  if [ ! -f "$DATA/pg/PG_VERSION" ]; then
-    mkdir -p "$DATA/pg"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$DATA/pg"
-    chmod 700 "$DATA/pg"
-    if ! as_pg test -w "$DATA/pg"; then
-      log "the postgres user cannot write $DATA/pg; set CLEARGATE_DATA_DIR to a path it can reach"
+  [ -z "$PG_DATA_MOVED" ] || log "postgresql data in $PG_DATA ($PG_DATA_MOVED)"
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    # Our folder in the postgres user's home: that user must be able to pass through it.
+    [ -z "$PG_DATA_MOVED" ] || { mkdir -p "$(dirname "$PG_DATA")" && chmod 755 "$(dirname "$PG_DATA")"; }
+    mkdir -p "$PG_DATA"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DATA"
+    chmod 700 "$PG_DATA"
+    if ! as_pg test -w "$PG_DATA"; then
+      log "the postgres user cannot write $PG_DATA; set CLEARGATE_DATA_DIR to a folder it can reach"
       exit 1
     fi
     local pwfile; pwfile="$(mktemp)"; echo "$PG_PASSWORD" >"$pwfile"; chmod 644 "$pwfile"
-    as_pg "$bin/initdb" -D "$DATA/pg" -U "$PG_USER" --pwfile="$pwfile" -A scram-sha-256 --no-sync >/dev/null
+    as_pg "$bin/initdb" -D "$PG_DATA" -U "$PG_USER" --pwfile="$pwfile" -A scram-sha-256 --no-sync >/dev/null
     rm -f "$pwfile"
-    cat >>"$DATA/pg/postgresql.conf" <<CONF
+    cat >>"$PG_DATA/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '/tmp'
@@ -106,7 +131,7 @@ shared_buffers = 256MB
 CONF
   fi
   if pg_running; then log "postgresql already running on $PG_PORT"; else
-    as_pg "$bin/pg_ctl" -D "$DATA/pg" -l "$DATA/pg/server.log" -w -t 60 start >/dev/null
+    as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 start >/dev/null
     log "postgresql started on 127.0.0.1:$PG_PORT"
   fi
   PGPASSWORD="$PG_PASSWORD" "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc \
@@ -115,12 +140,15 @@ CONF
 }
 
 stop_pg() {
-  [ -f "$DATA/pg/PG_VERSION" ] || return 0
-  if pg_running; then as_pg "$(pg_bin)/pg_ctl" -D "$DATA/pg" -m fast -w stop >/dev/null; log "postgresql stopped"; fi
+  [ -f "$PG_DATA/PG_VERSION" ] || return 0
+  if pg_running; then as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null; log "postgresql stopped"; fi
 }
 
 nats_pid() { [ -f "$DATA/nats/nats.pid" ] && cat "$DATA/nats/nats.pid"; }
-nats_running() { local pid; pid="$(nats_pid 2>/dev/null)" && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+# A process that exited but was not reaped yet (state Z: nats-server's parent is gone, so it waits
+# for the init process, which may take seconds) counts as stopped.
+pid_alive() { kill -0 "$1" 2>/dev/null && [ "$(sed -E 's/^.*\) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; }
+nats_running() { local pid; pid="$(nats_pid 2>/dev/null)" && [ -n "$pid" ] && pid_alive "$pid"; }
 
 start_nats() {
   mkdir -p "$DATA/nats/js"
@@ -151,7 +179,7 @@ CONF
 stop_nats() {
   if nats_running; then
     local pid; pid="$(nats_pid)"; kill "$pid"
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 100); do pid_alive "$pid" || break; sleep 0.05; done
     log "nats stopped"
   fi
 }
@@ -163,15 +191,24 @@ print_env() {
 
 case "${1:-}" in
   start)
-    if use_docker; then compose up -d --wait; else ensure_packages; refuse_taken_ports; start_pg; start_nats; fi
+    if use_docker; then compose up -d --wait; else
+      ensure_packages; mkdir -p "$DATA"; resolve_pg_data; refuse_taken_ports; start_pg; start_nats
+    fi
     print_env ;;
   stop)
-    if use_docker; then compose down; else stop_nats; stop_pg; fi ;;
+    if use_docker; then compose down; else resolve_pg_data; stop_nats; stop_pg; fi ;;
   status)
     if use_docker; then compose ps; else
-      pg_bin >/dev/null && pg_running && echo "postgresql: running" || echo "postgresql: stopped"
+      resolve_pg_data
+      pg_bin >/dev/null && pg_running && echo "postgresql: running (data in $PG_DATA)" || echo "postgresql: stopped"
       nats_running && echo "nats: running" || echo "nats: stopped"
     fi ;;
+  running)
+    if use_docker; then
+      compose ps --status running --services 2>/dev/null | grep -qxE 'postgres|nats'
+    else
+      resolve_pg_data; { pg_bin >/dev/null && pg_running; } || nats_running
+    fi ;;
   env) print_env ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|running|env" >&2; exit 2 ;;
 esac

@@ -81,13 +81,37 @@ export function components(env, { all = false } = {}) {
   ].filter((c) => all || existsSync(join(root, c.entry)));
 }
 
+/**
+ * Whether the gateway trusts the demo OIDC peer that this stack starts, whose users are the demo
+ * users: false with CLEARGATE_DEMO_PEERS=false or an OIDC_ISSUER_URL elsewhere (a real realm).
+ */
+export function usesDemoRealm(env) {
+  if (env.CLEARGATE_DEMO_PEERS === 'false') return false;
+  let issuer;
+  try {
+    issuer = new URL(env.OIDC_ISSUER_URL);
+  } catch {
+    return false;
+  }
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname) && issuer.port === String(env.OIDC_PEER_PORT);
+}
+
 const pidFile = (name) => join(runDir, `${name}.pid`);
+/**
+ * Whether a process still runs. One that exited but was not reaped yet answers signal 0 too: its
+ * parent (this script's earlier run) is gone, so it waits for the init process, which may take
+ * seconds; Linux shows it in state Z, and it counts as stopped.
+ */
 const alive = (pid) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
+  } catch {
+    return !existsSync('/proc'); // gone meanwhile; or no /proc (macOS), where signal 0 is all we know
   }
 };
 const running = (name) => {
@@ -143,27 +167,42 @@ export async function up(options = {}) {
     console.log(
       `\nClearGate is up.\n  API        ${gateway}\n  API docs   ${gateway}/docs\n  logs       ${logDir}\n  stop with  npm run stack:down`,
     );
-    if (env.CLEARGATE_DEMO_PEERS !== 'false') {
-      console.log(`  identity   ${env.OIDC_ISSUER_URL} (demo users: rootadmin, areamanager, manager, observer; password = user name)`);
-    }
+    console.log(
+      usesDemoRealm(env)
+        ? `  identity   ${env.OIDC_ISSUER_URL} (demo users: rootadmin, areamanager, manager, observer; password = user name)`
+        : `  identity   ${env.OIDC_ISSUER_URL}`,
+    );
   }
   return { env, gateway };
 }
 
-export async function down() {
-  const env = loadEnv();
-  // Every component, built or not: a stack started before `dist/` was cleaned must still stop.
-  for (const c of components(env, { all: true }).reverse()) {
-    const pid = running(c.name);
-    if (pid) {
-      process.kill(pid, 'SIGTERM');
-      const deadline = Date.now() + 15_000;
-      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+/** SIGTERM, then SIGKILL if it is still running `graceMs` later. */
+async function stop(c, graceMs) {
+  const pid = running(c.name);
+  if (pid) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (alive(pid)) {
+      process.kill(pid, 'SIGKILL');
+      console.log(`  ${c.name} killed: still running ${graceMs / 1000} s after SIGTERM`);
+    } else {
       console.log(`  ${c.name} stopped`);
     }
-    rmSync(pidFile(c.name), { force: true });
   }
+  rmSync(pidFile(c.name), { force: true });
+}
+
+export async function down() {
+  const env = loadEnv();
+  // Every component, built or not, peers or not: a stack started before `dist/` was cleaned or
+  // CLEARGATE_DEMO_PEERS was changed must still stop.
+  const all = components({ ...env, CLEARGATE_DEMO_PEERS: 'true' }, { all: true });
+  // The services all at once, each within its own grace: SHUTDOWN_GRACE_MS, after which it exits
+  // by itself, and a margin. Then the peers they were calling, then PostgreSQL and NATS.
+  const serviceGraceMs = (Number(env.SHUTDOWN_GRACE_MS) || 10_000) + 5_000;
+  await Promise.all(all.filter((c) => c.kind === 'service').map((c) => stop(c, serviceGraceMs)));
+  await Promise.all(all.filter((c) => c.kind === 'peer').map((c) => stop(c, 5_000)));
   sh('bash', ['tools/dev-services.sh', 'stop']);
 }
 

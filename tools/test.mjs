@@ -2,24 +2,39 @@
 // `npm test`: installs dependencies if needed, starts PostgreSQL and NATS (tools/dev-services.sh),
 // builds, runs the whole Jest workspace once and prints the plain summary `N passed, N failed`
 // (plus `, N skipped`) as its last line. Extra arguments go to Jest (`npm test -- apps/registry`).
+// PostgreSQL and NATS are stopped again at the end when this run started them; when they were
+// already running (`npm run dev:services -- start`, the stack), they are left running, and it says so.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const devServices = process.env.CLEARGATE_DEV_SERVICES !== 'external';
+let startedServices = false;
+const finish = (code) => {
+  if (startedServices) {
+    spawnSync('bash', ['tools/dev-services.sh', 'stop'], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'] });
+    console.log('PostgreSQL and NATS stopped: this run started them (`npm run dev:services -- start` keeps them up between runs)');
+  } else if (devServices) {
+    console.log('PostgreSQL and NATS left running as they were found (stop them with `npm run dev:services -- stop`)');
+  }
+  return code;
+};
 const run = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
   if (r.status !== 0 && !opts.allowFailure) {
     console.error(`${cmd} ${args.join(' ')} failed`);
-    process.exit(r.status ?? 1);
+    process.exit(finish(r.status ?? 1));
   }
   return r.status ?? 1;
 };
 
 if (!existsSync(join(root, 'node_modules', '.bin', 'jest'))) run('npm', ['ci', '--no-audit', '--no-fund']);
-if (process.env.CLEARGATE_DEV_SERVICES !== 'external')
+if (devServices) {
+  startedServices = spawnSync('bash', ['tools/dev-services.sh', 'running'], { cwd: root, stdio: 'ignore' }).status !== 0;
   run('bash', ['tools/dev-services.sh', 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
 run(process.execPath, ['tools/build.mjs', '--clean']);
 // helm for the deployment tests, built once into .tools/bin from the Go module proxy.
 run('bash', ['tools/install-tools.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -45,5 +60,6 @@ if (existsSync(resultsFile)) {
 } else {
   failed = 1;
 }
+const code = finish(status === 0 && failed === 0 ? 0 : 1);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(status === 0 && failed === 0 ? 0 : 1);
+process.exit(code);

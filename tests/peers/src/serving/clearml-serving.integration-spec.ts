@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { PythonError, startServingPeer, type ServingPeer } from './index';
 
-const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x01]);
+/** The 28×28 MNIST-like digit the README sends. */
+const SAMPLE = readFileSync(join(__dirname, '..', '..', '..', '..', 'samples', '5.png'));
+const TRUNCATED_JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x01]);
 
 describe('serving peer: clearml-serving routes', () => {
   let peer: ServingPeer;
@@ -49,7 +53,7 @@ describe('serving peer: clearml-serving routes', () => {
     expect(text.json().detail).toBe("Error [<class 'ValueError'>] processing request: could not convert string to float: 'a'");
   });
 
-  it('classifies an MNIST image given as {"url"} or as raw image bytes', async () => {
+  it('classifies an MNIST image given as raw image bytes, and answers a {"url"} it does not download', async () => {
     const url = 'https://raw.githubusercontent.com/allegroai/clearml-serving/main/examples/pytorch/5.jpg';
     const byUrl = await postJson('/serve/test_model_pytorch', { url });
     expect(byUrl.status).toBe(200);
@@ -57,9 +61,9 @@ describe('serving peer: clearml-serving routes', () => {
     expect(Number.isInteger(digit) && digit >= 0 && digit <= 9).toBe(true);
     expect((await postJson('/serve/test_model_pytorch', { url })).json()).toEqual({ digit });
 
-    const byBytes = await post('/serve/test_model_pytorch', JPEG, { 'content-type': 'image/jpeg' });
+    const byBytes = await post('/serve/test_model_pytorch', SAMPLE, { 'content-type': 'image/png' });
     expect(byBytes.status).toBe(200);
-    expect(Object.keys(byBytes.json())).toEqual(['digit']);
+    expect(byBytes.json()).toEqual({ digit: 5 });
   });
 
   it('rejects what the MNIST preprocess cannot use, with its real exceptions', async () => {
@@ -73,6 +77,10 @@ describe('serving peer: clearml-serving routes', () => {
     });
     expect(notImage.status).toBe(422);
     expect(notImage.json().detail).toBe("Error [<class 'RuntimeError'>] processing request: Image could not be decoded");
+    // a JPEG that ends after its first header: PIL opens it lazily, convert("RGB") fails
+    const truncated = await post('/serve/test_model_pytorch', TRUNCATED_JPEG, { 'content-type': 'image/jpeg' });
+    expect(truncated.status).toBe(422);
+    expect(truncated.json().detail).toBe("Error [<class 'RuntimeError'>] processing request: Image could not be decoded");
   });
 
   it('echoes JSON dicts, counts binary bodies and accepts gzip-encoded bodies', async () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { argmax, imageToMnistPixels, mnistLogProbabilities } from './mnist';
 
 /** Tensor datatypes of the KServe v2 / Triton protocol. */
 export type TritonDatatype =
@@ -90,27 +91,6 @@ export function fnv1a(data: Buffer | string): number {
   return h >>> 0;
 }
 
-/** Anything PIL's `Image.open` would recognise by its magic number. */
-function looksLikeImage(b: Buffer): boolean {
-  if (b.length < 4) return false;
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return true; // JPEG
-  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return true; // PNG
-  const head = b.subarray(0, 4).toString('latin1');
-  if (head === 'GIF8' || head === 'II*\u0000' || head === 'MM\u0000*') return true;
-  if (head.startsWith('BM')) return true;
-  return head === 'RIFF' && b.length >= 12 && b.subarray(8, 12).toString('latin1') === 'WEBP';
-}
-
-/** log_softmax over 10 classes peaking at `digit`, as FP32 values (the MNIST example ends in log_softmax). */
-function mnistScores(digit: number, seed: number): number[] {
-  const logits: number[] = [];
-  for (let i = 0; i < 10; i++) logits.push(i === digit ? 8 : ((seed >>> (i * 3)) & 7) / 4 - 1);
-  const max = Math.max(...logits);
-  const sum = logits.reduce((s, l) => s + Math.exp(l - max), 0);
-  const lse = max + Math.log(sum);
-  return logits.map((l) => Math.fround(l - lse));
-}
-
 function toFloatForSklearn(v: unknown): number {
   if (v === null || v === undefined) throw new PythonError('ValueError', 'Input X contains NaN.');
   if (typeof v === 'number') return v;
@@ -139,20 +119,29 @@ function sklearnPredict(x0: number, x1: number): number {
   return 0.8 * x0 - 0.5 * x1 + 0.1 >= 0 ? 1 : 0;
 }
 
-/** clearml-serving `examples/pytorch`: MNIST CNN behind Triton, preprocess accepts image bytes or `{"url"}`. */
+/**
+ * clearml-serving `examples/pytorch`: an MNIST CNN behind Triton; the preprocess accepts image
+ * bytes or `{"url"}`, the postprocess answers `{"digit": argmax}`. Image bytes go through the
+ * stand-in model of `mnist.ts`. A URL is not downloaded (the real preprocess fetches it with
+ * StorageManager): the stand-in answers a digit derived from the URL's text.
+ */
 export const testModelPytorch: ModelDefinition = {
   serve(body) {
-    let key: Buffer | string | undefined;
     if (body.kind === 'bytes') {
-      if (!looksLikeImage(body.value)) throw new PythonError('RuntimeError', 'Image could not be decoded');
-      key = body.value;
+      let pixels: Uint8Array;
+      try {
+        pixels = imageToMnistPixels(body.value);
+      } catch {
+        // preprocess.py: `except Exception: raise RuntimeError("Image could not be decoded")`
+        throw new PythonError('RuntimeError', 'Image could not be decoded');
+      }
+      return { digit: argmax(mnistLogProbabilities(pixels)) };
     }
-    if (body.kind === 'json' && 'url' in body.value) key = String(body.value['url']);
     // preprocess.py leaves `image` unbound for any other body; Python 3.11 (the image's runtime) words it so
-    if (key === undefined) {
+    if (body.kind !== 'json' || !('url' in body.value)) {
       throw new PythonError('UnboundLocalError', "cannot access local variable 'image' where it is not associated with a value");
     }
-    return { digit: fnv1a(key) % 10 };
+    return { digit: fnv1a(String(body.value['url'])) % 10 };
   },
   triton: {
     platform: 'pytorch_libtorch',
@@ -161,9 +150,7 @@ export const testModelPytorch: ModelDefinition = {
     outputs: [{ name: 'OUTPUT__0', datatype: 'FP32', dims: [-1, 10] }],
     infer(inputs) {
       const pixels = inputs.get('INPUT__0')!.data as number[];
-      const f32 = Float32Array.from(pixels);
-      const seed = fnv1a(Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength));
-      return [{ name: 'OUTPUT__0', datatype: 'FP32', shape: [1, 10], data: mnistScores(seed % 10, seed) }];
+      return [{ name: 'OUTPUT__0', datatype: 'FP32', shape: [1, 10], data: mnistLogProbabilities(pixels) }];
     },
   },
 };
