@@ -99,8 +99,8 @@ class GatewayClient {
       const res = await this.fetch(this.baseUrl + path, {
         method,
         headers,
-        // undici takes a Buffer as it is; the DOM typing of BodyInit does not list it
-        body: /** @type {BodyInit | undefined} */ (/** @type {unknown} */ (options.body)),
+        // undici takes a Buffer as it is; the typing of a fetch body does not list it
+        body: /** @type {RequestInit['body']} */ (/** @type {unknown} */ (options.body)),
         signal: controller.signal,
       });
       const body = Buffer.from(await res.arrayBuffer());
