@@ -107,7 +107,8 @@ class GatewayClient {
       return { status: res.status, contentType: res.headers.get('content-type') ?? undefined, body };
     } catch (err) {
       if (err instanceof GatewayUnreachableError) throw err;
-      if (timedOut) throw new GatewayUnreachableError(`the gateway did not answer within ${Math.round(timeoutMs / 1000)} s`, { timedOut: true });
+      if (timedOut)
+        throw new GatewayUnreachableError(`the gateway did not answer within ${Math.round(timeoutMs / 1000)} s`, { timedOut: true });
       if (options.signal?.aborted) throw new GatewayUnreachableError('the call was abandoned', { aborted: true });
       throw new GatewayUnreachableError(`the gateway ${new URL(this.baseUrl).host} could not be reached (${causeOf(err)})`);
     } finally {

@@ -93,10 +93,7 @@ function httpUrl(value, what) {
 const nonEmpty = (value) => typeof value === 'string' && value !== '';
 
 /** Realm texts quoted in errors: short, one line. */
-const quote = (/** @type {unknown} */ text) =>
-  String(text)
-    .replace(/\s+/g, ' ')
-    .slice(0, 200);
+const quote = (/** @type {unknown} */ text) => String(text).replace(/\s+/g, ' ').slice(0, 200);
 
 class TokenSource {
   /** @param {TokenSourceOptions} options */
@@ -251,7 +248,10 @@ class TokenSource {
       body = undefined;
     }
     if (!res.ok) {
-      const reason = body && nonEmpty(body.error) ? `${quote(body.error)}${nonEmpty(body.error_description) ? ` (${quote(body.error_description)})` : ''}` : `HTTP ${res.status}`;
+      const reason =
+        body && nonEmpty(body.error)
+          ? `${quote(body.error)}${nonEmpty(body.error_description) ? ` (${quote(body.error_description)})` : ''}`
+          : `HTTP ${res.status}`;
       const what = kind === 'login' ? 'refused the login' : 'refused the refresh token';
       throw new TokenError(`the token endpoint ${what}: ${reason}`, {
         status: res.status,

@@ -34,7 +34,8 @@ module.exports = function (RED) {
         grant: config.grant === 'client_credentials' ? 'client_credentials' : 'password',
         username: firstText(credentials.username),
         password: typeof credentials.password === 'string' && credentials.password !== '' ? credentials.password : undefined,
-        clientSecret: typeof credentials.clientSecret === 'string' && credentials.clientSecret !== '' ? credentials.clientSecret : undefined,
+        clientSecret:
+          typeof credentials.clientSecret === 'string' && credentials.clientSecret !== '' ? credentials.clientSecret : undefined,
         scope: typeof config.scope === 'string' ? config.scope : undefined,
       });
       this.client = new GatewayClient({

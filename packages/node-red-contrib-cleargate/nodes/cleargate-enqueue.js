@@ -50,7 +50,9 @@ module.exports = function (RED) {
          * @param {string} [report] an error for the log and Catch nodes, as the original raised
          */
         const finish = (payload, status, report) => {
-          this.status(payload.status === 'ok' ? { fill: 'green', shape: 'dot', text: status } : { fill: 'red', shape: 'ring', text: status });
+          this.status(
+            payload.status === 'ok' ? { fill: 'green', shape: 'dot', text: status } : { fill: 'red', shape: 'ring', text: status },
+          );
           msg.payload = payload;
           send(outputs(msg));
           done(report);
@@ -138,7 +140,9 @@ module.exports = function (RED) {
           const run = followed.run;
           const ok = run.status === 'completed';
           this.status(ok ? { fill: 'green', shape: 'dot', text: run.status } : { fill: 'red', shape: 'ring', text: run.status });
-          ended.payload = ok ? { status: 'ok', response: run } : { status: 'ko', error: `The run ${run.status}${run.error ? `: ${run.error}` : ''}`, response: run };
+          ended.payload = ok
+            ? { status: 'ok', response: run }
+            : { status: 'ko', error: `The run ${run.status}${run.error ? `: ${run.error}` : ''}`, response: run };
         } else {
           const failure = describe(followed, `The run did not end within ${limitSec} s`);
           this.status({ fill: 'red', shape: 'ring', text: failure.status });

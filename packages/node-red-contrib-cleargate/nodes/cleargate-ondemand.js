@@ -37,7 +37,9 @@ module.exports = function (RED) {
          * @param {string} [report] an error for the log and Catch nodes, as the original raised
          */
         const finish = (payload, status, report) => {
-          this.status(payload.status === 'ok' ? { fill: 'green', shape: 'dot', text: status } : { fill: 'red', shape: 'ring', text: status });
+          this.status(
+            payload.status === 'ok' ? { fill: 'green', shape: 'dot', text: status } : { fill: 'red', shape: 'ring', text: status },
+          );
           msg.payload = payload;
           send(msg);
           done(report);

@@ -142,10 +142,13 @@ describe('editor files', () => {
     expect(repeatedIds(file.html)).toEqual([]);
   });
 
-  it.each(files.map((f) => [f.type, f] as const))('%s: every property and credential has exactly one input, every label an input', (_type, file) => {
-    expect(file.defaults.length).toBeGreaterThan(0);
-    expect(bindingProblems(file)).toEqual([]);
-  });
+  it.each(files.map((f) => [f.type, f] as const))(
+    '%s: every property and credential has exactly one input, every label an input',
+    (_type, file) => {
+      expect(file.defaults.length).toBeGreaterThan(0);
+      expect(bindingProblems(file)).toEqual([]);
+    },
+  );
 
   it('keep the fields of the blocks they replace, so a flow migrates by swapping the node', () => {
     const byType = Object.fromEntries(files.map((f) => [f.type, f]));

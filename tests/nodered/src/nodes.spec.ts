@@ -33,6 +33,7 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
+  if (!flow) return;
   const said = everythingTheNodesSaid();
   flow = undefined;
   await helper.unload();
@@ -118,7 +119,11 @@ describe('cleargate ondemand', () => {
     });
     flow.node('od').receive({ payload: { machine_id: stack.machineId, endpoint: 'no_such_model', input: {} } });
     const [endpoint] = await flow.next('od-out0');
-    expect(endpoint!.payload).toMatchObject({ status: 'ko', error: 'Unexpected server response: 404', details: { error: { code: 'not_found' } } });
+    expect(endpoint!.payload).toMatchObject({
+      status: 'ko',
+      error: 'Unexpected server response: 404',
+      details: { error: { code: 'not_found' } },
+    });
     // An answer is an output, not an error: Catch nodes are not triggered (as with the original).
     expect(errorsRaised()).toEqual([]);
   });
@@ -350,5 +355,30 @@ describe('the login shared through the config node', () => {
     flow.node('od').receive({ payload: {} });
     const [msg] = await flow.next('od-out0');
     expect(msg!.payload).toEqual({ status: 'ko', error: 'Configuration error: set the token URL, or the Keycloak URL and the realm' });
+  });
+});
+
+describe('the run long-poll the enqueue node relies on', () => {
+  it('ends at once when the run has already left the statuses the caller names (until_not)', async () => {
+    const token = await stack.oidc.mint({ username: USER.username }, { ttlSec: 600 });
+    const created = await api(stack.gatewayUrl, '/clearml/serve/enqueue_task', { token, body: { task_id: stack.taskId } });
+    expect(created.status).toBe(200);
+    const run = `/v1/runs/${created.json.run_id}`;
+    await waitFor(async () => (await api(stack.gatewayUrl, run, { token })).json.status === 'completed', { timeoutMs: 20_000 });
+
+    // What a poller that last saw `queued` asks: the change already happened, so no waiting.
+    let started = Date.now();
+    const past = await api(stack.gatewayUrl, `${run}?wait=20&until_not=queued,in_progress`, { token });
+    expect(past.json.status).toBe('completed');
+    expect(Date.now() - started).toBeLessThan(2000);
+    // Without it the wait is for a change from the status now, which a finished run never makes.
+    started = Date.now();
+    expect((await api(stack.gatewayUrl, `${run}?wait=1`, { token })).json.status).toBe('completed');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+
+    expect((await api(stack.gatewayUrl, `${run}?wait=1&until_not=finished`, { token })).status).toBe(400);
+    const doc = await api(stack.gatewayUrl, '/openapi.json');
+    const parameters = doc.json.paths['/v1/runs/{runId}'].get.parameters as { name: string }[];
+    expect(parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['wait', 'until_not']));
   });
 });

@@ -71,7 +71,14 @@ describe('TokenSource', () => {
     expect(source.stats()).toEqual({ logins: 1, refreshes: 1, refreshFailures: 0, invalidations: 0 });
     expect(claims(second).sid).toBe(claims(first).sid); // same session: a refresh, not a new login
 
-    const short = new TokenSource({ tokenUrl, clientId: 'cleargate-demo', clientSecret: 'cleargate-demo-secret', grant: 'client_credentials', now: clock, refreshMarginMs: 100_000 });
+    const short = new TokenSource({
+      tokenUrl,
+      clientId: 'cleargate-demo',
+      clientSecret: 'cleargate-demo-secret',
+      grant: 'client_credentials',
+      now: clock,
+      refreshMarginMs: 100_000,
+    });
     const service = await short.getToken();
     now += TTL_SEC * 750 - 1000;
     expect(await short.getToken()).toBe(service);
@@ -118,7 +125,9 @@ describe('TokenSource', () => {
     });
     const client = new TokenSource({ tokenUrl, clientId: 'cleargate-demo', clientSecret: 'wrong-secret', grant: 'client_credentials' });
     const refused = (await client.getToken().catch((e: Error) => e)) as Error;
-    expect(refused.message).toBe('the token endpoint refused the login: unauthorized_client (Invalid client or Invalid client credentials)');
+    expect(refused.message).toBe(
+      'the token endpoint refused the login: unauthorized_client (Invalid client or Invalid client credentials)',
+    );
     expect(JSON.stringify([err, refused, String(err), String(refused)])).not.toMatch(/not-the-Pa55|wrong-secret/);
     // nor does printing the source show its secrets
     expect(JSON.stringify(source)).not.toContain('not-the-Pa55');
@@ -133,7 +142,9 @@ describe('TokenSource', () => {
       expect(await source.getToken()).toBe(token);
       now += 20_000; // expired
       await expect(source.getToken()).rejects.toThrow(
-        new RegExp(`^the token endpoint ${oidc.url.replace(/[.[\]]/g, '\\$&')}/auth/realms/snap4city/protocol/openid-connect/token could not be reached \\(ECONNREFUSED\\)$`),
+        new RegExp(
+          `^the token endpoint ${oidc.url.replace(/[.[\]]/g, '\\$&')}/auth/realms/snap4city/protocol/openid-connect/token could not be reached \\(ECONNREFUSED\\)$`,
+        ),
       );
     } finally {
       await oidc.start();
@@ -142,7 +153,8 @@ describe('TokenSource', () => {
   });
 
   it('refuses an unusable configuration with a message naming the field', async () => {
-    const make = (options: Record<string, unknown>) => () => new TokenSource({ tokenUrl, clientId: 'c', username: 'u', password: 'p', ...options });
+    const make = (options: Record<string, unknown>) => () =>
+      new TokenSource({ tokenUrl, clientId: 'c', username: 'u', password: 'p', ...options });
     expect(make({ tokenUrl: 'ftp://realm/token' })).toThrow('the token URL must be an http or https URL');
     expect(make({ tokenUrl: 'https://user:secret@realm/token' })).toThrow('the token URL must not hold credentials');
     expect(make({ tokenUrl: 'realm/token' })).toThrow('the token URL is not a URL');
@@ -150,7 +162,13 @@ describe('TokenSource', () => {
     expect(make({ password: '' })).toThrow('the password is missing');
     expect(make({ grant: 'client_credentials' })).toThrow('the client secret is missing');
     expect(make({ grant: 'implicit' })).toThrow('unknown grant "implicit"');
-    const unreachable = new TokenSource({ tokenUrl: `http://127.0.0.1:${await freePort()}/token`, clientId: 'c', username: 'u', password: 'p', timeoutMs: 2000 });
+    const unreachable = new TokenSource({
+      tokenUrl: `http://127.0.0.1:${await freePort()}/token`,
+      clientId: 'c',
+      username: 'u',
+      password: 'p',
+      timeoutMs: 2000,
+    });
     await expect(unreachable.getToken()).rejects.toThrow(/could not be reached \(ECONNREFUSED\)$/);
   });
 });
