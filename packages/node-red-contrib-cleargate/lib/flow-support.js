@@ -60,16 +60,20 @@ function gatewayOf(RED, id) {
 }
 
 /**
- * The `error` text of a call that got no answer, with the node's status text.
+ * A call that got no answer: the output's `error` text, the error raised for the log and Catch
+ * nodes (worded as the original blocks did: a transport error gets `reportPrefix`), and the
+ * node's status text.
  * @param {unknown} err
- * @param {string} transportPrefix text before a transport error, as the original blocks worded it
+ * @param {string} reportPrefix
  */
-function failureOf(err, transportPrefix = '') {
-  if (err instanceof TokenError) return { error: `Authentication failed: ${err.message}`, status: 'authentication failed' };
-  if (err instanceof GatewayUnreachableError) {
-    return { error: `${transportPrefix}${err.message}`, status: err.timedOut ? 'timed out' : 'unreachable' };
+function failureOf(err, reportPrefix) {
+  if (err instanceof TokenError) {
+    const error = `Authentication failed: ${err.message}`;
+    return { error, report: error, status: 'authentication failed' };
   }
-  return { error: `${transportPrefix}${err instanceof Error ? err.message : String(err)}`, status: 'failed' };
+  const error = err instanceof Error ? err.message : String(err);
+  const status = err instanceof GatewayUnreachableError ? (err.timedOut ? 'timed out' : 'unreachable') : 'failed';
+  return { error, report: `${reportPrefix}${error}`, status };
 }
 
 /**

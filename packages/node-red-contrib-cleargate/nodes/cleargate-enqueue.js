@@ -80,7 +80,7 @@ module.exports = function (RED) {
         } catch (err) {
           if (closing.signal.aborted) return done();
           const failure = failureOf(err, 'HTTP request error: ');
-          return finish({ status: 'ko', error: failure.error }, failure.status, failure.error);
+          return finish({ status: 'ko', error: failure.error }, failure.status, failure.report);
         }
         const decoded = decodeBody(res);
         if (!decoded.ok || !isPlainObject(decoded.value)) {
@@ -168,7 +168,7 @@ module.exports = function (RED) {
       return { error: `Unexpected server response code: ${followed.status}`, response: followed.body, status: `ko ${followed.status}` };
     }
     const failure = failureOf(followed.error, 'HTTP request error: ');
-    return { error: failure.error, status: failure.status, report: failure.error };
+    return { error: failure.error, status: failure.status, report: failure.report };
   }
 
   RED.nodes.registerType('cleargate-enqueue', CleargateEnqueueNode);

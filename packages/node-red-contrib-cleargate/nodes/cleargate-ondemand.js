@@ -82,8 +82,8 @@ module.exports = function (RED) {
           res = await gateway.client.call('POST', path, { body, contentType, requestId: msg._msgid, signal: closing.signal });
         } catch (err) {
           if (closing.signal.aborted) return done();
-          const failure = failureOf(err);
-          return finish({ status: 'ko', error: failure.error }, failure.status, `Error in cleargate ondemand node: ${failure.error}`);
+          const failure = failureOf(err, 'Error in cleargate ondemand node: ');
+          return finish({ status: 'ko', error: failure.error }, failure.status, failure.report);
         }
         const decoded = decodeBody(res);
         const value = decoded.ok ? decoded.value : decoded.text;

@@ -1,4 +1,4 @@
-import { api, waitFor } from '@cleargate/testing';
+import { api, freePort, waitFor } from '@cleargate/testing';
 import { everythingTheNodesSaid, helper, JWT, loadFlow, LoadedFlow, Realm } from './support/red';
 import { ACCESS_TOKEN_TTL_SEC, NodeRedStack, sha256, SLOW_ENDPOINT, startNodeRedStack } from './support/stack';
 
@@ -255,6 +255,23 @@ describe('cleargate enqueue', () => {
       response: { error: expect.objectContaining({ code: 'not_found' }), request_id: unknown!._msgid },
     });
     expect(missing!.payload).toEqual({ status: 'ko', error: 'Task ID is missing' });
+  });
+});
+
+describe('an unreachable gateway', () => {
+  it('is reported as the original blocks reported a transport error', async () => {
+    const port = await freePort();
+    flow = await loadFlow({ ...realm, gatewayUrl: `http://127.0.0.1:${port}` }, [
+      ondemand({ machine_id: stack.machineId, endpoint: 'echo' }),
+      enqueue({ task_id: stack.taskId }),
+    ]);
+    flow.node('od').receive({ payload: {} });
+    flow.node('eq').receive({ payload: {} });
+    const [[call], [run]] = await Promise.all([flow.next('od-out0'), flow.next('eq-out0')]);
+    const error = `the gateway 127.0.0.1:${port} could not be reached (ECONNREFUSED)`;
+    expect(call!.payload).toEqual({ status: 'ko', error });
+    expect(run!.payload).toEqual({ status: 'ko', error });
+    expect(errorsRaised().sort()).toEqual([`Error in cleargate ondemand node: ${error}`, `HTTP request error: ${error}`]);
   });
 });
 
