@@ -69,6 +69,22 @@ function keycloakTokenUrl(keycloakUrl, realm) {
 }
 
 /**
+ * The token endpoint a configuration names: its token URL; or Keycloak's URL and a realm; or,
+ * in Keycloak's URL, the realm's issuer URL (`…/realms/<realm>`, what ClearGate's
+ * OIDC_ISSUER_URL holds), which needs no realm.
+ * @param {{ tokenUrl?: unknown, keycloakUrl?: unknown, realm?: unknown }} config
+ * @returns {string}
+ */
+function realmTokenUrl(config) {
+  const text = (/** @type {unknown} */ v) => (typeof v === 'string' ? v.trim() : '');
+  if (text(config.tokenUrl)) return text(config.tokenUrl);
+  const keycloak = text(config.keycloakUrl).replace(/\/+$/, '');
+  if (keycloak && /\/realms\/[^/]+$/.test(keycloak)) return `${keycloak}/protocol/openid-connect/token`;
+  if (keycloak && text(config.realm)) return keycloakTokenUrl(keycloak, text(config.realm));
+  throw new TypeError('set the token URL, or the Keycloak URL and the realm');
+}
+
+/**
  * An http(s) URL without user information, or a TypeError naming `what`.
  * @param {unknown} value
  * @param {string} what
@@ -300,4 +316,4 @@ function causeOf(err) {
   return quote(e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err));
 }
 
-module.exports = { TokenSource, TokenError, keycloakTokenUrl, httpUrl };
+module.exports = { TokenSource, TokenError, keycloakTokenUrl, realmTokenUrl, httpUrl };

@@ -1,7 +1,7 @@
 // @ts-check
 'use strict';
 
-const { TokenSource, keycloakTokenUrl } = require('../lib/token-source');
+const { TokenSource, realmTokenUrl } = require('../lib/token-source');
 const { GatewayClient } = require('../lib/gateway-client');
 const { firstText, seconds } = require('../lib/flow-support');
 
@@ -22,12 +22,7 @@ module.exports = function (RED) {
     /** @type {Record<string, unknown>} */
     const credentials = this.credentials ?? {};
     try {
-      const tokenUrl =
-        firstText(config.tokenUrl) ??
-        (firstText(config.keycloakUrl) && firstText(config.realm)
-          ? keycloakTokenUrl(String(firstText(config.keycloakUrl)), String(firstText(config.realm)))
-          : undefined);
-      if (!tokenUrl) throw new TypeError('set the token URL, or the Keycloak URL and the realm');
+      const tokenUrl = realmTokenUrl(config);
       this.tokens = new TokenSource({
         tokenUrl,
         clientId: firstText(config.clientId) ?? '',

@@ -18,9 +18,10 @@ interface TokenModule {
   TokenSource: new (options: Record<string, unknown>) => TokenSource;
   TokenError: new (...args: unknown[]) => Error;
   keycloakTokenUrl(keycloakUrl: string, realm: string): string;
+  realmTokenUrl(config: Record<string, string>): string;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { TokenSource, TokenError, keycloakTokenUrl } = require(join(PACKAGE_DIR, 'lib', 'token-source.js')) as TokenModule;
+const { TokenSource, TokenError, keycloakTokenUrl, realmTokenUrl } = require(join(PACKAGE_DIR, 'lib', 'token-source.js')) as TokenModule;
 
 const TTL_SEC = 300;
 let oidc: OidcPeer;
@@ -150,6 +151,19 @@ describe('TokenSource', () => {
       await oidc.start();
     }
     expect(await source.getToken()).not.toBe(token);
+  });
+
+  it('finds the token endpoint from a token URL, Keycloak’s URL and a realm, or a realm’s issuer URL', () => {
+    const endpoint = `${oidc.issuer}/protocol/openid-connect/token`;
+    expect(realmTokenUrl({ tokenUrl: ` ${endpoint} `, keycloakUrl: 'https://ignored', realm: 'ignored' })).toBe(endpoint);
+    expect(realmTokenUrl({ tokenUrl: '', keycloakUrl: `${oidc.url}/auth`, realm: oidc.realmName })).toBe(endpoint);
+    expect(realmTokenUrl({ tokenUrl: '', keycloakUrl: `${oidc.issuer}/`, realm: '' })).toBe(endpoint);
+    expect(keycloakTokenUrl('https://kc.example.org/auth', 'two words')).toBe(
+      'https://kc.example.org/auth/realms/two%20words/protocol/openid-connect/token',
+    );
+    expect(() => realmTokenUrl({ tokenUrl: '', keycloakUrl: `${oidc.url}/auth`, realm: '' })).toThrow(
+      'set the token URL, or the Keycloak URL and the realm',
+    );
   });
 
   it('refuses an unusable configuration with a message naming the field', async () => {
