@@ -24,6 +24,7 @@ export default [
             { sourceTag: 'scope:runtime', notDependOnLibsWithTags: ['scope:test'] },
             { sourceTag: 'type:peer', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib', 'type:peer'] },
+            { sourceTag: 'type:package', onlyDependOnLibsWithTags: [] },
           ],
         },
       ],
@@ -43,6 +44,12 @@ export default [
         },
       ],
     },
+  },
+  {
+    // A published package (plain CommonJS) ships alone: Node built-ins and its own files only.
+    files: ['packages/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // Tests beside the code may use the test libraries and peers; product code may not.

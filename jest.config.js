@@ -36,5 +36,7 @@ module.exports = {
     { ...base, displayName: 'workspace', testMatch: ['<rootDir>/tests/workspace/**/*.spec.ts'] },
     { ...base, displayName: 'deploy', testMatch: ['<rootDir>/tests/deploy/**/*.spec.ts'] },
     { ...base, displayName: 'observability', testMatch: ['<rootDir>/tests/observability/**/*.spec.ts'] },
+    // The Node-RED package: its nodes in a Node-RED runtime against the deployed services, its editor files and its tarball.
+    { ...base, displayName: 'nodered', testMatch: ['<rootDir>/tests/nodered/**/*.spec.ts'] },
   ],
 };

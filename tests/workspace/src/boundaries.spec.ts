@@ -73,7 +73,7 @@ describe('module boundaries', () => {
 
 describe('static checks', () => {
   it('the whole workspace passes lint', async () => {
-    const results = eslint(['apps', 'libs', 'tests']);
+    const results = eslint(['apps', 'libs', 'tests', 'packages']);
     const errors = results.flatMap((r) =>
       r.messages.filter((m) => m.severity === 2).map((m) => `${r.filePath.slice(ROOT.length + 1)}:${m.line} ${m.ruleId}: ${m.message}`),
     );

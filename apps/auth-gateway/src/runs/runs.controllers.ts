@@ -45,6 +45,16 @@ const tasksQuery = z.object({ ...pageRequestSchema.shape, name: z.string().max(2
 const runsQuery = runListFilterSchema.extend(pageRequestSchema.shape);
 const runWaitQuery = z.object({
   wait: queryNumber().min(0).max(120).optional().describe('Seconds to wait for the next status change'),
+  until_not: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((s) => (s ? s.split(',') : undefined))
+    .pipe(z.array(runStatusSchema).optional())
+    .describe(
+      'With wait: wait while the run is in one of these statuses (comma-separated), e.g. the status last seen, ' +
+        'rather than for a change from its status now; a change made between two polls then ends the next one at once',
+    ),
 });
 const enqueueLogQuery = enqueueLogFilterSchema.extend(pageRequestSchema.shape);
 
@@ -204,10 +214,11 @@ export class RunsController {
   })
   get(@Param() params: unknown, @Query() query: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
     const { runId } = parseInput(runParams, params, 'path');
-    const waitMs = Math.min((parseInput(runWaitQuery, query, 'query').wait ?? 0) * 1000, this.config.RUN_WAIT_MAX_MS);
+    const { wait, until_not } = parseInput(runWaitQuery, query, 'query');
+    const waitMs = Math.min((wait ?? 0) * 1000, this.config.RUN_WAIT_MAX_MS);
     return this.rpc.request(
       runGet,
-      { caller, run_id: runId, wait_ms: Math.round(waitMs) },
+      { caller, run_id: runId, wait_ms: Math.round(waitMs), ...(until_not ? { until_not } : {}) },
       { correlationId: rid, timeoutMs: waitMs + 10_000 },
     );
   }
