@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: installs dependencies if needed, starts PostgreSQL and NATS (tools/dev-services.sh),
-// builds, runs the whole Jest workspace once and prints the plain summary `N passed, N failed`
-// (plus `, N skipped`) as its last line. Extra arguments go to Jest (`npm test -- apps/registry`).
+// builds, runs the whole Jest workspace once, then the Python tests (tools/python.mjs), and prints
+// the plain summary `N passed, N failed` (plus `, N skipped`) of both as its last line. Extra
+// arguments go to Jest alone (`npm test -- apps/registry`); `npm run test:python` runs pytest alone.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runPytest } from './python.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = (cmd, args, opts = {}) => {
@@ -44,6 +46,14 @@ if (existsSync(resultsFile)) {
   for (const suite of results.testResults) if (suite.status === 'failed' && suite.assertionResults.length === 0) failed += 1;
 } else {
   failed = 1;
+}
+// The Python tests (the real ClearML SDK) with the whole suite, not with a Jest subset.
+if (process.argv.length <= 2) {
+  const python = runPytest();
+  console.log(`python: ${python.passed} passed, ${python.failed} failed in ${python.seconds.toFixed(1)} s`);
+  passed += python.passed;
+  failed += python.failed;
+  skipped += python.skipped;
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(status === 0 && failed === 0 ? 0 : 1);
