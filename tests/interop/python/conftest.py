@@ -119,6 +119,16 @@ def _node() -> str:
     return node
 
 
+def _die_with_this_process() -> None:
+    """In the child before exec: SIGTERM when the test process is gone, however it ended (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Process:
     """A built entry point of the workspace in its own process, ready once it printed its JSON line."""
 
@@ -134,10 +144,11 @@ class Process:
             [_node(), str(script), *args],
             cwd=ROOT,
             env={**os.environ, **(env or {})},
-            # stdin stays open: a process that watches it stops when this test process is gone.
+            # stdin stays open: a process that watches it also stops when this test process is gone.
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
+            preexec_fn=_die_with_this_process,
         )
         line: List[bytes] = []
         reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)

@@ -36,10 +36,11 @@ async function main(): Promise<void> {
   const clearmlHost = required('CLEARML_API_HOST');
   const issuer = required('OIDC_ISSUER_URL');
   const logDir = process.env.INTEROP_LOG_DIR;
-  const db = await createTestDatabase('cg_interop');
   const namespace = testNamespace();
   const services: ServiceProcess[] = [];
+  const database = createTestDatabase('cg_interop');
 
+  // Registered at once: whatever exists when the end comes, even mid-start, is removed.
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -48,18 +49,25 @@ async function main(): Promise<void> {
         mkdirSync(logDir, { recursive: true });
         for (const s of services) writeFileSync(join(logDir, `${s.name}.log`), `${s.lines.join('\n')}\n`);
       }
-      await Promise.allSettled([db.drop(), dropNamespace(namespace)]);
+      const db = await database.catch(() => undefined);
+      const removed = await Promise.allSettled([db?.drop(), dropNamespace(namespace)]);
+      for (const r of removed) if (r.status === 'rejected') process.stderr.write(`cleanup failed: ${String(r.reason)}\n`);
     })());
   const exit = (code: number) => () => void stop().finally(() => process.exit(code));
   process.once('SIGTERM', exit(0));
   process.once('SIGINT', exit(0));
   process.stdin.once('end', exit(0)).resume();
+  /** Start one more service unless the end has come meanwhile. */
+  const add = async (service: ServiceProcess): Promise<void> => {
+    if (stopping) throw new Error('stopped while starting');
+    services.push(service);
+    await service.start();
+  };
 
   try {
+    const db = await database;
     const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
-    const registry = await registryProcess(common, db.url);
-    services.push(registry);
-    await registry.start();
+    await add(await registryProcess(common, db.url));
     const gateway = await gatewayProcess(common, issuer, { ENQUEUE_COMPAT_WAIT_MS: '10000' });
     const worker = serviceProcess(
       'enqueue-worker',
@@ -72,10 +80,10 @@ async function main(): Promise<void> {
       },
       await freePort(),
     );
-    services.push(gateway, worker);
-    await Promise.all([gateway.start(), worker.start()]);
+    await Promise.all([add(gateway), add(worker)]);
     process.stdout.write(`${JSON.stringify({ gateway: gateway.url })}\n`);
   } catch (err) {
+    if (stopping) return;
     process.stderr.write(`cleargate stack failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     await stop();
     process.exit(1);
