@@ -410,7 +410,7 @@ class ClearGate:
         import requests
 
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        res = requests.request(method, self.url + path, json=body, headers=headers, timeout=30)
+        res = requests.request(method, self.url + path, json=body, headers=headers, timeout=60)
         return res.status_code, (res.json() if res.content else None)
 
 

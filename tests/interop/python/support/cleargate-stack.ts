@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     const db = await database;
     const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
     await add(await registryProcess(common, db.url));
-    const gateway = await gatewayProcess(common, issuer, { ENQUEUE_COMPAT_WAIT_MS: '10000' });
+    const gateway = await gatewayProcess(common, issuer, { ENQUEUE_COMPAT_WAIT_MS: '30000' });
     const worker = serviceProcess(
       'enqueue-worker',
       {
