@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `npm test`: installs dependencies if needed, starts PostgreSQL and NATS (tools/dev-services.sh),
-// builds, runs the whole Jest workspace once and prints the plain summary `N passed, N failed`
-// (plus `, N skipped`) as its last line. Extra arguments go to Jest (`npm test -- apps/registry`).
+// builds, runs the whole Jest workspace once, then the Python tests (tools/python.mjs), and prints
+// the plain summary `N passed, N failed` (plus `, N skipped`) of both as its last line. Extra
+// arguments go to Jest alone (`npm test -- apps/registry`); `npm run test:python` runs pytest alone.
 // PostgreSQL and NATS are stopped again at the end when this run started them; when they were
 // already running (`npm run dev:services -- start`, the stack), they are left running, and it says so.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runPytest } from './python.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const devServices = process.env.CLEARGATE_DEV_SERVICES !== 'external';
@@ -59,6 +61,14 @@ if (existsSync(resultsFile)) {
   for (const suite of results.testResults) if (suite.status === 'failed' && suite.assertionResults.length === 0) failed += 1;
 } else {
   failed = 1;
+}
+// The Python tests (the real ClearML SDK) with the whole suite, not with a Jest subset.
+if (process.argv.length <= 2) {
+  const python = runPytest();
+  console.log(`python: ${python.passed} passed, ${python.failed} failed in ${python.seconds.toFixed(1)} s`);
+  passed += python.passed;
+  failed += python.failed;
+  skipped += python.skipped;
 }
 const code = finish(status === 0 && failed === 0 ? 0 : 1);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -52,7 +52,29 @@ describe('ClearML peer: test control', () => {
     expect(peer.calls()).toEqual({ 'tasks.clone': 1, 'tasks.enqueue': 1, 'tasks.get_all': 1, 'tasks.nothing': 1 });
     expect(peer.writeCalls()).toBe(2);
     const viaHttp = (await (await request(`${peer.url}/__peer/calls`)).body.json()) as { calls: Record<string, number>; writes: number };
-    expect(viaHttp).toEqual({ calls: peer.calls(), writes: 2 });
+    expect(viaHttp).toEqual({ calls: peer.calls(), writes: 2, failures: peer.failures() });
+  });
+
+  it('keeps the answers other than 200 a client received, injected ones included', async () => {
+    peer.resetCalls();
+    await api.call('tasks.nothing', {}, { version: '2.23' });
+    await api.call('tasks.get_by_id', { task: 'nope' });
+    peer.control.failNext('tasks.get_all', { status: 503 });
+    await api.call('tasks.get_all', {});
+    await api.ok('tasks.get_all', {});
+    expect(peer.failures()).toEqual([
+      {
+        endpoint: 'tasks.nothing',
+        version: '2.23',
+        status: 404,
+        subcode: 0,
+        message: 'Unable to find endpoint for name tasks.nothing and version 2.23',
+      },
+      { endpoint: 'tasks.get_by_id', version: '2.31', status: 400, subcode: 101, message: 'Invalid task id: ids=(nope)' },
+      { endpoint: 'tasks.get_all', version: '2.31', status: 503, subcode: 0, message: 'Service Unavailable' },
+    ]);
+    peer.resetCalls();
+    expect(peer.failures()).toEqual([]);
   });
 
   it('adds latency to every API call', async () => {

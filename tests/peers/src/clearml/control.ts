@@ -35,6 +35,19 @@ export interface AppendLogOptions {
   perEvent?: number;
 }
 
+/** An API answer other than 200, as the client received it. */
+export interface PeerFailure {
+  endpoint: string;
+  /** The version the client asked for (path prefix, or the server's maximum). */
+  version: string;
+  status: number;
+  subcode: number;
+  message: string;
+}
+
+/** How many failed answers `failures()` keeps (the most recent). */
+const MAX_FAILURES = 200;
+
 interface Pending<T> {
   spec: T;
   remaining: number;
@@ -45,6 +58,7 @@ export class PeerControl {
   private readonly faults = new Map<string, Pending<FailSpec>>();
   private readonly resets = new Map<string, Pending<ResetSpec>>();
   private readonly counts = new Map<string, number>();
+  private readonly failed: PeerFailure[] = [];
   private writes = 0;
 
   constructor(
@@ -73,8 +87,20 @@ export class PeerControl {
     return this.writes;
   }
 
+  /** Called by the server for every API answer other than 200 (envelope or not). */
+  recordFailure(failure: PeerFailure): void {
+    this.failed.push(failure);
+    if (this.failed.length > MAX_FAILURES) this.failed.shift();
+  }
+
+  /** The most recent answers other than 200, oldest first: what a client saw go wrong. */
+  failures(): PeerFailure[] {
+    return this.failed.map((f) => ({ ...f }));
+  }
+
   resetCalls(): void {
     this.counts.clear();
+    this.failed.length = 0;
     this.writes = 0;
   }
 

@@ -102,6 +102,9 @@ describe('ClearML peer: wire format and authentication', () => {
     const ping = await api.call('debug.ping', {}, { anonymous: true });
     expect(ping.status).toBe(200);
     expect(ping.body.data).toEqual({ msg: 'ClearML server' });
+    // the request's data is echoed, over the server's name
+    const echo = await api.call('debug.ping', { probe: 7, msg: 'hello' }, { anonymous: true });
+    expect(echo.body.data).toEqual({ msg: 'hello', probe: 7 });
 
     const none = await api.call('tasks.get_all', {}, { anonymous: true });
     expect(none.status).toBe(401);

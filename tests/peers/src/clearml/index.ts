@@ -12,6 +12,7 @@ export type {
   PeerControl as ClearmlPeerControl,
   AppendLogOptions as ClearmlAppendLogOptions,
   FailSpec as ClearmlFailSpec,
+  PeerFailure as ClearmlPeerFailure,
   ResetSpec as ClearmlResetSpec,
 } from './control';
 export type { PeerStore as ClearmlPeerStore } from './store';

@@ -12,7 +12,7 @@ import { closeServer, listen } from '../process';
 import { AgentPool } from './agents';
 import { ServerClock } from './clock';
 import { CallContext, EndpointDef, PeerEnv, versionCmp, versionTuple } from './context';
-import { AppendLogOptions, FailSpec, PeerControl, ResetSpec } from './control';
+import { AppendLogOptions, FailSpec, PeerControl, PeerFailure, ResetSpec } from './control';
 import { ApiError, ERR, apiError } from './errors';
 import { JwtError, TokenSigner } from './jwt';
 import { OTHER_ENDPOINTS } from './services';
@@ -51,6 +51,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('error', reject);
   });
 }
+
+/** A version as the envelope carries it (a float before 2.1), as text: "1.0", "2.23". */
+const versionText = (v: string | number): string => (typeof v === 'number' ? v.toFixed(1) : v);
 
 /** Python truthiness of a parsed JSON value. */
 const truthy = (v: unknown): boolean =>
@@ -144,6 +147,11 @@ export class ClearmlPeer {
   /** Calls received per endpoint (every call whose path names an endpoint, whatever its outcome). */
   calls(): Record<string, number> {
     return this.control.calls();
+  }
+
+  /** The most recent answers other than 200 (endpoint, requested version, status, subcode, message), oldest first. */
+  failures(): PeerFailure[] {
+    return this.control.failures();
   }
 
   /** Calls received by endpoints that change state (create, clone, edit, edit_hyper_params, enqueue, dequeue, stop, reset). */
@@ -273,11 +281,14 @@ export class ClearmlPeer {
 
     const def = (REGISTRY.get(name) ?? []).find((d) => versionCmp(versionTuple(d.minVersion), requested) <= 0);
     let status: number;
+    let subcode = 0;
+    let msg = 'OK';
     let out: string;
     const cookies: Record<string, string> = {};
     if (!def) {
       status = 404;
-      out = this.envelope(call, 404, 0, `Unable to find endpoint for name ${name} and version ${requested[0]}.${requested[1]}`, {});
+      msg = `Unable to find endpoint for name ${name} and version ${requested[0]}.${requested[1]}`;
+      out = this.envelope(call, 404, 0, msg, {});
     } else {
       call.actual = asWire(def.minVersion);
       try {
@@ -299,15 +310,19 @@ export class ClearmlPeer {
       } catch (e) {
         if (e instanceof ApiError) {
           status = e.code;
+          subcode = e.subcode;
+          msg = e.message;
           const stack = e.code === 500 && e.subcode === 0 ? `Traceback (most recent call last):\n${e.stack ?? ''}` : null;
           out = this.envelope(call, e.code, e.subcode, e.message, {}, e.errorData, stack);
         } else {
           status = 500;
           const err = e as Error;
+          msg = err.message;
           out = this.envelope(call, 500, 0, err.message, {}, {}, `Traceback (most recent call last):\n${err.stack ?? ''}`);
         }
       }
     }
+    if (status !== 200) this.control.recordFailure({ endpoint: name, version: versionText(call.requested), status, subcode, message: msg });
     if (this.control.takeReset(name, false)) return this.resetSocket(req);
     const headers: Record<string, string | string[]> = { ...json };
     const setCookies = Object.entries(cookies).map(([k, v]) => `${k}=${v}; Max-Age=99999999999; HttpOnly; Path=/`);
@@ -328,11 +343,14 @@ export class ClearmlPeer {
     f: FailSpec,
   ): void {
     const kind = f.body ?? (f.status === 500 || f.status < 500 ? 'envelope' : 'text');
+    const text =
+      f.message ??
+      (f.status === 503 ? 'Service Unavailable' : f.status === 502 ? 'Bad Gateway' : f.status === 504 ? 'Gateway Timeout' : 'Error');
+    const msg = f.message ?? (f.status === 500 ? 'General server error' : 'Injected failure');
+    const failure = { endpoint: call.name, version: versionText(call.requested), status: f.status, subcode: f.subcode ?? 0 };
+    this.control.recordFailure({ ...failure, message: kind === 'empty' ? '' : kind === 'text' ? text : msg });
     if (kind === 'empty') return this.send(res, req, f.status, '');
     if (kind === 'text') {
-      const text =
-        f.message ??
-        (f.status === 503 ? 'Service Unavailable' : f.status === 502 ? 'Bad Gateway' : f.status === 504 ? 'Gateway Timeout' : 'Error');
       return this.send(
         res,
         req,
@@ -343,7 +361,6 @@ export class ClearmlPeer {
         },
       );
     }
-    const msg = f.message ?? (f.status === 500 ? 'General server error' : 'Injected failure');
     this.send(res, req, f.status, this.envelope(call, f.status, f.subcode ?? 0, msg, {}), { 'content-type': 'application/json' });
   }
 
@@ -431,7 +448,8 @@ export class ClearmlPeer {
     try {
       let m: RegExpExecArray | null;
       if (path === '/__peer/health') return reply(200, { ok: true, url: this.url });
-      if (path === '/__peer/calls' && method === 'GET') return reply(200, { calls: c.calls(), writes: c.writeCalls() });
+      if (path === '/__peer/calls' && method === 'GET')
+        return reply(200, { calls: c.calls(), writes: c.writeCalls(), failures: c.failures() });
       if (method !== 'POST' && !(method === 'GET' && /^\/__peer\/tasks\/[^/]+(\/log)?$/.test(path))) {
         return reply(405, { error: `use POST for ${path}` });
       }

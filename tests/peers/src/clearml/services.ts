@@ -29,8 +29,9 @@ function login(ctx: CallContext): Doc {
   return { token };
 }
 
-function ping(): Doc {
-  return { msg: 'ClearML server' };
+/** debug.ping: the server's name, with whatever the request carried merged over it (services/debug.py). */
+function ping(ctx: CallContext): Doc {
+  return { msg: 'ClearML server', ...ctx.data };
 }
 
 /** server.info: uid from 2.8, api_version (instead of uid) from 2.12, as services/server/__init__.py. */
