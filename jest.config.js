@@ -36,5 +36,14 @@ module.exports = {
     { ...base, displayName: 'workspace', testMatch: ['<rootDir>/tests/workspace/**/*.spec.ts'] },
     { ...base, displayName: 'deploy', testMatch: ['<rootDir>/tests/deploy/**/*.spec.ts'] },
     { ...base, displayName: 'observability', testMatch: ['<rootDir>/tests/observability/**/*.spec.ts'] },
+    {
+      // Real third-party components (tests/interop): one Keycloak for all of its specs, started
+      // by the project's globalSetup and stopped by its globalTeardown.
+      ...base,
+      displayName: 'interop',
+      testMatch: ['<rootDir>/tests/interop/**/*.spec.ts'],
+      globalSetup: '<rootDir>/tests/interop/src/support/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/interop/src/support/global-teardown.ts',
+    },
   ],
 };
