@@ -4,14 +4,19 @@ import { headerOf, KeycloakRealm, USERS } from './support/realm';
 
 // Key rotation through Keycloak's admin REST API while gateways run: a new key provider with a
 // higher priority (its key signs every new token at once), then the old provider disabled and
-// removed. No gateway is restarted.
-const keycloak = KeycloakRealm.fromEnv();
+// removed. No gateway is restarted. In a copy of the realm, so that specs running meanwhile never
+// hold a token of a key disabled here.
+const shared = KeycloakRealm.fromEnv();
+let keycloak: Awaited<ReturnType<KeycloakRealm['copy']>>;
 let stack: GatewayStack;
 
 const SHORT_MAX_AGE_MS = 3_000;
 const SHORT_CACHE_TTL_MS = 1_000;
+/** Room for requests on a busy machine; the bound proven is seconds against the default ten minutes. */
+const MARGIN_MS = 6_000;
 
 beforeAll(async () => {
+  keycloak = await shared.copy(`snap4city-keys-${Date.now().toString(36)}`);
   stack = await startGatewayStack(keycloak, {
     // A long cooldown: the keys fetched at start-up are "fetched shortly before" for the whole
     // spec, the case in which a new key's tokens used to be refused for the cooldown.
@@ -26,12 +31,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.close();
+  await keycloak?.remove();
 });
 
 const token = async (user: string = USERS.Manager) => (await keycloak.passwordGrant(user, { scope: 'openid' })).access_token;
 const statusOn = async (gateway: string, accessToken: string) => (await ownCalls(stack.gateways[gateway]!, accessToken)).status;
 
-describe(`key rotation in Keycloak ${keycloak.info.version}`, () => {
+describe(`key rotation in Keycloak ${shared.info.version}`, () => {
   it('accepts tokens of the new key at once, right after the gateway fetched the keys, without a restart', async () => {
     const before = await token();
     expect(await statusOn('offline', before)).toBe(200);
@@ -63,14 +69,14 @@ describe(`key rotation in Keycloak ${keycloak.info.version}`, () => {
     expect(published.keys.map((k) => k.kid)).not.toContain(oldKid);
 
     // Keycloak itself refuses the token once the key is disabled; the gateway's cache holds it at most OIDC_CACHE_TTL_MS.
-    await waitFor(async () => (await statusOn('userinfo', old)) === 401, { timeoutMs: SHORT_CACHE_TTL_MS + 3_000, intervalMs: 100 });
+    await waitFor(async () => (await statusOn('userinfo', old)) === 401, { timeoutMs: SHORT_CACHE_TTL_MS + MARGIN_MS, intervalMs: 100 });
     // Offline, the gateway still holds the key until its JWKS is older than OIDC_JWKS_MAX_AGE_MS.
     await waitFor(async () => (await statusOn('short', old)) === 401, {
-      timeoutMs: SHORT_MAX_AGE_MS + SHORT_CACHE_TTL_MS + 3_000,
+      timeoutMs: SHORT_MAX_AGE_MS + SHORT_CACHE_TTL_MS + MARGIN_MS,
       intervalMs: 100,
       message: 'the disabled key refused offline',
     });
-    expect(Date.now() - disabledAt).toBeLessThan(SHORT_MAX_AGE_MS + SHORT_CACHE_TTL_MS + 3_000);
+    expect(Date.now() - disabledAt).toBeLessThan(SHORT_MAX_AGE_MS + SHORT_CACHE_TTL_MS + MARGIN_MS);
     const refused = await ownCalls(stack.gateways.short!, old);
     expect(refused.json).toMatchObject({ error: { code: 'unauthenticated', message: 'the access token signature is invalid' } });
     // With the default maximum age (10 minutes) the key is still trusted: the window the README states.

@@ -2,8 +2,8 @@
 // for a start each time:
 //   npm run build && node dist/tests/interop/src/support/keycloak-main.js
 // prints `export CLEARGATE_KEYCLOAK=…` (paste it into the shell that runs `npx jest tests/interop`)
-// and runs until Ctrl-C. The specs change the realm (keys, a client setting) and put it back where
-// they need to, so one Keycloak serves many runs.
+// and runs until Ctrl-C. Specs that change a realm work in copies of their own and delete them,
+// so one Keycloak serves many runs.
 import { KEYCLOAK_ENV, startKeycloak } from './keycloak-server';
 
 void (async () => {

@@ -108,6 +108,9 @@ export async function startKeycloak(options: { readyTimeoutMs?: number } = {}): 
         KC_BOOTSTRAP_ADMIN_USERNAME: adminUser,
         KC_BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
         JAVA_OPTS_KC_HEAP: '-Xms256m -Xmx1g',
+        // The client compiler only: about 40 % less CPU for the start on a small machine, and the
+        // specs' load never needs the optimising one.
+        JAVA_OPTS_APPEND: '-XX:TieredStopAtLevel=1',
       },
     },
   );

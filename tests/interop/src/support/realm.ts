@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { KEYCLOAK_ENV, type KeycloakInfo } from './keycloak-server';
+import { readFileSync } from 'node:fs';
+import { KEYCLOAK_ENV, REALM_FILE, type KeycloakInfo } from './keycloak-server';
 
 export interface TokenSet {
   access_token: string;
@@ -141,9 +142,28 @@ export class KeycloakRealm {
     });
   }
 
+  /**
+   * A realm of its own for a spec that changes what others rely on (keys): a copy of the realm
+   * file under another name, created through the admin REST API. `remove()` deletes it.
+   */
+  async copy(name: string): Promise<KeycloakRealm & { remove(): Promise<void> }> {
+    const representation = JSON.parse(readFileSync(REALM_FILE, 'utf8')) as Record<string, unknown>;
+    await this.adminRequest('POST', '/admin/realms', { ...representation, realm: name });
+    const copy = new KeycloakRealm({ ...this.info, realm: name, issuer: `${this.info.url}/realms/${name}` });
+    return Object.assign(copy, { remove: async () => void (await this.adminRequest('DELETE', `/admin/realms/${name}`)) });
+  }
+
   /** One call to the realm's admin REST API (`/admin/realms/{realm}{path}`) as the master realm's administrator. */
   async adminApi(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; location: string | null }> {
-    const res = await fetch(`${this.info.url}/admin/realms/${this.info.realm}${path}`, {
+    return this.adminRequest(method, `/admin/realms/${this.info.realm}${path}`, body);
+  }
+
+  private async adminRequest(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown; location: string | null }> {
+    const res = await fetch(`${this.info.url}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${await this.adminToken()}`,
