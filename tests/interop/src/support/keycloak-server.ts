@@ -71,11 +71,24 @@ export interface RunningKeycloak {
  */
 export async function startKeycloak(options: { readyTimeoutMs?: number } = {}): Promise<RunningKeycloak> {
   const home = installKeycloak();
-  const version = readFileSync(join(home, 'version.txt'), 'utf8').match(/\d+\.\d+\.\d+/)?.[0] ?? 'unknown';
   mkdirSync(join(home, 'data', 'import'), { recursive: true });
   copyFileSync(REALM_FILE, join(home, 'data', 'import', `${REALM}-realm.json`));
+  for (let attempt = 1; ; attempt++) {
+    const httpPort = await freePort();
+    let managementPort = await freePort();
+    while (managementPort === httpPort) managementPort = await freePort();
+    try {
+      return await startOnce(home, httpPort, managementPort, options.readyTimeoutMs ?? 240_000);
+    } catch (err) {
+      // A free port can be taken by another process before Keycloak binds it: try other ports.
+      if (attempt < 3 && /already in use|in use by another process/i.test(String(err))) continue;
+      throw err;
+    }
+  }
+}
 
-  const [httpPort, managementPort] = [await freePort(), await freePort()];
+async function startOnce(home: string, httpPort: number, managementPort: number, readyTimeoutMs: number): Promise<RunningKeycloak> {
+  const version = readFileSync(join(home, 'version.txt'), 'utf8').match(/\d+\.\d+\.\d+/)?.[0] ?? 'unknown';
   const url = `http://127.0.0.1:${httpPort}/auth`;
   const managementUrl = `http://127.0.0.1:${managementPort}/auth`;
   const adminUser = 'admin';
@@ -140,12 +153,12 @@ export async function startKeycloak(options: { readyTimeoutMs?: number } = {}): 
   };
 
   const issuer = `${url}/realms/${REALM}`;
-  const deadline = started + (options.readyTimeoutMs ?? 240_000);
+  const deadline = started + readyTimeoutMs;
   for (;;) {
     if (exited !== null) throw new Error(`Keycloak exited with ${exited} before it was ready:\n${tail(logFile)}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`Keycloak was not ready within ${options.readyTimeoutMs ?? 240_000} ms:\n${tail(logFile)}`);
+      throw new Error(`Keycloak was not ready within ${readyTimeoutMs} ms:\n${tail(logFile)}`);
     }
     if ((await status(`${managementUrl}/health/ready`)) === 200 && (await status(`${issuer}/.well-known/openid-configuration`)) === 200)
       break;
