@@ -38,5 +38,14 @@ module.exports = {
     { ...base, displayName: 'observability', testMatch: ['<rootDir>/tests/observability/**/*.spec.ts'] },
     // The Node-RED package: its nodes in a Node-RED runtime against the deployed services, its editor files and its tarball.
     { ...base, displayName: 'nodered', testMatch: ['<rootDir>/tests/nodered/**/*.spec.ts'] },
+    {
+      // Real third-party components (tests/interop): one Keycloak for all of its specs, started
+      // by the project's globalSetup and stopped by its globalTeardown.
+      ...base,
+      displayName: 'interop',
+      testMatch: ['<rootDir>/tests/interop/**/*.spec.ts'],
+      globalSetup: '<rootDir>/tests/interop/src/support/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/interop/src/support/global-teardown.ts',
+    },
   ],
 };

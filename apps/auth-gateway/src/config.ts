@@ -20,7 +20,10 @@ export const gatewayEnv = z.object({
   OIDC_VERIFICATION: z.enum(['offline', 'userinfo']).default('offline'),
   OIDC_CLOCK_TOLERANCE_SEC: envInt({ min: 0, max: 300, default: 30 }),
   OIDC_CACHE_TTL_MS: envInt({ min: 0, max: 3_600_000, default: 60_000 }),
+  /** After a JWKS refetch that did not find a token's key, unknown keys are refused without a fetch for this long. */
   OIDC_JWKS_COOLDOWN_MS: envInt({ min: 0, max: 3_600_000, default: 30_000 }),
+  /** The JWKS is fetched again when older than this: how long a key disabled in the realm is still trusted. */
+  OIDC_JWKS_MAX_AGE_MS: envInt({ min: 1_000, max: 86_400_000, default: 600_000 }),
   OIDC_HTTP_TIMEOUT_MS: envInt({ min: 100, max: 60_000, default: 5_000 }),
   /** Token role name → ClearGate role, e.g. {"admin":"RootAdmin"}. */
   OIDC_ROLE_MAP: envJson(z.record(z.string(), roleSchema), '{}'),

@@ -1,4 +1,4 @@
-import { identityFromClaims } from './identity';
+import { identityFromClaims, missingUserMessage, namesUser } from './identity';
 import { hasAtLeast, highestRole } from './roles';
 
 const options = { roleMap: { admin: 'RootAdmin' as const }, roleClients: ['cleargate'] };
@@ -36,6 +36,34 @@ describe('identityFromClaims', () => {
 
   it('refuses a token without any user name', () => {
     expect(identityFromClaims({ sub: 's', roles: ['RootAdmin'] }, options)).toBeNull();
+  });
+});
+
+describe('missingUserMessage', () => {
+  it("names Keycloak's lightweight-token setting and the client for a token without sub or username", () => {
+    // the claims of a lightweight access token as Keycloak 26 issues it to admin-cli
+    const lightweight = {
+      exp: 1,
+      iat: 0,
+      jti: 'j',
+      iss: 'https://idp/auth/realms/r',
+      typ: 'Bearer',
+      azp: 'admin-cli',
+      sid: 's',
+      scope: 'email',
+    };
+    expect(namesUser(lightweight)).toBe(false);
+    expect(missingUserMessage(lightweight)).toBe(
+      'the access token names no user: it is a lightweight access token of client "admin-cli"; switch off "Always use lightweight ' +
+        'access token" for that client in the realm (Clients → admin-cli → Advanced → Advanced settings)',
+    );
+  });
+
+  it('stays generic for other tokens without a user name, and never repeats an odd client id', () => {
+    expect(missingUserMessage({ sub: 's', azp: 'nodered' })).toBe('the access token names no user');
+    expect(missingUserMessage({ azp: '<script>alert(1)</script> x' })).toBe('the access token names no user');
+    expect(missingUserMessage({})).toBe('the access token names no user');
+    expect(namesUser({ username: 'edge-user' })).toBe(true);
   });
 });
 

@@ -17,6 +17,35 @@ export interface IdentityOptions {
   roleClients: string[];
 }
 
+const usernameOf = (claims: Record<string, unknown>): string | null =>
+  (typeof claims.preferred_username === 'string' && claims.preferred_username) ||
+  (typeof claims.username === 'string' && claims.username) ||
+  null;
+
+/** Whether the claims name a user (`preferred_username`, fallback `username`), as `identityFromClaims` needs. */
+export function namesUser(claims: Record<string, unknown>): boolean {
+  return usernameOf(claims) !== null;
+}
+
+/**
+ * Why a token names no user, for the caller. Keycloak (25 and later) issues "lightweight" access
+ * tokens to clients with "Always use lightweight access token" on (admin-cli by default): no
+ * `sub`, no `preferred_username`, no roles; its userinfo endpoint refuses them, and its
+ * introspection endpoint (26.6.2 and later) answers only clients in the token's audience, which a
+ * lightweight token does not carry. So the realm has to change: the message says where.
+ */
+export function missingUserMessage(claims: Record<string, unknown>): string {
+  // Keycloak client ids are short printable strings; anything else is not repeated back.
+  const client = typeof claims.azp === 'string' && /^[\x21-\x7e]{1,100}$/.test(claims.azp) ? claims.azp : null;
+  if (client && claims.sub === undefined && claims.preferred_username === undefined) {
+    return (
+      `the access token names no user: it is a lightweight access token of client "${client}"; ` +
+      `switch off "Always use lightweight access token" for that client in the realm (Clients → ${client} → Advanced → Advanced settings)`
+    );
+  }
+  return 'the access token names no user';
+}
+
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : [];
 
@@ -26,10 +55,7 @@ const strings = (value: unknown): string[] =>
  * username is `preferred_username`, falling back to `username` (tokens of the nodered clients).
  */
 export function identityFromClaims(claims: JWTPayload & Record<string, unknown>, options: IdentityOptions): Identity | null {
-  const username =
-    (typeof claims.preferred_username === 'string' && claims.preferred_username) ||
-    (typeof claims.username === 'string' && claims.username) ||
-    null;
+  const username = usernameOf(claims);
   const subject = typeof claims.sub === 'string' && claims.sub ? claims.sub : username;
   if (!username || !subject) return null;
 

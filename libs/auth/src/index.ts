@@ -1,3 +1,4 @@
 export * from './roles';
 export * from './identity';
+export * from './jwks';
 export * from './token-verifier';

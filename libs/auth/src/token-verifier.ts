@@ -1,6 +1,8 @@
-import { createRemoteJWKSet, errors as joseErrors, JWTPayload, jwtVerify } from 'jose';
+import { errors as joseErrors, JWTPayload, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { request } from 'undici';
+import { missingUserMessage, namesUser } from './identity';
+import { RemoteKeySet } from './jwks';
 
 export type VerificationMode = 'offline' | 'userinfo';
 
@@ -13,8 +15,13 @@ export interface TokenVerifierOptions {
   /** Verified tokens are remembered (until they expire, at most this long) to keep verification off the hot path. */
   cacheTtlMs: number;
   cacheMaxEntries: number;
-  /** Minimum time between JWKS refetches triggered by an unknown `kid`. */
+  /**
+   * A token signed by a key not held yet causes one JWKS refetch at once; only when that refetch
+   * does not find the key either are unknown `kid`s refused without a fetch for this long.
+   */
   jwksCooldownMs: number;
+  /** The JWKS is fetched again before use when older than this (default 10 minutes). */
+  jwksMaxAgeMs?: number;
   httpTimeoutMs: number;
 }
 
@@ -28,6 +35,8 @@ export const TOKEN_REJECTION_REASONS = [
   'audience',
   'algorithm',
   'inactive',
+  'scope',
+  'no_identity',
 ] as const;
 
 /** Why a token was refused; the message is safe to show to the client. */
@@ -57,14 +66,15 @@ interface Discovery {
 
 /**
  * Verifies Keycloak (OIDC) access tokens. Offline mode checks the signature against the
- * realm's JWKS (found through discovery, cached, refetched on an unknown `kid`), RS256/ES256
- * only, `iss` exactly, `exp`/`nbf` with a small leeway and the audience when configured.
- * Userinfo mode asks the realm's userinfo endpoint instead, as Snap4City's PHP services do.
- * Both cache results briefly, in memory only.
+ * realm's JWKS (found through discovery, cached, refetched on an unknown `kid`: see
+ * RemoteKeySet), RS256/ES256 only, `iss` exactly, `exp`/`nbf` with a small leeway and the
+ * audience when configured. Userinfo mode asks the realm's userinfo endpoint instead, as
+ * Snap4City's PHP services do. Both cache results briefly, in memory only. A token that names no
+ * user (a Keycloak lightweight access token) is refused with a message naming the realm setting.
  */
 export class TokenVerifier {
   private discovery?: Promise<Discovery>;
-  private jwks?: ReturnType<typeof createRemoteJWKSet>;
+  private jwks?: RemoteKeySet;
   private readonly cache: LRUCache<string, JWTPayload & Record<string, unknown>>;
 
   constructor(private readonly options: TokenVerifierOptions) {
@@ -78,6 +88,7 @@ export class TokenVerifier {
     const cached = this.cache.get(key);
     if (cached && (cached.exp === undefined || cached.exp * 1000 > Date.now() - this.options.clockToleranceSec * 1000)) return cached;
     const claims = this.options.mode === 'offline' ? await this.verifyOffline(token) : await this.verifyOnline(token);
+    if (!namesUser(claims)) throw new TokenRejected(missingUserMessage(claims), 'no_identity');
     const ttl = claims.exp ? Math.min(this.options.cacheTtlMs, claims.exp * 1000 - Date.now()) : this.options.cacheTtlMs;
     if (ttl > 0) this.cache.set(key, claims, { ttl });
     return claims;
@@ -86,7 +97,22 @@ export class TokenVerifier {
   /** Fetches discovery and keys now, so the first request does not pay for it. */
   async warmUp(): Promise<void> {
     const d = await this.discover();
-    if (this.options.mode === 'offline') await fetchJson(d.jwks_uri, this.options.httpTimeoutMs);
+    if (this.options.mode === 'offline') await this.keySet(d).refresh();
+  }
+
+  /** How many times the realm's keys were fetched (offline mode). */
+  get jwksFetches(): number {
+    return this.jwks?.fetches ?? 0;
+  }
+
+  private keySet(discovery: Discovery): RemoteKeySet {
+    this.jwks ??= new RemoteKeySet({
+      load: () => fetchJson(discovery.jwks_uri, this.options.httpTimeoutMs),
+      cooldownMs: this.options.jwksCooldownMs,
+      maxAgeMs: this.options.jwksMaxAgeMs ?? 600_000,
+      issuer: discovery.issuer,
+    });
+    return this.jwks;
   }
 
   private discover(): Promise<Discovery> {
@@ -106,13 +132,9 @@ export class TokenVerifier {
 
   private async verifyOffline(token: string): Promise<JWTPayload & Record<string, unknown>> {
     const discovery = await this.discover();
-    // jose refetches the JWKS when a token's kid is unknown (at most once per cooldown).
-    this.jwks ??= createRemoteJWKSet(new URL(discovery.jwks_uri), {
-      cooldownDuration: this.options.jwksCooldownMs,
-      timeoutDuration: this.options.httpTimeoutMs,
-    });
+    const keys = this.keySet(discovery);
     try {
-      const { payload } = await jwtVerify(token, this.jwks, {
+      const { payload } = await jwtVerify(token, keys.getKey, {
         issuer: discovery.issuer,
         algorithms: ['RS256', 'ES256'],
         clockTolerance: this.options.clockToleranceSec,
@@ -139,7 +161,7 @@ export class TokenVerifier {
       throw new IdentityProviderUnavailable(`userinfo request failed: ${(err as Error).message}`);
     }
     const body = await res.body.text();
-    if (res.statusCode === 401 || res.statusCode === 403) throw new TokenRejected('the access token is not active', 'inactive');
+    if (res.statusCode === 401 || res.statusCode === 403) throw userinfoRefusal(res.headers['www-authenticate'], token);
     if (res.statusCode !== 200) throw new IdentityProviderUnavailable(`userinfo answered ${res.statusCode}`);
     const claims = JSON.parse(body) as JWTPayload & Record<string, unknown>;
     // Userinfo does not return exp; the token's own (unverified) exp bounds the cache entry.
@@ -178,13 +200,35 @@ function mapJoseError(err: unknown): Error {
   return new TokenRejected('the access token is malformed', 'malformed');
 }
 
-function unverifiedExp(token: string): number | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof payload.exp === 'number' ? payload.exp : undefined;
-  } catch {
-    return undefined;
+/**
+ * Keycloak says why in `WWW-Authenticate`: `insufficient_scope` ("Missing openid scope") for a
+ * token asked for without the `openid` scope, `invalid_token` with "Lightweight access token not
+ * allowed for userinfo endpoint" for a lightweight one, `invalid_token` otherwise (expired, logged
+ * out, bad signature).
+ */
+function userinfoRefusal(header: string | string[] | undefined, token: string): TokenRejected {
+  const value = Array.isArray(header) ? header.join(', ') : (header ?? '');
+  const error = /\berror="([^"]*)"/.exec(value)?.[1];
+  const description = /\berror_description="([^"]*)"/.exec(value)?.[1] ?? '';
+  if (error === 'insufficient_scope') {
+    return new TokenRejected('the access token lacks the openid scope, which userinfo verification needs (ask for scope=openid)', 'scope');
   }
+  if (/lightweight/i.test(description)) return new TokenRejected(missingUserMessage(unverifiedClaims(token)), 'no_identity');
+  return new TokenRejected('the access token is not active', 'inactive');
+}
+
+function unverifiedClaims(token: string): Record<string, unknown> {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown;
+    return payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function unverifiedExp(token: string): number | undefined {
+  const exp = unverifiedClaims(token).exp;
+  return typeof exp === 'number' ? exp : undefined;
 }
 
 async function fetchJson(url: string, timeoutMs: number): Promise<unknown> {

@@ -35,6 +35,7 @@ export class AuthService implements OnApplicationBootstrap {
       cacheTtlMs: config.OIDC_CACHE_TTL_MS,
       cacheMaxEntries: 20_000,
       jwksCooldownMs: config.OIDC_JWKS_COOLDOWN_MS,
+      jwksMaxAgeMs: config.OIDC_JWKS_MAX_AGE_MS,
       httpTimeoutMs: config.OIDC_HTTP_TIMEOUT_MS,
     });
   }
