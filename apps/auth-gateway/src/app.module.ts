@@ -7,8 +7,9 @@ import { AuthService } from './auth/auth.service';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { OndemandService } from './ondemand/ondemand.service';
 import { DocsController } from './openapi/docs.controller';
-import { EndpointsController, LogsController, MachinesController } from './registry/registry.controllers';
-import { RunsController, TasksController } from './runs/runs.controllers';
+import { LogsController } from './logs/logs.controller';
+import { EndpointsController, MachinesController, TasksController } from './registry/registry.controllers';
+import { RunsController } from './runs/runs.controller';
 import { ServiceDiscoveryController } from './registry/service-discovery.controller';
 
 @Module({})

@@ -10,8 +10,7 @@ import {
   Run,
   runCreate,
   runGet,
-  machineCreate,
-  machineList,
+  machines,
   ONDEMAND_INVOKE_SUBJECT,
   queueGroup,
 } from '@cleargate/contracts';
@@ -81,7 +80,7 @@ beforeAll(async () => {
   namespace = await createTestNamespace();
   bus = await connectTestBus(namespace);
   fakeRouter();
-  respond(bus.nats, machineCreate, ({ caller, machine }) => {
+  respond(bus.nats, machines.create, ({ caller, machine }) => {
     if (machine.name === 'taken') throw new AppError('conflict', 'a machine named "taken" already exists');
     const now = new Date().toISOString();
     return {
@@ -100,7 +99,7 @@ beforeAll(async () => {
       updated_at: now,
     };
   });
-  respond(bus.nats, machineList, () => ({ items: [], next_cursor: null }));
+  respond(bus.nats, machines.list, () => ({ items: [], next_cursor: null }));
   // A registry + worker stand-in for runs: task "aa…" is queued at once, "bb…" fails, "cc…" stays accepted.
   const runs = new Map<string, Run>();
   respond(bus.nats, runCreate, ({ caller, task_id, queue, params }) => {

@@ -10,7 +10,8 @@ import { configureFastify, requestIdFrom } from './http/fastify-setup';
 import { HttpMetrics } from './http/http-metrics';
 import { RouteMethods } from './http/route-methods';
 import { AuthService } from './auth/auth.service';
-import { ONDEMAND_HTTP_ROUTES, OndemandHttp } from './ondemand/ondemand.http';
+import { OndemandHttp } from './ondemand/ondemand.http';
+import { ONDEMAND_ROUTES } from './ondemand/ondemand.routes';
 import { OndemandService } from './ondemand/ondemand.service';
 
 /** Longer than the idle timeout of the load balancers in front (AWS ALB: 60 s), so they close first. */
@@ -49,7 +50,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       });
       const fastify = app.getHttpAdapter().getInstance();
       const routeMethods = new RouteMethods();
-      for (const { url, method } of ONDEMAND_HTTP_ROUTES) routeMethods.add(url, method);
+      for (const { pattern, method } of Object.values(ONDEMAND_ROUTES)) routeMethods.add(pattern, method);
       configureFastify(fastify, config.HTTP_BODY_LIMIT_BYTES, routeMethods);
       const httpMetrics = new HttpMetrics(rt.metrics);
       httpMetrics.register(fastify);

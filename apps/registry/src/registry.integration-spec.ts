@@ -2,16 +2,9 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import {
   endpointChanged,
-  endpointCreate,
-  endpointDelete,
-  endpointList,
-  endpointUpdate,
+  endpoints,
   machineChanged,
-  machineCreate,
-  machineDelete,
-  machineGet,
-  machineList,
-  machineUpdate,
+  machines,
   appendOndemandCall,
   emptyOndemandCallColumns,
   OndemandCallRecord,
@@ -41,20 +34,20 @@ afterAll(async () => {
 
 describe('machines', () => {
   it('creates a machine whose public id is the HMAC of its internal id', async () => {
-    const machine = await fx.bus.rpc.request(machineCreate, {
+    const machine = await fx.bus.rpc.request(machines.create, {
       caller: alice,
       machine: { name: 'gpu-1', base_url: 'http://10.0.0.5:8080/', protocol: 'clearml-serving', labels: { site: 'florence' } },
     });
     expect(machine).toMatchObject({ name: 'gpu-1', base_url: 'http://10.0.0.5:8080', owner: 'alice', enabled: true, endpoint_count: 0 });
     expect(machine.machine_id).toBe(createHmac('sha256', fx.config.PUBLIC_ID_SECRET).update(machine.id).digest('hex'));
-    expect(await fx.bus.rpc.request(machineGet, { caller: alice, id: machine.machine_id })).toEqual(machine);
-    expect(await fx.bus.rpc.request(machineGet, { caller: alice, id: machine.id })).toEqual(machine);
+    expect(await fx.bus.rpc.request(machines.get, { caller: alice, id: machine.machine_id })).toEqual(machine);
+    expect(await fx.bus.rpc.request(machines.get, { caller: alice, id: machine.id })).toEqual(machine);
   });
 
   it('rejects invalid input without changing anything', async () => {
-    const before = await fx.bus.rpc.request(machineList, { caller: admin, page });
+    const before = await fx.bus.rpc.request(machines.list, { caller: admin, page });
     const err = await rejects(
-      fx.bus.rpc.request(machineCreate, {
+      fx.bus.rpc.request(machines.create, {
         caller: alice,
         machine: { name: 'x', base_url: 'ftp://host', protocol: 'grpc' } as never,
       }),
@@ -62,33 +55,33 @@ describe('machines', () => {
     expect(err.code).toBe('invalid_argument');
     // The registry validates on its side too, whoever sends the request.
     const raw = await fx.bus.nats.connection.request(
-      fx.bus.nats.subject(machineCreate.subject),
+      fx.bus.nats.subject(machines.create.subject),
       new TextEncoder().encode(JSON.stringify({ caller: alice, machine: { name: '', base_url: 'x', protocol: 'x' } })),
     );
     expect(decodeJson(raw.data)).toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
     expect((err.details as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual(
       expect.arrayContaining(['machine.base_url', 'machine.protocol']),
     );
-    expect((await fx.bus.rpc.request(machineList, { caller: admin, page })).items).toHaveLength(before.items.length);
+    expect((await fx.bus.rpc.request(machines.list, { caller: admin, page })).items).toHaveLength(before.items.length);
   });
 
   it('answers 409 on a duplicate name and hides other owners machines', async () => {
-    await fx.bus.rpc.request(machineCreate, { caller: bob, machine: { name: 'bob-gpu', base_url: 'http://b:1', protocol: 'kserve-v2' } });
+    await fx.bus.rpc.request(machines.create, { caller: bob, machine: { name: 'bob-gpu', base_url: 'http://b:1', protocol: 'kserve-v2' } });
     const dup = await rejects(
-      fx.bus.rpc.request(machineCreate, { caller: alice, machine: { name: 'bob-gpu', base_url: 'http://c:1', protocol: 'kserve-v2' } }),
+      fx.bus.rpc.request(machines.create, { caller: alice, machine: { name: 'bob-gpu', base_url: 'http://c:1', protocol: 'kserve-v2' } }),
     );
     expect(dup.code).toBe('conflict');
-    const bobs = await fx.bus.rpc.request(machineList, { caller: bob, page });
+    const bobs = await fx.bus.rpc.request(machines.list, { caller: bob, page });
     expect(bobs.items.map((m) => m.owner)).toEqual(['bob']);
-    const all = await fx.bus.rpc.request(machineList, { caller: admin, page });
+    const all = await fx.bus.rpc.request(machines.list, { caller: admin, page });
     expect(new Set(all.items.map((m) => m.owner))).toEqual(new Set(['alice', 'bob']));
-    const hidden = await rejects(fx.bus.rpc.request(machineGet, { caller: alice, id: bobs.items[0]!.id }));
+    const hidden = await rejects(fx.bus.rpc.request(machines.get, { caller: alice, id: bobs.items[0]!.id }));
     expect(hidden.code).toBe('not_found');
   });
 
   it('pages with a cursor without repeating or skipping', async () => {
     for (let i = 0; i < 5; i++) {
-      await fx.bus.rpc.request(machineCreate, {
+      await fx.bus.rpc.request(machines.create, {
         caller: bob,
         machine: { name: `page-${i}`, base_url: `http://p${i}:1`, protocol: 'kserve-v2' },
       });
@@ -96,13 +89,13 @@ describe('machines', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const result = await fx.bus.rpc.request(machineList, { caller: bob, page: { limit: 2, ...(cursor ? { cursor } : {}) } });
+      const result = await fx.bus.rpc.request(machines.list, { caller: bob, page: { limit: 2, ...(cursor ? { cursor } : {}) } });
       seen.push(...result.items.map((m) => m.name));
       cursor = result.next_cursor ?? undefined;
     } while (cursor);
     expect(seen.filter((n) => n.startsWith('page-')).sort()).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4']);
     expect(new Set(seen).size).toBe(seen.length);
-    expect((await rejects(fx.bus.rpc.request(machineList, { caller: bob, page: { limit: 2, cursor: 'garbage' } }))).code).toBe(
+    expect((await rejects(fx.bus.rpc.request(machines.list, { caller: bob, page: { limit: 2, cursor: 'garbage' } }))).code).toBe(
       'invalid_argument',
     );
   });
@@ -112,25 +105,25 @@ describe('machines', () => {
     const sub = fx.bus.nats.connection.subscribe(fx.bus.nats.subject(machineChanged.subject), {
       callback: (_e, msg) => void events.push(decodeJson(msg.data)),
     });
-    const machine = await fx.bus.rpc.request(machineCreate, {
+    const machine = await fx.bus.rpc.request(machines.create, {
       caller: alice,
       machine: { name: 'evt', base_url: 'http://e:1', protocol: 'kserve-v2' },
     });
-    const updated = await fx.bus.rpc.request(machineUpdate, {
+    const updated = await fx.bus.rpc.request(machines.update, {
       caller: alice,
       id: machine.id,
       patch: { enabled: false, base_url: 'http://e:2' },
     });
     expect(updated).toMatchObject({ enabled: false, base_url: 'http://e:2' });
-    expect((await rejects(fx.bus.rpc.request(machineUpdate, { caller: bob, id: machine.id, patch: { enabled: true } }))).code).toBe(
+    expect((await rejects(fx.bus.rpc.request(machines.update, { caller: bob, id: machine.id, patch: { enabled: true } }))).code).toBe(
       'not_found',
     );
-    await fx.bus.rpc.request(endpointCreate, { caller: alice, endpoint: { machine_id: machine.machine_id, name: 'm1' } });
-    expect((await rejects(fx.bus.rpc.request(machineDelete, { caller: alice, id: machine.id }))).code).toBe('conflict');
-    const [endpoint] = (await fx.bus.rpc.request(endpointList, { caller: alice, page, filter: { machine_id: machine.id } })).items;
-    await fx.bus.rpc.request(endpointDelete, { caller: alice, id: endpoint!.id });
-    await fx.bus.rpc.request(machineDelete, { caller: alice, id: machine.id });
-    expect((await rejects(fx.bus.rpc.request(machineGet, { caller: admin, id: machine.id }))).code).toBe('not_found');
+    await fx.bus.rpc.request(endpoints.create, { caller: alice, endpoint: { machine_id: machine.machine_id, name: 'm1' } });
+    expect((await rejects(fx.bus.rpc.request(machines.delete, { caller: alice, id: machine.id }))).code).toBe('conflict');
+    const [endpoint] = (await fx.bus.rpc.request(endpoints.list, { caller: alice, page, filter: { machine_id: machine.id } })).items;
+    await fx.bus.rpc.request(endpoints.delete, { caller: alice, id: endpoint!.id });
+    await fx.bus.rpc.request(machines.delete, { caller: alice, id: machine.id });
+    expect((await rejects(fx.bus.rpc.request(machines.get, { caller: admin, id: machine.id }))).code).toBe('not_found');
     await waitFor(() => events.length >= 3);
     sub.unsubscribe();
     expect(events.map((e) => (e as { change: string }).change)).toEqual(['created', 'updated', 'deleted']);
@@ -144,21 +137,21 @@ describe('endpoints and routing', () => {
     const sub = fx.bus.nats.connection.subscribe(fx.bus.nats.subject(endpointChanged.subject), {
       callback: (_e, msg) => void events.push(decodeJson(msg.data) as { change: string; name: string }),
     });
-    const machine = await fx.bus.rpc.request(machineCreate, {
+    const machine = await fx.bus.rpc.request(machines.create, {
       caller: alice,
       machine: { name: 'route-gpu', base_url: 'http://r:8080', protocol: 'clearml-serving' },
     });
-    const endpoint = await fx.bus.rpc.request(endpointCreate, {
+    const endpoint = await fx.bus.rpc.request(endpoints.create, {
       caller: alice,
       endpoint: { machine_id: machine.machine_id, name: 'test_model_pytorch', visibility: 'shared', shared_with: { roles: ['Manager'] } },
     });
     expect(endpoint).toMatchObject({ machine_id: machine.machine_id, timeout_ms: 30000, visibility: 'shared', path: null, owner: 'alice' });
     expect(endpoint.shared_with).toEqual({ users: [], roles: ['Manager'], groups: [] });
     const dup = await rejects(
-      fx.bus.rpc.request(endpointCreate, { caller: alice, endpoint: { machine_id: machine.id, name: 'test_model_pytorch' } }),
+      fx.bus.rpc.request(endpoints.create, { caller: alice, endpoint: { machine_id: machine.id, name: 'test_model_pytorch' } }),
     );
     expect(dup.code).toBe('conflict');
-    const foreign = await rejects(fx.bus.rpc.request(endpointCreate, { caller: bob, endpoint: { machine_id: machine.id, name: 'x' } }));
+    const foreign = await rejects(fx.bus.rpc.request(endpoints.create, { caller: bob, endpoint: { machine_id: machine.id, name: 'x' } }));
     expect(foreign.code).toBe('not_found');
 
     const resolved = await fx.bus.rpc.request(routingResolve, { machine_id: machine.machine_id, endpoint: 'test_model_pytorch' });
@@ -167,7 +160,7 @@ describe('endpoints and routing', () => {
     const snapshot = await fx.bus.rpc.request(routingSnapshot, {});
     expect(snapshot.endpoints.some((e) => e.id === endpoint.id)).toBe(true);
 
-    await fx.bus.rpc.request(endpointUpdate, { caller: alice, id: endpoint.id, patch: { name: 'mnist', timeout_ms: 500 } });
+    await fx.bus.rpc.request(endpoints.update, { caller: alice, id: endpoint.id, patch: { name: 'mnist', timeout_ms: 500 } });
     expect(
       (await fx.bus.rpc.request(routingResolve, { machine_id: machine.machine_id, endpoint: 'test_model_pytorch' })).endpoint,
     ).toBeNull();

@@ -8,11 +8,7 @@ import {
   runRequested,
   runStatusChanged,
   statsGet,
-  taskCreate,
-  taskDelete,
-  taskGet,
-  taskList,
-  taskUpdate,
+  tasks,
   TaskTemplate,
 } from '@cleargate/contracts';
 import { decodeJson, durableConsumerName, streamName } from '@cleargate/messaging';
@@ -40,7 +36,7 @@ beforeAll(async () => {
       requested.push({ runId: run_id, msgId: msg.headers?.get('Nats-Msg-Id'), route });
     },
   });
-  template = await fx.bus.rpc.request(taskCreate, {
+  template = await fx.bus.rpc.request(tasks.create, {
     caller: alice,
     task: { clearml_task_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', default_queue: 'default', name: 'train_mnist', params_schema: schema },
   });
@@ -74,7 +70,7 @@ describe('task templates', () => {
 
   it('refuses a parameter schema that is not valid JSON Schema', async () => {
     const err = await rejects(
-      fx.bus.rpc.request(taskCreate, {
+      fx.bus.rpc.request(tasks.create, {
         caller: alice,
         task: { clearml_task_id: 'x1', default_queue: 'q', params_schema: { type: 'nonsense' } },
       }),
@@ -84,17 +80,17 @@ describe('task templates', () => {
   });
 
   it('lists, updates and deletes templates for their owner only', async () => {
-    const t = await fx.bus.rpc.request(taskCreate, { caller: bob, task: { clearml_task_id: 'b0b', default_queue: 'gpu' } });
-    expect((await fx.bus.rpc.request(taskList, { caller: bob, page })).items.map((i) => i.id)).toEqual([t.id]);
-    expect((await rejects(fx.bus.rpc.request(taskGet, { caller: alice, id: t.task_id }))).code).toBe('not_found');
+    const t = await fx.bus.rpc.request(tasks.create, { caller: bob, task: { clearml_task_id: 'b0b', default_queue: 'gpu' } });
+    expect((await fx.bus.rpc.request(tasks.list, { caller: bob, page })).items.map((i) => i.id)).toEqual([t.id]);
+    expect((await rejects(fx.bus.rpc.request(tasks.get, { caller: alice, id: t.task_id }))).code).toBe('not_found');
     expect(
-      await fx.bus.rpc.request(taskUpdate, { caller: bob, id: t.task_id, patch: { default_queue: 'cpu', params_section: 'Args' } }),
+      await fx.bus.rpc.request(tasks.update, { caller: bob, id: t.task_id, patch: { default_queue: 'cpu', params_section: 'Args' } }),
     ).toMatchObject({
       default_queue: 'cpu',
       params_section: 'Args',
     });
-    await fx.bus.rpc.request(taskDelete, { caller: bob, id: t.id });
-    expect((await rejects(fx.bus.rpc.request(taskGet, { caller: admin, id: t.id }))).code).toBe('not_found');
+    await fx.bus.rpc.request(tasks.delete, { caller: bob, id: t.id });
+    expect((await rejects(fx.bus.rpc.request(tasks.get, { caller: admin, id: t.id }))).code).toBe('not_found');
   });
 });
 
@@ -147,14 +143,14 @@ describe('runs', () => {
   });
 
   it('refuses a task that is not shared with the caller', async () => {
-    const priv = await fx.bus.rpc.request(taskCreate, {
+    const priv = await fx.bus.rpc.request(tasks.create, {
       caller: alice,
       task: { clearml_task_id: 'p1', default_queue: 'q', visibility: 'private' },
     });
     expect((await rejects(fx.bus.rpc.request(runCreate, { caller: bob, task_id: priv.task_id, params: {}, route: 'v1' }))).code).toBe(
       'forbidden',
     );
-    const shared = await fx.bus.rpc.request(taskCreate, {
+    const shared = await fx.bus.rpc.request(tasks.create, {
       caller: alice,
       task: { clearml_task_id: 'p2', default_queue: 'q', visibility: 'shared', shared_with: { users: ['bob'] } },
     });

@@ -32,6 +32,7 @@ export const pageRequestSchema = z.object({
   limit: queryNumber().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
+export type PageRequest = z.output<typeof pageRequestSchema>;
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
 /** Who besides the owner may use an endpoint or task. */

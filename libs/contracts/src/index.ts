@@ -2,6 +2,7 @@ export * from './errors';
 export * from './contract';
 export * from './streams';
 export * from './common';
+export * from './registry/crud';
 export * from './registry/machines';
 export * from './registry/endpoints';
 export * from './registry/routing';

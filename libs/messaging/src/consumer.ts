@@ -72,6 +72,18 @@ export interface MessageContext {
   working(): void;
 }
 
+/**
+ * The retry settings of a consumer whose work is ClearGate's own (writing records, applying
+ * status): a failure is retried within seconds, up to 20 deliveries over about two minutes,
+ * before the message goes to the dead-letter stream. Consumers that wait on others (ClearML,
+ * chat providers) configure their own.
+ */
+export const INTERNAL_RETRY = {
+  maxDeliver: 20,
+  ackWaitMs: 30_000,
+  backoffMs: [500, 1000, 2000, 5000, 10_000],
+} as const satisfies Pick<ConsumerOptions<z.ZodType>, 'maxDeliver' | 'ackWaitMs' | 'backoffMs'>;
+
 export interface ConsumerOptions<P extends z.ZodType> {
   contract: MessageContract<P>;
   /** Durable consumer name; replicas of a service share it. */
@@ -79,7 +91,7 @@ export interface ConsumerOptions<P extends z.ZodType> {
   maxDeliver: number;
   ackWaitMs: number;
   /** Delay before redelivery after a failure, indexed by delivery count (last value repeats). */
-  backoffMs: number[];
+  backoffMs: readonly number[];
   /** Messages worked on at the same time by this process. */
   concurrency: number;
   /** Where a brand-new consumer starts; existing consumers resume where they stopped. */

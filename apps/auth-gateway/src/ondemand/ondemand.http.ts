@@ -6,19 +6,11 @@ import { errorEnvelope } from '../http/error.filter';
 import { requestIdFrom } from '../http/fastify-setup';
 import { HttpMetrics, RouteMetrics } from '../http/http-metrics';
 import { parseInput } from '../http/validation';
-import { compatOndemandBody, COMPAT_ONDEMAND_PATH, modelInput, V1_ONDEMAND_ROUTE, v1Params } from './ondemand.routes';
+import { compatOndemandBody, modelInput, ONDEMAND_ROUTES, v1Params } from './ondemand.routes';
 import { InvocationAnswer, OndemandService } from './ondemand.service';
 
-const V1_PREFIX = '/v1/ondemand/';
-
-/**
- * The paths `handle` answers, in Fastify's route syntax, for the gateway's table of allowed
- * methods (http/route-methods.ts). An endpoint name may itself hold slashes, hence the `*`.
- */
-export const ONDEMAND_HTTP_ROUTES: ReadonlyArray<{ url: string; method: string }> = [
-  { url: COMPAT_ONDEMAND_PATH, method: 'POST' },
-  { url: `${V1_PREFIX}:machineId/*`, method: 'POST' },
-];
+const COMPAT_PATH = ONDEMAND_ROUTES.compat.match.path;
+const V1_PREFIX = ONDEMAND_ROUTES.v1.match.prefix;
 
 /**
  * The two on-demand routes, served from node:http in front of Fastify (see `serverFactory` in
@@ -41,8 +33,8 @@ export class OndemandHttp {
     private readonly bodyLimit: number,
   ) {
     this.callerRole = auth.roleFor('caller');
-    this.compatMetrics = metrics.route('POST', COMPAT_ONDEMAND_PATH);
-    this.v1Metrics = metrics.route('POST', V1_ONDEMAND_ROUTE);
+    this.compatMetrics = metrics.route(ONDEMAND_ROUTES.compat.method, ONDEMAND_ROUTES.compat.metricsRoute);
+    this.v1Metrics = metrics.route(ONDEMAND_ROUTES.v1.method, ONDEMAND_ROUTES.v1.metricsRoute);
   }
 
   /** Serves the request if it is an on-demand call and returns true; false leaves it to Fastify. */
@@ -51,7 +43,7 @@ export class OndemandHttp {
     const url = req.url ?? '';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    if (path === COMPAT_ONDEMAND_PATH) {
+    if (path === COMPAT_PATH) {
       void this.compat(req, res, performance.now());
       return true;
     }

@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { AppError, endpointNameSchema, publicIdSchema } from '@cleargate/contracts';
-import { DocumentedRoute } from '../openapi/doc.decorator';
-
-/** The compatible route's path, and the v1 route's template as the `route` label of the HTTP metrics. */
-export const COMPAT_ONDEMAND_PATH = '/clearml/serve/ondemand';
-export const V1_ONDEMAND_ROUTE = '/v1/ondemand/:machineId/:endpoint';
+import { DocumentedRoute, RouteDoc } from '../openapi/doc.decorator';
 
 const machineIdSchema = z
   .string()
@@ -34,11 +30,31 @@ export function modelInput(params: unknown): unknown {
   }
 }
 
-/** The on-demand routes, served by OndemandHttp (ondemand.http.ts), for the OpenAPI document. */
-export const ONDEMAND_ROUTES: DocumentedRoute[] = [
-  {
-    method: 'post',
-    path: COMPAT_ONDEMAND_PATH,
+/**
+ * The two on-demand routes, served by OndemandHttp (ondemand.http.ts) before Fastify, each
+ * described once here: how a request is matched, the `route` label of the HTTP metrics, the
+ * pattern of the table of allowed methods (405) and the OpenAPI operation.
+ */
+export interface OndemandRoute {
+  method: 'POST';
+  /** The path (compat) or the prefix before `{machineId}/{endpoint}` (v1) a request is matched on. */
+  match: { path: string } | { prefix: string };
+  /** Fastify's syntax, for the 405 table. An endpoint name may itself hold slashes, hence the `*`. */
+  pattern: string;
+  /** The route template used as the metrics label. */
+  metricsRoute: string;
+  /** OpenAPI's form of the path. */
+  openApiPath: string;
+  doc: RouteDoc;
+}
+
+export const ONDEMAND_ROUTES = {
+  compat: {
+    method: 'POST',
+    match: { path: '/clearml/serve/ondemand' },
+    pattern: '/clearml/serve/ondemand',
+    metricsRoute: '/clearml/serve/ondemand',
+    openApiPath: '/clearml/serve/ondemand',
     doc: {
       summary: 'Call a model (compatible with the Snap4City Node-RED block)',
       description: "Answers with the model's JSON as-is. The token may be sent as `access_token` in the body.",
@@ -48,9 +64,12 @@ export const ONDEMAND_ROUTES: DocumentedRoute[] = [
       auth: true,
     },
   },
-  {
-    method: 'post',
-    path: '/v1/ondemand/{machineId}/{endpoint}',
+  v1: {
+    method: 'POST',
+    match: { prefix: '/v1/ondemand/' },
+    pattern: '/v1/ondemand/:machineId/*',
+    metricsRoute: '/v1/ondemand/:machineId/:endpoint',
+    openApiPath: '/v1/ondemand/{machineId}/{endpoint}',
     doc: {
       summary: 'Call a model',
       description: 'The body is the model input, passed through untouched with its content type (JSON, an image...).',
@@ -61,4 +80,11 @@ export const ONDEMAND_ROUTES: DocumentedRoute[] = [
       auth: true,
     },
   },
-];
+} as const satisfies Record<string, OndemandRoute>;
+
+/** The on-demand routes as the OpenAPI document takes routes declared outside Nest. */
+export const ONDEMAND_DOCUMENTED: DocumentedRoute[] = Object.values(ONDEMAND_ROUTES).map((r) => ({
+  method: 'post',
+  path: r.openApiPath,
+  doc: r.doc,
+}));

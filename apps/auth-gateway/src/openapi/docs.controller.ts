@@ -2,7 +2,7 @@ import { Controller, Get, Header, OnApplicationBootstrap } from '@nestjs/common'
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ONDEMAND_ROUTES } from '../ondemand/ondemand.routes';
+import { ONDEMAND_DOCUMENTED } from '../ondemand/ondemand.routes';
 import { buildOpenApi } from './openapi.builder';
 
 const SWAGGER_UI = join(require.resolve('swagger-ui-dist/package.json'), '..');
@@ -19,7 +19,13 @@ export class DocsController implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.document = buildOpenApi(this.discovery, this.scanner, this.reflector, process.env.npm_package_version ?? '0.1.0', ONDEMAND_ROUTES);
+    this.document = buildOpenApi(
+      this.discovery,
+      this.scanner,
+      this.reflector,
+      process.env.npm_package_version ?? '0.1.0',
+      ONDEMAND_DOCUMENTED,
+    );
   }
 
   @Get('openapi.json')

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import {
   ClearmlClient,
@@ -37,7 +38,13 @@ export class ClearmlAdapter implements OnModuleDestroy {
   readonly client: ClearmlClient;
   private readonly webHost: string | undefined;
   private apiVersion?: string;
-  private readonly projects = new Map<string, { name: string | null; at: number }>();
+  /** Project names by id, refetched after NAME_TTL_MS; the last known name serves while ClearML fails. */
+  private readonly projects = new LRUCache<string, { name: string | null }>({
+    max: 10_000,
+    ttl: NAME_TTL_MS,
+    allowStaleOnFetchRejection: true,
+    fetchMethod: async (projectId) => ({ name: (await this.client.projects.getById(projectId)).name ?? null }),
+  });
   private queues = new Map<string, string>();
   private queuesAt = 0;
 
@@ -112,16 +119,11 @@ export class ClearmlAdapter implements OnModuleDestroy {
 
   async projectName(projectId: string | null | undefined): Promise<string | null> {
     if (!projectId) return null;
-    const cached = this.projects.get(projectId);
-    if (cached && Date.now() - cached.at < NAME_TTL_MS) return cached.name;
-    let name: string | null = null;
     try {
-      name = (await this.client.projects.getById(projectId)).name ?? null;
+      return (await this.projects.fetch(projectId))?.name ?? null;
     } catch {
-      name = cached?.name ?? null;
+      return null;
     }
-    this.projects.set(projectId, { name, at: Date.now() });
-    return name;
   }
 
   async queueName(queueId: string | null | undefined): Promise<string | null> {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Inject, Injectable } from '@nestjs/common';
 import { ClearmlTaskStatus } from '@cleargate/contracts';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
@@ -12,7 +13,8 @@ import { MONITOR_CONFIG, MonitorConfig } from '../config';
  */
 @Injectable()
 export class RunawayGuard {
-  private readonly handled = new Set<string>();
+  /** Task runs (id and start) already reported, so each is reported once. */
+  private readonly handled = new LRUCache<string, true>({ max: 10_000 });
   private readonly stopped;
 
   constructor(
@@ -41,8 +43,7 @@ export class RunawayGuard {
       const runningSeconds = Math.floor((now - started) / 1000);
       const key = `${task.id}:${task.started}`;
       if (runningSeconds <= limit || this.handled.has(key)) continue;
-      this.handled.add(key);
-      if (this.handled.size > 10_000) this.handled.clear();
+      this.handled.set(key, true);
       const reason = `ClearGate runaway guard: running ${runningSeconds}s, over the ${limit}s limit of queue ${queueName ?? '(none)'}`;
       const name = String(task.name ?? task.id);
       const alert = await this.changes.taskAlert(

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { BrokenCircuitError, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel';
 import { Dispatcher, errors as undiciErrors, Pool } from 'undici';
@@ -43,14 +44,14 @@ interface Upstream {
   machineName: string;
 }
 
-const basePaths = new Map<string, string>();
+/** The path part of each machine's base URL, parsed once. */
+const basePaths = new LRUCache<string, string>({ max: 10_000 });
 
 /** The upstream path for an endpoint: its own `path`, else the protocol's default route. */
 export function upstreamPath(machine: RoutingMachine, endpoint: RoutingEndpoint): string {
   let basePath = basePaths.get(machine.base_url);
   if (basePath === undefined) {
     basePath = new URL(machine.base_url).pathname.replace(/\/+$/, '');
-    if (basePaths.size > 10_000) basePaths.clear();
     basePaths.set(machine.base_url, basePath);
   }
   if (endpoint.path) return basePath + endpoint.path.replace('{endpoint}', endpoint.name);

@@ -12,7 +12,7 @@ import {
   OndemandLogFilter,
   readableBy,
 } from '@cleargate/contracts';
-import { BatchConsumer, awaitStreams, NatsService } from '@cleargate/messaging';
+import { awaitStreams, BatchConsumer, INTERNAL_RETRY, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { CallLogsRepository } from './calllogs.repository';
@@ -87,9 +87,7 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
       {
         contract,
         durable,
-        maxDeliver: 20,
-        ackWaitMs: 30_000,
-        backoffMs: [500, 1000, 2000, 5000, 10_000],
+        ...INTERNAL_RETRY,
         maxBatch: this.config.CALLLOG_BATCH_MAX,
         maxWaitMs: this.config.CALLLOG_BATCH_WAIT_MS,
       },

@@ -1,6 +1,14 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Run, RunStatus, runStatusApplied, runStatusChanged } from '@cleargate/contracts';
-import { awaitStreams, DurableConsumer, MessagePublisher, NatsService, subscribeEvents, SubscriptionHandle } from '@cleargate/messaging';
+import {
+  awaitStreams,
+  DurableConsumer,
+  INTERNAL_RETRY,
+  MessagePublisher,
+  NatsService,
+  subscribeEvents,
+  SubscriptionHandle,
+} from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { RunsRepository, toRun } from './runs.repository';
 
@@ -50,9 +58,7 @@ export class RunStatusFollower implements OnModuleInit, OnModuleDestroy {
       {
         contract: runStatusChanged,
         durable: 'registry-run-status',
-        maxDeliver: 20,
-        ackWaitMs: 30_000,
-        backoffMs: [500, 1000, 2000, 5000, 10_000],
+        ...INTERNAL_RETRY,
         concurrency: 8,
       },
       async (event) => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import Ajv, { ValidateFunction } from 'ajv';
+import { LRUCache } from 'lru-cache';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { AppError } from '@cleargate/contracts';
@@ -13,7 +14,7 @@ import { AppError } from '@cleargate/contracts';
 export class ParamsValidator {
   private readonly draft07 = addFormats(new Ajv({ allErrors: true, strict: false }));
   private readonly draft2020 = addFormats(new Ajv2020({ allErrors: true, strict: false }));
-  private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly compiled = new LRUCache<string, ValidateFunction>({ max: 1000 });
 
   /** Throws a 400 when the schema itself cannot be compiled (checked when a template is saved). */
   check(schema: Record<string, unknown>): void {
@@ -31,7 +32,6 @@ export class ParamsValidator {
     let validate = this.compiled.get(key);
     if (!validate) {
       validate = this.engine(schema).compile(schema);
-      if (this.compiled.size > 1000) this.compiled.clear();
       this.compiled.set(key, validate);
     }
     if (validate(params)) return;

@@ -1,16 +1,7 @@
 import { z } from 'zod';
-import {
-  callerSchema,
-  entityRefSchema,
-  isoDateSchema,
-  pageOf,
-  pageRequestSchema,
-  publicIdSchema,
-  sharedWithSchema,
-  uuidSchema,
-  visibilitySchema,
-} from '../common';
-import { defineMessage, defineRpc } from '../contract';
+import { entityRefSchema, isoDateSchema, publicIdSchema, sharedWithSchema, uuidSchema, visibilitySchema } from '../common';
+import { defineMessage } from '../contract';
+import { defineCrud } from './crud';
 
 /** clearml-serving endpoint names may carry a version (`mnist/2`). */
 export const endpointNameSchema = z
@@ -72,31 +63,13 @@ export const endpointSchema = z.object({
 });
 export type Endpoint = z.infer<typeof endpointSchema>;
 
-export const endpointCreate = defineRpc(
-  'registry.endpoint.create.v1',
-  z.object({ caller: callerSchema, endpoint: endpointInputSchema }),
-  endpointSchema,
-);
-export const endpointGet = defineRpc('registry.endpoint.get.v1', z.object({ caller: callerSchema, id: uuidSchema }), endpointSchema);
-export const endpointList = defineRpc(
-  'registry.endpoint.list.v1',
-  z.object({
-    caller: callerSchema,
-    page: pageRequestSchema,
-    filter: z.object({ machine_id: entityRefSchema.optional(), name: z.string().max(128).optional() }).default({}),
-  }),
-  pageOf(endpointSchema),
-);
-export const endpointUpdate = defineRpc(
-  'registry.endpoint.update.v1',
-  z.object({ caller: callerSchema, id: uuidSchema, patch: endpointPatchSchema }),
-  endpointSchema,
-);
-export const endpointDelete = defineRpc(
-  'registry.endpoint.delete.v1',
-  z.object({ caller: callerSchema, id: uuidSchema }),
-  z.object({ deleted: z.literal(true), id: uuidSchema }),
-);
+export const endpoints = defineCrud('endpoint', {
+  entity: endpointSchema,
+  input: endpointInputSchema,
+  patch: endpointPatchSchema,
+  ref: uuidSchema,
+  filter: z.object({ machine_id: entityRefSchema.optional(), name: z.string().max(128).optional() }),
+});
 
 /** Routing facts about an endpoint, keyed by machine public id + endpoint name. */
 export const routingEndpointSchema = z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { callerSchema, entityRefSchema, isoDateSchema, pageOf, pageRequestSchema, publicIdSchema, uuidSchema } from '../common';
+import { callerSchema, entityRefSchema, isoDateSchema, publicIdSchema, uuidSchema } from '../common';
 import { defineMessage, defineRpc } from '../contract';
+import { defineCrud } from './crud';
 
 export const servingProtocolSchema = z.enum(['clearml-serving', 'kserve-v2']);
 export type ServingProtocol = z.infer<typeof servingProtocolSchema>;
@@ -75,31 +76,13 @@ export const machineSchema = z.object({
 });
 export type Machine = z.infer<typeof machineSchema>;
 
-export const machineCreate = defineRpc(
-  'registry.machine.create.v1',
-  z.object({ caller: callerSchema, machine: machineInputSchema }),
-  machineSchema,
-);
-export const machineGet = defineRpc('registry.machine.get.v1', z.object({ caller: callerSchema, id: entityRefSchema }), machineSchema);
-export const machineList = defineRpc(
-  'registry.machine.list.v1',
-  z.object({
-    caller: callerSchema,
-    page: pageRequestSchema,
-    filter: z.object({ name: z.string().max(100).optional(), enabled: z.boolean().optional() }).default({}),
-  }),
-  pageOf(machineSchema),
-);
-export const machineUpdate = defineRpc(
-  'registry.machine.update.v1',
-  z.object({ caller: callerSchema, id: entityRefSchema, patch: machinePatchSchema }),
-  machineSchema,
-);
-export const machineDelete = defineRpc(
-  'registry.machine.delete.v1',
-  z.object({ caller: callerSchema, id: entityRefSchema }),
-  z.object({ deleted: z.literal(true), id: uuidSchema }),
-);
+export const machines = defineCrud('machine', {
+  entity: machineSchema,
+  input: machineInputSchema,
+  patch: machinePatchSchema,
+  ref: entityRefSchema,
+  filter: z.object({ name: z.string().max(100).optional(), enabled: z.boolean().optional() }),
+});
 
 /** Routing facts about a machine: what the router needs, nothing more. */
 export const routingMachineSchema = z.object({

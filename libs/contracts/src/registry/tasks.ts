@@ -1,16 +1,6 @@
 import { z } from 'zod';
-import {
-  callerSchema,
-  entityRefSchema,
-  isoDateSchema,
-  pageOf,
-  pageRequestSchema,
-  publicIdSchema,
-  sharedWithSchema,
-  uuidSchema,
-  visibilitySchema,
-} from '../common';
-import { defineRpc } from '../contract';
+import { entityRefSchema, isoDateSchema, publicIdSchema, sharedWithSchema, uuidSchema, visibilitySchema } from '../common';
+import { defineCrud } from './crud';
 
 /** ClearML ids are 32 hex characters; accept what the server accepts (letters, digits, - _). */
 export const clearmlIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a ClearML id');
@@ -62,24 +52,10 @@ export const taskTemplateSchema = z.object({
 });
 export type TaskTemplate = z.infer<typeof taskTemplateSchema>;
 
-export const taskCreate = defineRpc(
-  'registry.task.create.v1',
-  z.object({ caller: callerSchema, task: taskTemplateInputSchema }),
-  taskTemplateSchema,
-);
-export const taskGet = defineRpc('registry.task.get.v1', z.object({ caller: callerSchema, id: entityRefSchema }), taskTemplateSchema);
-export const taskList = defineRpc(
-  'registry.task.list.v1',
-  z.object({ caller: callerSchema, page: pageRequestSchema, filter: z.object({ name: z.string().max(200).optional() }).default({}) }),
-  pageOf(taskTemplateSchema),
-);
-export const taskUpdate = defineRpc(
-  'registry.task.update.v1',
-  z.object({ caller: callerSchema, id: entityRefSchema, patch: taskTemplatePatchSchema }),
-  taskTemplateSchema,
-);
-export const taskDelete = defineRpc(
-  'registry.task.delete.v1',
-  z.object({ caller: callerSchema, id: entityRefSchema }),
-  z.object({ deleted: z.literal(true), id: uuidSchema }),
-);
+export const tasks = defineCrud('task', {
+  entity: taskTemplateSchema,
+  input: taskTemplateInputSchema,
+  patch: taskTemplatePatchSchema,
+  ref: entityRefSchema,
+  filter: z.object({ name: z.string().max(200).optional() }),
+});

@@ -1,13 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import {
   AppError,
   Caller,
-  enqueueCallRecordSchema,
-  enqueueLogList,
-  enqueueLogFilterSchema,
-  entityRefSchema,
   pageOf,
   pageRequestSchema,
   publicIdSchema,
@@ -21,27 +17,16 @@ import {
   runSchema,
   runListFilterSchema,
   runStatusSchema,
-  taskCreate,
-  taskDelete,
-  taskGet,
-  taskList,
-  taskTemplateInputSchema,
-  taskTemplatePatchSchema,
-  taskTemplateSchema,
-  taskUpdate,
   uuidSchema,
 } from '@cleargate/contracts';
 import { RpcClient } from '@cleargate/messaging';
 import { Auth, CurrentCaller, RequestId } from '../auth/auth.guard';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
-import { parseInput } from '../http/validation';
+import { Input, pageAndFilter } from '../http/input';
 import { Doc } from '../openapi/doc.decorator';
 import { modelInput } from '../ondemand/ondemand.routes';
 
-const refParams = z.object({ id: entityRefSchema });
 const runParams = z.object({ runId: uuidSchema });
-const deleted = z.object({ deleted: z.literal(true), id: uuidSchema });
-const tasksQuery = z.object({ ...pageRequestSchema.shape, name: z.string().max(200).optional() });
 const runsQuery = runListFilterSchema.extend(pageRequestSchema.shape);
 const runWaitQuery = z.object({
   wait: queryNumber().min(0).max(120).optional().describe('Seconds to wait for the next status change'),
@@ -56,7 +41,6 @@ const runWaitQuery = z.object({
         'rather than for a change from its status now; a change made between two polls then ends the next one at once',
     ),
 });
-const enqueueLogQuery = enqueueLogFilterSchema.extend(pageRequestSchema.shape);
 
 /** `params` may be JSON text, as the Node-RED block sends its editor field; it must be an object. */
 function runParamsFrom(raw: unknown): Record<string, unknown> {
@@ -83,83 +67,6 @@ const runBody = z.object({ task_id: publicIdSchema, queue: queueNameSchema.nulli
 const compatQueued = z.object({ status: z.literal('queued'), task_id: z.string(), run_id: uuidSchema, queue: z.string() });
 const compatPending = z.object({ status: runStatusSchema, run_id: uuidSchema, queue: z.string() });
 
-@Controller('v1/tasks')
-export class TasksController {
-  constructor(private readonly rpc: RpcClient) {}
-
-  @Post()
-  @HttpCode(201)
-  @Auth({ level: 'registrar' })
-  @Doc({
-    summary: 'Register a ClearML task as runnable',
-    tags: ['tasks'],
-    body: taskTemplateInputSchema,
-    responses: { 201: taskTemplateSchema },
-    auth: true,
-  })
-  create(@Body() body: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    return this.rpc.request(taskCreate, { caller, task: parseInput(taskTemplateInputSchema, body, 'body') }, { correlationId: rid });
-  }
-
-  @Get()
-  @Auth({ level: 'registrar' })
-  @Doc({
-    summary: 'List runnable tasks (your own; all for administrators)',
-    tags: ['tasks'],
-    query: tasksQuery,
-    responses: { 200: pageOf(taskTemplateSchema) },
-    auth: true,
-  })
-  list(@Query() query: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    const { limit, cursor, ...filter } = parseInput(tasksQuery, query, 'query');
-    return this.rpc.request(taskList, { caller, page: { limit, ...(cursor ? { cursor } : {}) }, filter }, { correlationId: rid });
-  }
-
-  @Get(':id')
-  @Auth({ level: 'registrar' })
-  @Doc({
-    summary: 'Get a runnable task by id or public task_id',
-    tags: ['tasks'],
-    params: refParams,
-    responses: { 200: taskTemplateSchema, 404: null },
-    auth: true,
-  })
-  get(@Param() params: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    return this.rpc.request(taskGet, { caller, id: parseInput(refParams, params, 'path').id }, { correlationId: rid });
-  }
-
-  @Patch(':id')
-  @Auth({ level: 'registrar' })
-  @Doc({
-    summary: 'Change a runnable task',
-    tags: ['tasks'],
-    params: refParams,
-    body: taskTemplatePatchSchema,
-    responses: { 200: taskTemplateSchema, 404: null },
-    auth: true,
-  })
-  update(@Param() params: unknown, @Body() body: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    return this.rpc.request(
-      taskUpdate,
-      { caller, id: parseInput(refParams, params, 'path').id, patch: parseInput(taskTemplatePatchSchema, body, 'body') },
-      { correlationId: rid },
-    );
-  }
-
-  @Delete(':id')
-  @Auth({ level: 'registrar' })
-  @Doc({
-    summary: 'Delete a runnable task without runs',
-    tags: ['tasks'],
-    params: refParams,
-    responses: { 200: deleted, 404: null, 409: null },
-    auth: true,
-  })
-  delete(@Param() params: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    return this.rpc.request(taskDelete, { caller, id: parseInput(refParams, params, 'path').id }, { correlationId: rid });
-  }
-}
-
 @Controller()
 export class RunsController {
   constructor(
@@ -178,8 +85,7 @@ export class RunsController {
     responses: { 202: z.object({ run_id: uuidSchema, status: runStatusSchema }), 404: null },
     auth: true,
   })
-  async create(@Body() body: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    const input = parseInput(runBody, body, 'body');
+  async create(@Input('body') input: z.output<typeof runBody>, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
     const run = await this.rpc.request(
       runCreate,
       { caller, task_id: input.task_id, queue: input.queue ?? null, params: runParamsFrom(input.params), route: 'v1' },
@@ -197,9 +103,8 @@ export class RunsController {
     responses: { 200: pageOf(runSchema) },
     auth: true,
   })
-  list(@Query() query: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    const { limit, cursor, ...filter } = parseInput(runsQuery, query, 'query');
-    return this.rpc.request(runList, { caller, page: { limit, ...(cursor ? { cursor } : {}) }, filter }, { correlationId: rid });
+  list(@Input('query') query: z.output<typeof runsQuery>, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
+    return this.rpc.request(runList, { caller, ...pageAndFilter(query) }, { correlationId: rid });
   }
 
   @Get('v1/runs/:runId')
@@ -212,29 +117,18 @@ export class RunsController {
     responses: { 200: runSchema, 404: null },
     auth: true,
   })
-  get(@Param() params: unknown, @Query() query: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    const { runId } = parseInput(runParams, params, 'path');
-    const { wait, until_not } = parseInput(runWaitQuery, query, 'query');
+  get(
+    @Input('params') { runId }: z.output<typeof runParams>,
+    @Input('query') { wait, until_not }: z.output<typeof runWaitQuery>,
+    @CurrentCaller() caller: Caller,
+    @RequestId() rid: string,
+  ) {
     const waitMs = Math.min((wait ?? 0) * 1000, this.config.RUN_WAIT_MAX_MS);
     return this.rpc.request(
       runGet,
       { caller, run_id: runId, wait_ms: Math.round(waitMs), ...(until_not ? { until_not } : {}) },
       { correlationId: rid, timeoutMs: waitMs + 10_000 },
     );
-  }
-
-  @Get('v1/logs/enqueue')
-  @Auth({ level: 'caller' })
-  @Doc({
-    summary: 'Enqueue call log (your own requests; everyone’s for administrators), newest first',
-    tags: ['logs'],
-    query: enqueueLogQuery,
-    responses: { 200: pageOf(enqueueCallRecordSchema) },
-    auth: true,
-  })
-  logs(@Query() query: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    const { limit, cursor, ...filter } = parseInput(enqueueLogQuery, query, 'query');
-    return this.rpc.request(enqueueLogList, { caller, page: { limit, ...(cursor ? { cursor } : {}) }, filter }, { correlationId: rid });
   }
 
   @Post('clearml/serve/enqueue_task')
@@ -249,8 +143,12 @@ export class RunsController {
     responses: { 200: compatQueued, 202: compatPending, 404: null, 502: null },
     auth: true,
   })
-  async compatEnqueue(@Body() body: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string, @Res() reply: FastifyReply) {
-    const input = parseInput(compatEnqueueBody, body, 'body');
+  async compatEnqueue(
+    @Input('body') input: z.output<typeof compatEnqueueBody>,
+    @CurrentCaller() caller: Caller,
+    @RequestId() rid: string,
+    @Res() reply: FastifyReply,
+  ) {
     const created = await this.rpc.request(
       runCreate,
       { caller, task_id: input.task_id, queue: input.queue ?? null, params: runParamsFrom(input.params), route: 'compat' },
