@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { MessagingModule } from '@cleargate/messaging';
-import { ObservabilityModule, Runtime } from '@cleargate/observability';
+import { serviceModule } from '@cleargate/messaging';
+import { Runtime } from '@cleargate/observability';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
@@ -15,20 +15,23 @@ import { ServiceDiscoveryController } from './registry/service-discovery.control
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, runtime: Runtime): DynamicModule {
-    return {
-      module: GatewayModule,
-      imports: [DiscoveryModule, ObservabilityModule.forRoot(runtime), MessagingModule.forService('auth-gateway', config)],
-      exports: [AuthService, OndemandService],
-      controllers: [
-        MachinesController,
-        EndpointsController,
-        TasksController,
-        RunsController,
-        LogsController,
-        ServiceDiscoveryController,
-        DocsController,
-      ],
-      providers: [{ provide: GATEWAY_CONFIG, useValue: config }, AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
-    };
+    return serviceModule(
+      GatewayModule,
+      { service: 'auth-gateway', config, configToken: GATEWAY_CONFIG, runtime },
+      {
+        imports: [DiscoveryModule],
+        exports: [AuthService, OndemandService],
+        controllers: [
+          MachinesController,
+          EndpointsController,
+          TasksController,
+          RunsController,
+          LogsController,
+          ServiceDiscoveryController,
+          DocsController,
+        ],
+        providers: [AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
+      },
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { MessagingModule } from '@cleargate/messaging';
-import { ObservabilityModule, Runtime } from '@cleargate/observability';
+import { serviceModule } from '@cleargate/messaging';
+import { Runtime } from '@cleargate/observability';
 import { ChannelRegistry } from './channels/channel-registry';
 import { NOTIFIER_CONFIG, NotifierConfig } from './config';
 import { AlertsConsumer } from './delivery/alerts.consumer';
@@ -11,17 +11,10 @@ import { NotifierMetrics } from './delivery/notifier-metrics';
 @Module({})
 export class NotifierModule {
   static forRoot(config: NotifierConfig, runtime: Runtime): DynamicModule {
-    return {
-      module: NotifierModule,
-      imports: [ObservabilityModule.forRoot(runtime), MessagingModule.forService('notifier', config)],
-      providers: [
-        { provide: NOTIFIER_CONFIG, useValue: config },
-        ChannelRegistry,
-        NotifierMetrics,
-        DeliveryStore,
-        DeliveryService,
-        AlertsConsumer,
-      ],
-    };
+    return serviceModule(
+      NotifierModule,
+      { service: 'notifier', config, configToken: NOTIFIER_CONFIG, runtime },
+      { providers: [ChannelRegistry, NotifierMetrics, DeliveryStore, DeliveryService, AlertsConsumer] },
+    );
   }
 }

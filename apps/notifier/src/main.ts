@@ -1,22 +1,10 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { createRuntime, NestPinoLogger, runMain, startService } from '@cleargate/observability';
+import { createRuntime, runMain, startContextService } from '@cleargate/observability';
 import { NotifierModule } from './app.module';
 import { loadNotifierConfig, NotifierConfig } from './config';
 
-export async function startNotifier(config: NotifierConfig, runtime = createRuntime('notifier', config.LOG_LEVEL)) {
-  return startService({
-    runtime,
-    config,
-    ops: { host: config.OPS_HOST, port: config.OPS_PORT },
-    createApp: async (rt) => {
-      const app = await NestFactory.createApplicationContext(NotifierModule.forRoot(config, rt), {
-        logger: new NestPinoLogger(rt.logger),
-        abortOnError: false,
-      });
-      return app;
-    },
-  });
+export function startNotifier(config: NotifierConfig, runtime = createRuntime('notifier', config.LOG_LEVEL)) {
+  return startContextService({ runtime, config, module: (rt) => NotifierModule.forRoot(config, rt) });
 }
 
 if (require.main === module) {

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { MessagingModule } from '@cleargate/messaging';
-import { ObservabilityModule, Runtime } from '@cleargate/observability';
+import { serviceModule } from '@cleargate/messaging';
+import { Runtime } from '@cleargate/observability';
 import { CallLogBatcher } from './calllogs/call-log-batcher';
 import { ROUTER_CONFIG, RouterConfig } from './config';
 import { InvokeHandler } from './invoke/invoke.handler';
@@ -11,17 +11,10 @@ import { UpstreamClient } from './upstream/upstream-client';
 @Module({})
 export class OndemandRouterModule {
   static forRoot(config: RouterConfig, runtime: Runtime): DynamicModule {
-    return {
-      module: OndemandRouterModule,
-      imports: [ObservabilityModule.forRoot(runtime), MessagingModule.forService('ondemand-router', config)],
-      providers: [
-        { provide: ROUTER_CONFIG, useValue: config },
-        RoutingCache,
-        UpstreamClient,
-        CallLogBatcher,
-        PredictionCounter,
-        InvokeHandler,
-      ],
-    };
+    return serviceModule(
+      OndemandRouterModule,
+      { service: 'ondemand-router', config, configToken: ROUTER_CONFIG, runtime },
+      { providers: [RoutingCache, UpstreamClient, CallLogBatcher, PredictionCounter, InvokeHandler] },
+    );
   }
 }

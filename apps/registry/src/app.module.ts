@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MessagingModule } from '@cleargate/messaging';
-import { ObservabilityModule, Runtime } from '@cleargate/observability';
+import { serviceModule } from '@cleargate/messaging';
+import { Runtime } from '@cleargate/observability';
 import { CallLogsHandlers } from './calllogs/calllogs.handlers';
 import { CallLogsRepository } from './calllogs/calllogs.repository';
 import { CallLogsService } from './calllogs/calllogs.service';
@@ -31,42 +31,37 @@ import { TasksService } from './tasks/tasks.service';
 @Module({})
 export class RegistryModule {
   static forRoot(config: RegistryConfig, runtime: Runtime, dataSource: DataSource): DynamicModule {
-    return {
-      module: RegistryModule,
-      imports: [
-        ObservabilityModule.forRoot(runtime),
-        { module: ConfigHolder, global: true, providers: [{ provide: REGISTRY_CONFIG, useValue: config }], exports: [REGISTRY_CONFIG] },
-        MessagingModule.forService('registry', config),
-        DatabaseModule.forDataSource(dataSource),
-      ],
-      providers: [
-        StreamMigration,
-        PublicIdService,
-        ChangeEvents,
-        MachinesRepository,
-        MachinesService,
-        MachinesHandlers,
-        EndpointsRepository,
-        EndpointsService,
-        EndpointsHandlers,
-        RoutingHandlers,
-        CallLogsRepository,
-        CallLogsService,
-        CallLogsHandlers,
-        StatsHandlers,
-        EntityGauges,
-        ParamsValidator,
-        TasksRepository,
-        TasksService,
-        TasksHandlers,
-        RunsRepository,
-        RunsService,
-        RunStatusFollower,
-        RunsHandlers,
-      ],
-    };
+    return serviceModule(
+      RegistryModule,
+      { service: 'registry', config, configToken: REGISTRY_CONFIG, runtime },
+      {
+        imports: [DatabaseModule.forDataSource(dataSource, config.DATABASE_URL)],
+        providers: [
+          StreamMigration,
+          PublicIdService,
+          ChangeEvents,
+          MachinesRepository,
+          MachinesService,
+          MachinesHandlers,
+          EndpointsRepository,
+          EndpointsService,
+          EndpointsHandlers,
+          RoutingHandlers,
+          CallLogsRepository,
+          CallLogsService,
+          CallLogsHandlers,
+          StatsHandlers,
+          EntityGauges,
+          ParamsValidator,
+          TasksRepository,
+          TasksService,
+          TasksHandlers,
+          RunsRepository,
+          RunsService,
+          RunStatusFollower,
+          RunsHandlers,
+        ],
+      },
+    );
   }
 }
-
-@Module({})
-class ConfigHolder {}

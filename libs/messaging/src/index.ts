@@ -10,3 +10,4 @@ export * from './leader-lease';
 export * from './kv';
 export * from './subscriptions';
 export * from './coalesce-writes';
+export * from './service.module';

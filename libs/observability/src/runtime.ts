@@ -1,9 +1,11 @@
 import { DynamicModule, Global, INestApplicationContext, Inject, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { describeConfig } from '@cleargate/config';
 import { HealthRegistry } from './health';
-import { createLogger } from './logger';
+
 import { Metrics } from './metrics';
+import { createLogger, NestPinoLogger } from './logger';
 import { OpsServer, startOpsServer } from './ops-server';
 
 export const LOGGER = Symbol('LOGGER');
@@ -87,6 +89,24 @@ export async function startService(options: {
         }
       })()),
   };
+}
+
+/**
+ * Starts a service without an HTTP port of its own (all but the gateway): the Nest application
+ * context of `module` plus the operations server.
+ */
+export function startContextService(options: {
+  runtime: Runtime;
+  config: { OPS_HOST: string; OPS_PORT: number } & Record<string, unknown>;
+  module: (runtime: Runtime) => DynamicModule;
+}): Promise<RunningService> {
+  return startService({
+    runtime: options.runtime,
+    config: options.config,
+    ops: { host: options.config.OPS_HOST, port: options.config.OPS_PORT },
+    createApp: (rt) =>
+      NestFactory.createApplicationContext(options.module(rt), { logger: new NestPinoLogger(rt.logger), abortOnError: false }),
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ClearmlApiError } from '@cleargate/clearml';
 import { MessageContext } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
-import { ClearmlGateway } from '../clearml/clearml.gateway';
+import { ClearmlAdapter } from '../clearml/clearml.adapter';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
 import { buildCloneRequest, RunRequest, TemplateTask } from './clone-request';
 import { classifyFailure, RetryLaterError, UnknownQueueError } from './failures';
@@ -47,7 +47,7 @@ export class EnqueueRunService {
   private readonly inFlight;
 
   constructor(
-    private readonly clearml: ClearmlGateway,
+    private readonly clearml: ClearmlAdapter,
     private readonly events: RunEvents,
     @Inject(WORKER_CONFIG) config: WorkerConfig,
     metrics: Metrics,

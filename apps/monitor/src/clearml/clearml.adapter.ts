@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import {
   ClearmlClient,
   createServiceClearmlClient,
@@ -34,8 +34,8 @@ const NAME_TTL_MS = 5 * 60_000;
  * (cached), links to the web UI, stopping runaway tasks, and the server's clock.
  */
 @Injectable()
-export class ClearmlAdapter implements OnModuleDestroy {
-  readonly client: ClearmlClient;
+export class ClearmlAdapter implements OnApplicationShutdown {
+  private readonly client: ClearmlClient;
   private readonly webHost: string | undefined;
   private apiVersion?: string;
   /** Project names by id, refetched after NAME_TTL_MS; the last known name serves while ClearML fails. */
@@ -64,7 +64,7 @@ export class ClearmlAdapter implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.client.close();
   }
 

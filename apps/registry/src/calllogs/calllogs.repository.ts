@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, LessThan, Repository } from 'typeorm';
 import {
@@ -16,6 +15,7 @@ import {
   OndemandOutcome,
 } from '@cleargate/contracts';
 import { EnqueueCallEntity } from './enqueue-call.entity';
+import { PgClients } from '../database/database.module';
 import { applyCursor, pageResult } from '../database/paging';
 import { OndemandCallEntity } from './ondemand-call.entity';
 
@@ -91,7 +91,10 @@ function copyValue(value: unknown): string {
 export class CallLogsRepository {
   private readonly ondemand: Repository<OndemandCallEntity>;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly pg: PgClients,
+  ) {
     this.ondemand = dataSource.getRepository(OndemandCallEntity);
   }
 
@@ -103,19 +106,16 @@ export class CallLogsRepository {
    */
   async insertOndemand(batches: OndemandCallColumns[]): Promise<void> {
     if (!batches.some((b) => ondemandCallCount(b) > 0)) return;
-    const runner = this.dataSource.createQueryRunner();
     try {
-      await runner.connect();
-      const client = (runner as unknown as { databaseConnection: PoolClient }).databaseConnection;
-      await pipeline(
-        Readable.from(batches.map(copyText)),
-        client.query(copyFrom(`COPY ondemand_calls (${ONDEMAND_CALL_FIELDS.join(', ')}) FROM STDIN`)),
+      await this.pg.withClient((client) =>
+        pipeline(
+          Readable.from(batches.map(copyText)),
+          client.query(copyFrom(`COPY ondemand_calls (${ONDEMAND_CALL_FIELDS.join(', ')}) FROM STDIN`)),
+        ),
       );
     } catch (err) {
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
       for (const batch of batches) await this.insertOndemandSkippingKnown(batch);
-    } finally {
-      await runner.release();
     }
   }
 

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { HealthRegistry, Logger } from '@cleargate/observability';
 import { RegistryConfig } from '../config';
@@ -31,10 +32,36 @@ export async function openDatabase(config: RegistryConfig, logger: Logger): Prom
   }
 }
 
+/**
+ * Plain `pg` connections for what TypeORM does not offer: COPY, PostgreSQL's bulk path. A small
+ * pool of its own on the same database, so bulk writes never wait behind (or hold up) queries.
+ */
+export class PgClients {
+  private readonly pool: Pool;
+
+  constructor(url: string, size = 2) {
+    this.pool = new Pool({ connectionString: url, max: size, application_name: 'cleargate-registry-bulk' });
+  }
+
+  async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
 @Injectable()
 class DatabaseLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(PgClients) private readonly clients: PgClients,
     health: HealthRegistry,
   ) {
     health.register('postgres', async () => {
@@ -43,6 +70,7 @@ class DatabaseLifecycle implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.clients.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
@@ -50,11 +78,11 @@ class DatabaseLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forDataSource(dataSource: DataSource): DynamicModule {
+  static forDataSource(dataSource: DataSource, url: string): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [{ provide: DataSource, useValue: dataSource }, DatabaseLifecycle],
-      exports: [DataSource],
+      providers: [{ provide: DataSource, useValue: dataSource }, { provide: PgClients, useValue: new PgClients(url) }, DatabaseLifecycle],
+      exports: [DataSource, PgClients],
     };
   }
 }

@@ -18,7 +18,7 @@ export interface RunClone {
  * Each HTTP request is counted by endpoint and outcome.
  */
 @Injectable()
-export class ClearmlGateway implements OnApplicationShutdown {
+export class ClearmlAdapter implements OnApplicationShutdown {
   private readonly client: ClearmlClient;
 
   constructor(@Inject(WORKER_CONFIG) config: WorkerConfig, metrics: Metrics, @InjectLogger() logger: Logger, health: HealthRegistry) {
