@@ -1,0 +1,56 @@
+import { LeaderLease } from './leader-lease';
+import { natsFixture, silent, sleep, until } from './test/nats-fixture';
+
+describe('LeaderLease', () => {
+  let fx: Awaited<ReturnType<typeof natsFixture>>;
+  const leases: LeaderLease[] = [];
+
+  beforeAll(async () => {
+    fx = await natsFixture();
+  });
+  afterAll(async () => {
+    for (const l of leases) await l.stop();
+    await fx.drop();
+  });
+
+  async function replica(identity: string, ttlMs = 600) {
+    const lease = new LeaderLease(await fx.another(identity), { bucket: 'TEST_LEASE', key: 'leader', ttlMs, identity }, silent);
+    leases.push(lease);
+    return lease;
+  }
+
+  it('elects exactly one leader among replicas and keeps it while it renews', async () => {
+    const [a, b, c] = await Promise.all([replica('a'), replica('b'), replica('c')]);
+    await Promise.all([a.start(), b.start(), c.start()]);
+    expect([a, b, c].filter((l) => l.isLeader)).toHaveLength(1);
+    await sleep(1500); // longer than the TTL: renewals keep it
+    expect([a, b, c].filter((l) => l.isLeader)).toHaveLength(1);
+    for (const l of [a, b, c]) await l.stop();
+  });
+
+  it('hands over at once when the leader stops, and after the TTL when it dies without a word', async () => {
+    const first = await replica('first', 800);
+    await first.start();
+    expect(first.isLeader).toBe(true);
+    const second = await replica('second', 800);
+    const changes: boolean[] = [];
+    second.onChange((leader) => changes.push(leader));
+    await second.start();
+    expect(second.isLeader).toBe(false);
+
+    await first.stop(); // gives the key up
+    await until(() => second.isLeader, 2000);
+    expect(changes).toEqual([true]);
+
+    // A third replica waits while `second` renews; stopping `second`'s renewals without a
+    // delete (a crash) leaves the key to expire after the TTL.
+    const third = await replica('third', 800);
+    await third.start();
+    expect(third.isLeader).toBe(false);
+    (second as unknown as { stopped: boolean; timer?: NodeJS.Timeout }).stopped = true;
+    clearTimeout((second as unknown as { timer?: NodeJS.Timeout }).timer);
+    const crashedAt = Date.now();
+    await until(() => third.isLeader, 4000);
+    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(300);
+  });
+});

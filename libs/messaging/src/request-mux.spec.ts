@@ -1,0 +1,101 @@
+import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/nats-core';
+import { NoRespondersError, RequestMux, RequestTimeoutError } from './request-mux';
+
+/** The part of a NATS connection the multiplexer uses, recording what it publishes. */
+function fakeConnection() {
+  const published: { subject: string; data: Uint8Array; reply: string }[] = [];
+  let onReply: ((err: Error | null, msg: Msg) => void) | undefined;
+  let unsubscribed = false;
+  const connection = {
+    subscribe: (_subject: string, opts: { callback: (err: Error | null, msg: Msg) => void }) => {
+      onReply = opts.callback;
+      return { unsubscribe: () => (unsubscribed = true) };
+    },
+    publish: (subject: string, data: Uint8Array, opts: { reply: string }) => {
+      if (subject === 'broken') throw new Error('connection closed');
+      published.push({ subject, data, reply: opts.reply });
+    },
+  } as unknown as NatsConnection;
+  const reply = (to: string, data: Uint8Array, headers?: Partial<MsgHdrs>) =>
+    onReply!(null, { subject: to, data, headers } as unknown as Msg);
+  return { connection, published, reply, unsubscribed: () => unsubscribed };
+}
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe('RequestMux', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('gives each request its own reply subject and answers each with its own reply, in any order', async () => {
+    const { connection, published, reply } = fakeConnection();
+    const mux = new RequestMux(connection);
+    const first = mux.request('svc.a', bytes('1'), { timeoutMs: 1000 });
+    const second = mux.request('svc.b', bytes('2'), { timeoutMs: 1000 });
+    expect(published.map((p) => p.subject)).toEqual(['svc.a', 'svc.b']);
+    expect(published[0]!.reply).not.toBe(published[1]!.reply);
+    reply(published[1]!.reply, bytes('two'));
+    reply(published[0]!.reply, bytes('one'));
+    expect(text(await first)).toBe('one');
+    expect(text(await second)).toBe('two');
+    mux.close();
+  });
+
+  it('ignores a reply that arrives after its request gave up, and one it never asked for', async () => {
+    jest.useFakeTimers();
+    const { connection, published, reply } = fakeConnection();
+    const mux = new RequestMux(connection);
+    const late = mux.request('svc.slow', bytes('x'), { timeoutMs: 50 });
+    jest.advanceTimersByTime(100);
+    await expect(late).rejects.toBeInstanceOf(RequestTimeoutError);
+    expect(() => reply(published[0]!.reply, bytes('too late'))).not.toThrow();
+    expect(() => reply(`${published[0]!.reply}999`, bytes('stranger'))).not.toThrow();
+    mux.close();
+  });
+
+  it('times out with the subject and the timeout it waited', async () => {
+    jest.useFakeTimers();
+    const { connection } = fakeConnection();
+    const mux = new RequestMux(connection);
+    const pending = mux.request('svc.stuck', bytes('x'), { timeoutMs: 300 });
+    jest.advanceTimersByTime(200);
+    let settled = false;
+    void pending.catch(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    jest.advanceTimersByTime(150);
+    await expect(pending).rejects.toMatchObject({ name: 'RequestTimeoutError', subject: 'svc.stuck', timeoutMs: 300 });
+    mux.close();
+  });
+
+  it('tells "nobody is listening" (the server’s empty 503 reply) from an answer', async () => {
+    const { connection, published, reply } = fakeConnection();
+    const mux = new RequestMux(connection);
+    const pending = mux.request('svc.none', bytes('x'), { timeoutMs: 1000 });
+    reply(published[0]!.reply, new Uint8Array(0), { code: 503 });
+    await expect(pending).rejects.toBeInstanceOf(NoRespondersError);
+    // An empty answer without the 503 is an answer.
+    const empty = mux.request('svc.empty', bytes('x'), { timeoutMs: 1000 });
+    reply(published[1]!.reply, new Uint8Array(0));
+    expect((await empty).length).toBe(0);
+    mux.close();
+  });
+
+  it('fails a request at once when publishing throws, and forgets it', async () => {
+    jest.useFakeTimers();
+    const { connection } = fakeConnection();
+    const mux = new RequestMux(connection);
+    await expect(mux.request('broken', bytes('x'), { timeoutMs: 1000 })).rejects.toThrow('connection closed');
+    jest.advanceTimersByTime(2000); // nothing left to time out
+    mux.close();
+  });
+
+  it('rejects what is still pending when closed, and unsubscribes its inbox', async () => {
+    const { connection, unsubscribed } = fakeConnection();
+    const mux = new RequestMux(connection);
+    const pending = mux.request('svc.a', bytes('x'), { timeoutMs: 10_000 });
+    mux.close();
+    await expect(pending).rejects.toThrow('connection closing');
+    expect(unsubscribed()).toBe(true);
+  });
+});
