@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt, envLogLevel, envPort, envUrl } from './env';
+import { envBool, envInt, envLogLevel, envPort, envUrl } from './env';
 
 /** Variables every ClearGate service reads. */
 export const commonEnv = {
@@ -16,6 +16,11 @@ export const commonEnv = {
   NATS_USER: z.string().optional(),
   NATS_PASSWORD: z.string().optional(),
   NATS_REQUEST_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 10_000 }),
+  /**
+   * Send the NATS publishes of one event-loop turn in one socket write (libs/messaging
+   * coalesce-writes.ts); off only to measure what it gives.
+   */
+  NATS_COALESCE_WRITES: envBool(true),
   SHUTDOWN_GRACE_MS: envInt({ min: 0, max: 120_000, default: 10_000 }),
 };
 

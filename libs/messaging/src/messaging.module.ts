@@ -17,7 +17,11 @@ class NatsLifecycle implements OnApplicationShutdown {
 }
 
 /** The NATS settings every service's validated configuration carries (libs/config commonEnv). */
-export type NatsConfig = Pick<CommonConfig, 'NATS_URL' | 'NATS_NAMESPACE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_REQUEST_TIMEOUT_MS'>;
+export type NatsConfig = Pick<
+  CommonConfig,
+  'NATS_URL' | 'NATS_NAMESPACE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_REQUEST_TIMEOUT_MS'
+> &
+  Partial<Pick<CommonConfig, 'NATS_COALESCE_WRITES'>>;
 
 /** Connection options of a service from its validated configuration. */
 export function natsOptionsOf(service: ServiceName | (string & {}), config: NatsConfig): NatsOptions {
@@ -26,6 +30,7 @@ export function natsOptionsOf(service: ServiceName | (string & {}), config: Nats
     namespace: config.NATS_NAMESPACE,
     name: service,
     requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+    coalesceWrites: config.NATS_COALESCE_WRITES ?? true,
     ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
   };
 }

@@ -16,6 +16,8 @@ export interface NatsOptions {
   user?: string;
   password?: string;
   requestTimeoutMs: number;
+  /** Send the publishes of one event-loop turn in one socket write (coalesce-writes.ts); default true. */
+  coalesceWrites?: boolean;
 }
 
 /** Connection options for the NATS client from a service's URL and credentials. */
@@ -56,7 +58,8 @@ export class NatsService {
   static async connect(options: NatsOptions, logger: Logger): Promise<NatsService> {
     const settings = connectionOptions(options);
     const connection = await connect(settings);
-    if (!coalesceWrites(connection)) logger.warn('this nats client version is not the expected one: publishes are not coalesced');
+    if (options.coalesceWrites !== false && !coalesceWrites(connection))
+      logger.warn('this nats client version is not the expected one: publishes are not coalesced');
     const manager = await jetstreamManager(connection);
     const service = new NatsService(connection, jetstream(connection), manager, options, logger);
     service.watchStatus();
