@@ -11,6 +11,7 @@ import { GaugeCollector } from './gauges/gauge-collector';
 import { changeKey, PollState, StateConflict, StateStore } from './poller/state-store';
 import { TaskPoller } from './poller/task-poller';
 import { RunawayGuard } from './runaway/runaway-guard';
+import { BUCKETS } from '@cleargate/contracts';
 
 /**
  * One replica polls (the holder of the JetStream KV lease); the others stand by and take over
@@ -60,10 +61,10 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     await awaitStreams(this.nats, ['events', 'alerts'], this.logger);
-    this.store = await StateStore.open(this.nats, 'MONITOR_STATE');
+    this.store = await StateStore.open(this.nats, BUCKETS.monitorState);
     this.lease = new LeaderLease(
       this.nats,
-      { bucket: 'MONITOR_LEASE', key: 'leader', ttlMs: this.config.MONITOR_LEASE_TTL_MS, identity: this.identity },
+      { bucket: BUCKETS.monitorLease, key: 'leader', ttlMs: this.config.MONITOR_LEASE_TTL_MS, identity: this.identity },
       this.logger,
     );
     this.lease.onChange((leader) => {

@@ -13,3 +13,4 @@ export * from './runs/runs';
 export * from './alerts/alerts';
 export * from './runs/tags';
 export * from './services';
+export * from './topology';

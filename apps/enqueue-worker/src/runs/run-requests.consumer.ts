@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { runRequested } from '@cleargate/contracts';
+import { runRequested, DURABLES } from '@cleargate/contracts';
 import { DurableConsumer, awaitStreams, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { WORKER_CONFIG, WorkerConfig } from '../config';
@@ -31,7 +31,7 @@ export class RunRequestsConsumer implements OnApplicationBootstrap, OnModuleDest
       this.metrics,
       {
         contract: runRequested,
-        durable: 'enqueue-worker',
+        durable: DURABLES.enqueueWorker,
         maxDeliver: this.config.ENQUEUE_MAX_DELIVER,
         ackWaitMs: this.config.ENQUEUE_ACK_WAIT_MS,
         backoffMs: this.config.ENQUEUE_BACKOFF_MS,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { alertRaised } from '@cleargate/contracts';
+import { alertRaised, DURABLES } from '@cleargate/contracts';
 import { DurableConsumer, awaitStreams, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { ChannelRegistry } from '../channels/channel-registry';
@@ -9,7 +9,7 @@ import { DeliveryStore } from './delivery-store';
 
 type AlertPayload = typeof alertRaised.payload;
 
-export const ALERTS_DURABLE = 'notifier-alerts';
+export const ALERTS_DURABLE = DURABLES.notifierAlerts;
 
 @Injectable()
 export class AlertsConsumer implements OnModuleInit, OnModuleDestroy {

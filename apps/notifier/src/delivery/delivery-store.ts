@@ -3,13 +3,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KvStore, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger } from '@cleargate/observability';
 import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
+import { BUCKETS } from '@cleargate/contracts';
 
 /** A short, KV-safe id of an alert: the same alert id always gives the same delivery id. */
 export function deliveryIdOf(alertId: string): string {
   return createHash('sha256').update(alertId).digest('hex').slice(0, 40);
 }
 
-export const DELIVERIES_BUCKET = 'NOTIFIER_DELIVERIES';
+export const DELIVERIES_BUCKET = BUCKETS.notifierDeliveries;
 
 /**
  * Which (alert, channel) deliveries already succeeded, in the JetStream KV bucket

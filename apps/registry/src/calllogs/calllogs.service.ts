@@ -11,6 +11,7 @@ import {
   ondemandCallsRecorded,
   OndemandLogFilter,
   readableBy,
+  DURABLES,
 } from '@cleargate/contracts';
 import { awaitStreams, BatchConsumer, INTERNAL_RETRY, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
@@ -41,8 +42,10 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await awaitStreams(this.nats, ['events', 'calllogs', 'deadLetter'], this.logger);
-    await this.consume(ondemandCallsRecorded, 'registry-ondemand-calllog', (batches) => this.writeOndemand(batches.map((b) => b.columns)));
-    await this.consume(enqueueCallRecorded, 'registry-enqueue-calllog', (records) => this.writeEnqueue(records));
+    await this.consume(ondemandCallsRecorded, DURABLES.registryOndemandCalllog, (batches) =>
+      this.writeOndemand(batches.map((b) => b.columns)),
+    );
+    await this.consume(enqueueCallRecorded, DURABLES.registryEnqueueCalllog, (records) => this.writeEnqueue(records));
     this.retentionTimer = setInterval(() => void this.applyRetention(), HOUR);
     this.retentionTimer.unref();
     void this.applyRetention();

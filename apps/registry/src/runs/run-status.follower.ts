@@ -1,5 +1,5 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Run, RunStatus, runStatusApplied, runStatusChanged } from '@cleargate/contracts';
+import { DURABLES, Run, RunStatus, runStatusApplied, runStatusChanged } from '@cleargate/contracts';
 import {
   awaitStreams,
   DurableConsumer,
@@ -57,7 +57,7 @@ export class RunStatusFollower implements OnModuleInit, OnModuleDestroy {
       this.metrics,
       {
         contract: runStatusChanged,
-        durable: 'registry-run-status',
+        durable: DURABLES.registryRunStatus,
         ...INTERNAL_RETRY,
         concurrency: 8,
       },

@@ -1,0 +1,144 @@
+import { alertRaised, taskStatusChanged } from './alerts/alerts';
+import { enqueueCallRecorded, enqueueLogList, ondemandCallsRecorded, ondemandLogList, statsGet } from './calllogs';
+import { BroadcastContract, MessageContract, RpcContract } from './contract';
+import { ONDEMAND_INVOKE_SUBJECT } from './ondemand/invoke';
+import { endpointChanged, endpoints } from './registry/endpoints';
+import { machineChanged, machines, machineTargets } from './registry/machines';
+import { routingResolve, routingSnapshot } from './registry/routing';
+import { tasks } from './registry/tasks';
+import { runCreate, runGet, runList, runRequested, runStatusApplied, runStatusChanged } from './runs/runs';
+import { ServiceName } from './services';
+import { DEAD_LETTER_PREFIX } from './streams';
+
+/** The durable consumers, by the name replicas share. */
+export const DURABLES = {
+  registryOndemandCalllog: 'registry-ondemand-calllog',
+  registryEnqueueCalllog: 'registry-enqueue-calllog',
+  registryRunStatus: 'registry-run-status',
+  enqueueWorker: 'enqueue-worker',
+  notifierAlerts: 'notifier-alerts',
+} as const;
+
+/** The JetStream KV buckets, each owned by one service. */
+export const BUCKETS = {
+  monitorState: 'MONITOR_STATE',
+  monitorLease: 'MONITOR_LEASE',
+  notifierDeliveries: 'NOTIFIER_DELIVERIES',
+} as const;
+
+const crud = (c: typeof machines | typeof endpoints | typeof tasks): RpcContract[] => [c.create, c.get, c.list, c.update, c.delete];
+
+/** What one service does on the bus. */
+export interface ServiceTopology {
+  /** RPCs it answers (request/reply, in its queue group). */
+  serves: RpcContract[];
+  /** RPCs it asks. */
+  calls: RpcContract[];
+  /** Binary request frames it answers (queue group) or sends. */
+  servesFrames: string[];
+  callsFrames: string[];
+  /** Messages it stores in a stream. */
+  publishes: MessageContract[];
+  /** Messages it works through with a durable consumer (and may dead-letter), by durable name. */
+  consumes: { contract: MessageContract; durable: string }[];
+  /** Stream messages and broadcasts it hears as they pass (core subscriptions, no ack). */
+  listens: (MessageContract | BroadcastContract)[];
+  broadcasts: BroadcastContract[];
+  /** JetStream KV buckets it owns. */
+  buckets: string[];
+}
+
+const none: ServiceTopology = {
+  serves: [],
+  calls: [],
+  servesFrames: [],
+  callsFrames: [],
+  publishes: [],
+  consumes: [],
+  listens: [],
+  broadcasts: [],
+  buckets: [],
+};
+
+/**
+ * Who talks to whom: every subject each service uses, and how. The services' READMEs are
+ * checked against it (tests/workspace), and the NATS permissions of each service derive from it.
+ */
+export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
+  'auth-gateway': {
+    ...none,
+    calls: [
+      ...crud(machines),
+      ...crud(endpoints),
+      ...crud(tasks),
+      machineTargets,
+      runCreate,
+      runGet,
+      runList,
+      ondemandLogList,
+      enqueueLogList,
+      statsGet,
+    ],
+    callsFrames: [ONDEMAND_INVOKE_SUBJECT],
+  },
+  registry: {
+    ...none,
+    serves: [
+      ...crud(machines),
+      ...crud(endpoints),
+      ...crud(tasks),
+      machineTargets,
+      routingSnapshot,
+      routingResolve,
+      runCreate,
+      runGet,
+      runList,
+      ondemandLogList,
+      enqueueLogList,
+      statsGet,
+    ],
+    publishes: [machineChanged, endpointChanged, runRequested],
+    consumes: [
+      { contract: ondemandCallsRecorded, durable: DURABLES.registryOndemandCalllog },
+      { contract: enqueueCallRecorded, durable: DURABLES.registryEnqueueCalllog },
+      { contract: runStatusChanged, durable: DURABLES.registryRunStatus },
+    ],
+    listens: [runStatusApplied],
+    broadcasts: [runStatusApplied],
+  },
+  'ondemand-router': {
+    ...none,
+    calls: [routingSnapshot, routingResolve],
+    servesFrames: [ONDEMAND_INVOKE_SUBJECT],
+    publishes: [ondemandCallsRecorded],
+    listens: [machineChanged, endpointChanged],
+  },
+  'enqueue-worker': {
+    ...none,
+    publishes: [runStatusChanged, enqueueCallRecorded],
+    consumes: [{ contract: runRequested, durable: DURABLES.enqueueWorker }],
+  },
+  monitor: {
+    ...none,
+    publishes: [taskStatusChanged, runStatusChanged, alertRaised],
+    buckets: [BUCKETS.monitorState, BUCKETS.monitorLease],
+  },
+  notifier: {
+    ...none,
+    consumes: [{ contract: alertRaised, durable: DURABLES.notifierAlerts }],
+    buckets: [BUCKETS.notifierDeliveries],
+  },
+};
+
+/** Every subject a service uses, as the contracts spell it (no namespace); a consumer also dead-letters. */
+export function subjectsOf(service: ServiceName): string[] {
+  const t = TOPOLOGY[service];
+  return [
+    ...new Set([
+      ...[...t.serves, ...t.calls, ...t.publishes, ...t.listens, ...t.broadcasts].map((c) => c.subject),
+      ...t.consumes.flatMap((c) => [c.contract.subject, `${DEAD_LETTER_PREFIX}${c.contract.subject}`]),
+      ...t.servesFrames,
+      ...t.callsFrames,
+    ]),
+  ];
+}
