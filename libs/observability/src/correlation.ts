@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
  * request's `x-request-id` (or a fresh id), travels in every NATS message header and is
  * restored around each handler so that every log line carries it.
  *
- * On Node 20 AsyncLocalStorage runs on async_hooks: once used, every promise in the process
- * pays for it (measured: about a quarter of the gateway's and the router's CPU per request).
- * So the two hot paths (auth-gateway HTTP, ondemand-router invocations) never enter it and
- * pass the id explicitly; the other services use withCorrelation around each message.
+ * The two hot paths (auth-gateway HTTP, ondemand-router invocations) never enter
+ * AsyncLocalStorage and pass the id explicitly; the other services use withCorrelation around
+ * each message. On Node 20 AsyncLocalStorage ran on async_hooks, and once used every promise in
+ * the process paid for it (measured: about a quarter of the gateway's and the router's CPU per
+ * request); Node 24 no longer does, but the hot paths keep their explicit id.
  */
 const storage = new AsyncLocalStorage<string>();
 

@@ -14,8 +14,8 @@ const V1_PREFIX = ONDEMAND_ROUTES.v1.match.prefix;
 
 /**
  * The two on-demand routes, served from node:http in front of Fastify (see `serverFactory` in
- * main.ts); every other request goes on to Fastify. On Node 20, Fastify's body parsing binds an
- * AsyncResource per request, and those bound functions outlive the young generation: measured
+ * main.ts); every other request goes on to Fastify. On Node 20, Fastify's body parsing bound an
+ * AsyncResource per request, and those bound functions outlived the young generation: measured
  * in the gateway, 40 % of what each scavenge met survived it and the scavenges took 4–7 ms.
  * This path reads the body itself and answers like the Fastify routes do: the same auth
  * service, validation, error envelope, `x-request-id` and HTTP metrics.
