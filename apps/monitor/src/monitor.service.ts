@@ -3,13 +3,14 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ClearmlTask, isTransient } from '@cleargate/clearml';
 import { awaitStreams, LeaderLease, NatsService } from '@cleargate/messaging';
-import { InjectLogger, LATENCY_BUCKETS_SECONDS, Logger, Metrics, withCorrelation } from '@cleargate/observability';
+import { Clock, InjectClock, InjectLogger, LATENCY_BUCKETS_SECONDS, Logger, Metrics, withCorrelation } from '@cleargate/observability';
 import { ChangeHandler } from './alerts/change-handler';
 import { ClearmlAdapter } from './clearml/clearml.adapter';
 import { MONITOR_CONFIG, MonitorConfig } from './config';
 import { GaugeCollector } from './gauges/gauge-collector';
 import { changeKey, PollState, StateConflict, StateStore } from './poller/state-store';
 import { TaskPoller } from './poller/task-poller';
+import { Reachability } from './reachability';
 import { RunawayGuard } from './runaway/runaway-guard';
 import { BUCKETS } from '@cleargate/contracts';
 
@@ -27,10 +28,9 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private loop?: Promise<void>;
   private wake?: () => void;
   private stopped = false;
-  private failingSince: number | null = null;
+  private readonly reachability: Reachability;
   /** When this replica last finished a poll successfully (local clock), for health and tests. */
   lastPollAt: number | null = null;
-  private unreachableAlerted = false;
   private readonly identity = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly pollDuration;
   private readonly pollErrors;
@@ -46,8 +46,10 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly gauges: GaugeCollector,
     @Inject(MONITOR_CONFIG) private readonly config: MonitorConfig,
     @InjectLogger() private readonly logger: Logger,
+    @InjectClock() private readonly clock: Clock,
     metrics: Metrics,
   ) {
+    this.reachability = new Reachability(clock, config.MONITOR_UNREACHABLE_AFTER_MS);
     this.pollDuration = metrics.histogram('poll_duration_seconds', 'Time of one poll of ClearML task changes', [], LATENCY_BUCKETS_SECONDS);
     this.pollErrors = metrics.counter('poll_errors_total', 'Polls that failed, by reason', ['reason']);
     this.leaderGauge = metrics.gauge('leader', '1 when this replica holds the lease and polls');
@@ -94,8 +96,8 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     let lastGauges = 0;
     while (!this.stopped && this.lease?.isLeader) {
       await withCorrelation(`poll-${randomUUID()}`, () => this.pollOnce());
-      if (Date.now() - lastGauges >= this.config.MONITOR_GAUGES_INTERVAL_MS && this.lease?.isLeader) {
-        lastGauges = Date.now();
+      if (this.clock.now() - lastGauges >= this.config.MONITOR_GAUGES_INTERVAL_MS && this.lease?.isLeader) {
+        lastGauges = this.clock.now();
         await this.gauges.collect().catch((err) => this.logger.warn({ err }, 'gauge collection failed'));
       }
       await new Promise<void>((resolve) => {
@@ -121,7 +123,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
       });
       await this.runaway.check();
       await this.reachable();
-      this.lastPollAt = Date.now();
+      this.lastPollAt = this.clock.now();
       this.lastPoll.set(this.lastPollAt / 1000);
     } catch (err) {
       if (err instanceof StateConflict) {
@@ -156,42 +158,17 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async unreachable(err: unknown): Promise<void> {
     this.upGauge.set(0);
-    this.failingSince ??= Date.now();
-    if (this.unreachableAlerted || Date.now() - this.failingSince < this.config.MONITOR_UNREACHABLE_AFTER_MS) return;
-    const since = new Date(this.failingSince).toISOString();
+    const alert = this.reachability.failed(err);
+    if (!alert) return;
     await this.changes
-      .raise({
-        alert_id: `clearml-unreachable:${since}`,
-        kind: 'clearml_unreachable',
-        severity: 'critical',
-        title: 'The ClearML API is unreachable',
-        at: new Date().toISOString(),
-        task: null,
-        console_lines: [],
-        details: `Failing since ${since}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 4000),
-        labels: { kind: 'clearml_unreachable' },
-      })
-      .then(() => (this.unreachableAlerted = true))
+      .raise(alert)
+      .then(() => this.reachability.raised())
       .catch((e) => this.logger.warn({ err: e }, 'could not raise the unreachable alert'));
   }
 
   private async reachable(): Promise<void> {
     this.upGauge.set(1);
-    if (this.failingSince !== null && this.unreachableAlerted) {
-      const since = new Date(this.failingSince).toISOString();
-      await this.changes.raise({
-        alert_id: `clearml-recovered:${since}`,
-        kind: 'clearml_recovered',
-        severity: 'info',
-        title: 'The ClearML API is reachable again',
-        at: new Date().toISOString(),
-        task: null,
-        console_lines: [],
-        details: `Unreachable from ${since} to ${new Date().toISOString()}`,
-        labels: { kind: 'clearml_recovered' },
-      });
-    }
-    this.failingSince = null;
-    this.unreachableAlerted = false;
+    const alert = this.reachability.succeeded();
+    if (alert) await this.changes.raise(alert);
   }
 }

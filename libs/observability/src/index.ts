@@ -4,3 +4,4 @@ export * from './metrics';
 export * from './health';
 export * from './ops-server';
 export * from './runtime';
+export * from './clock';

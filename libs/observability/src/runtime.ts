@@ -2,6 +2,7 @@ import { DynamicModule, Global, INestApplicationContext, Inject, Module } from '
 import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { describeConfig } from '@cleargate/config';
+import { CLOCK, Clock, systemClock } from './clock';
 import { HealthRegistry } from './health';
 
 import { Metrics } from './metrics';
@@ -18,14 +19,16 @@ export interface Runtime {
   logger: Logger;
   metrics: Metrics;
   health: HealthRegistry;
+  clock: Clock;
 }
 
-export function createRuntime(service: string, logLevel = 'info', logger?: Logger): Runtime {
+export function createRuntime(service: string, logLevel = 'info', logger?: Logger, clock: Clock = systemClock): Runtime {
   return {
     service,
     logger: logger ?? createLogger({ service, level: logLevel }),
     metrics: new Metrics(service),
     health: new HealthRegistry(),
+    clock,
   };
 }
 
@@ -39,8 +42,9 @@ export class ObservabilityModule {
         { provide: LOGGER, useValue: runtime.logger },
         { provide: Metrics, useValue: runtime.metrics },
         { provide: HealthRegistry, useValue: runtime.health },
+        { provide: CLOCK, useValue: runtime.clock },
       ],
-      exports: [LOGGER, Metrics, HealthRegistry],
+      exports: [LOGGER, Metrics, HealthRegistry, CLOCK],
     };
   }
 }

@@ -14,7 +14,7 @@ import {
   DURABLES,
 } from '@cleargate/contracts';
 import { awaitStreams, BatchConsumer, INTERNAL_RETRY, NatsService } from '@cleargate/messaging';
-import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
+import { Clock, InjectClock, InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { CallLogsRepository } from './calllogs.repository';
 
@@ -36,6 +36,7 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: Metrics,
     @InjectLogger() private readonly logger: Logger,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    @InjectClock() private readonly clock: Clock,
   ) {
     this.written = metrics.counter('calllog_records_written_total', 'Call-log records written to PostgreSQL, by log', ['log']);
   }
@@ -101,7 +102,7 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async applyRetention(): Promise<void> {
-    const cutoff = new Date(Date.now() - this.config.LOG_RETENTION_DAYS * 24 * HOUR);
+    const cutoff = new Date(this.clock.now() - this.config.LOG_RETENTION_DAYS * 24 * HOUR);
     try {
       const deleted = await this.repository.deleteBefore(cutoff);
       if (deleted) this.logger.info({ deleted, cutoff }, 'old call-log records deleted');

@@ -14,7 +14,7 @@ import {
   RunStatus,
 } from '@cleargate/contracts';
 import { awaitStreams, MessagePublisher, NatsService } from '@cleargate/messaging';
-import { currentCorrelationId, InjectLogger, Logger, Metrics } from '@cleargate/observability';
+import { Clock, currentCorrelationId, InjectClock, InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { CallLogsRepository } from '../calllogs/calllogs.repository';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { ParamsValidator } from '../tasks/params-validator';
@@ -54,6 +54,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
     metrics: Metrics,
     @InjectLogger() private readonly logger: Logger,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    @InjectClock() private readonly clock: Clock,
   ) {
     this.created = metrics.counter('runs_created_total', 'Runs accepted or refused at creation, by outcome', ['outcome']);
   }
@@ -82,7 +83,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       if (err instanceof AppError) await this.recordRefusal(caller, input, template, err, performance.now() - started);
       throw err;
     }
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const run = await this.runs.insert(
       Object.assign(new RunEntity(), {
         id: randomUUID(),
@@ -163,7 +164,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
 
   private async republishPending(): Promise<void> {
     try {
-      const pending = await this.runs.pendingOlderThan(new Date(Date.now() - this.config.RUN_REPUBLISH_AFTER_MS), 500);
+      const pending = await this.runs.pendingOlderThan(new Date(this.clock.now() - this.config.RUN_REPUBLISH_AFTER_MS), 500);
       for (const run of pending) {
         const template = await this.tasks.findByRef(run.templateId);
         if (template) await this.publish(run, template);
@@ -177,7 +178,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
   private async recordRefusal(caller: Caller, input: CreateRun, template: TaskTemplateEntity | null, err: AppError, durationMs: number) {
     const record: EnqueueCallRecord = {
       id: randomUUID(),
-      at: new Date().toISOString(),
+      at: new Date(this.clock.now()).toISOString(),
       correlation_id: currentCorrelationId() ?? randomUUID(),
       caller: caller.username,
       task_id: input.task_id,
