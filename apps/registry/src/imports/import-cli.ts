@@ -40,10 +40,6 @@ function safeLogin(): string {
   }
 }
 
-function printProblems(problems: ImportProblem[]): void {
-  for (const p of problems) process.stderr.write(`${p.file}:${p.line}: ${p.table ? `${p.table}: ` : ''}${p.reason}\n`);
-}
-
 /** Exit codes: 0 imported (or checked), 1 bad rows (nothing written), 2 usage or registry unreachable. */
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -77,21 +73,29 @@ async function main(argv: string[]): Promise<number> {
     }
     readExportFile(file === '-' ? 'stdin.json' : file, text, parsed);
   }
-  if (parsed.problems.length > 0) {
-    printProblems(parsed.problems);
-    process.stderr.write(`${parsed.problems.length} bad row(s); nothing was written\n`);
-    return 1;
-  }
-
+  // Rows that could not be read are listed with what the registry finds wrong in the others,
+  // so that one run names every bad row; nothing is written then.
+  const unreadable = parsed.problems;
   const config = loadConfig('registry-import', importEnv);
-  const nats = await NatsService.connect(natsOptionsOf('registry-import', config), createLogger({ service: 'registry-import', level: 'error' }));
+  const nats = await NatsService.connect(
+    natsOptionsOf('registry-import', config),
+    createLogger({ service: 'registry-import', level: 'error' }),
+  );
   try {
     const caller: Caller = { subject: `cli:${login}`, username: login, roles: [], groups: [], admin: true };
     const result = await new RpcClient(nats).request(
       utilsImport,
-      { caller, owner, dry_run: args.values.check, machines: parsed.machines, endpoints: parsed.endpoints, tasks: parsed.tasks },
+      {
+        caller,
+        owner,
+        dry_run: args.values.check || unreadable.length > 0,
+        machines: parsed.machines,
+        endpoints: parsed.endpoints,
+        tasks: parsed.tasks,
+      },
       { timeoutMs: Math.max(config.NATS_REQUEST_TIMEOUT_MS, IMPORT_TIMEOUT_MS) },
     );
+    if (unreadable.length > 0) return refused(unreadable);
     const line = (name: string, c: { created: number; unchanged: number }) =>
       `${name}: ${c.created} ${result.dry_run ? 'to create' : 'created'}, ${c.unchanged} already registered\n`;
     process.stdout.write(line('machines', result.machines) + line('endpoints', result.endpoints) + line('tasks', result.tasks));
@@ -100,16 +104,20 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     const rows = z.array(importProblemSchema).safeParse((err.details as { rows?: unknown } | undefined)?.rows);
-    if (err.code === 'invalid_argument' && rows.success) {
-      printProblems(rows.data);
-      process.stderr.write(`${err.message}\n`);
-      return 1;
-    }
+    if (err.code === 'invalid_argument' && rows.success) return refused([...unreadable, ...rows.data]);
     process.stderr.write(`${err.message}${err.code === 'unavailable' ? ' (is the registry running, with these NATS_* settings?)' : ''}\n`);
+    if (unreadable.length > 0) return refused(unreadable);
     return 2;
   } finally {
     await nats.close();
   }
+}
+
+function refused(problems: ImportProblem[]): number {
+  const sorted = [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  for (const p of sorted) process.stderr.write(`${p.file}:${p.line}: ${p.table ? `${p.table}: ` : ''}${p.reason}\n`);
+  process.stderr.write(`${problems.length} bad row(s); nothing was written\n`);
+  return 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -42,10 +42,17 @@ export class ImportsService {
     if (!caller.admin) throw new AppError('forbidden', 'only administrators may import');
     const owner = request.owner ?? caller.username;
     const problems: ImportProblem[] = [];
-    const refuse = (table: Table, source: ImportSource, reason: string) => problems.push({ file: source.file, line: source.line, table, reason });
+    const refuse = (table: Table, source: ImportSource, reason: string) =>
+      problems.push({ file: source.file, line: source.line, table, reason });
 
     const registered = await this.repository.registered(
-      [...new Set([...request.machines.map((m) => m.machine_id), ...request.endpoints.map((e) => e.machine_id), ...request.tasks.map((t) => t.task_id)])],
+      [
+        ...new Set([
+          ...request.machines.map((m) => m.machine_id),
+          ...request.endpoints.map((e) => e.machine_id),
+          ...request.tasks.map((t) => t.task_id),
+        ]),
+      ],
       [...new Set(request.machines.map(importedMachineName))],
     );
     const machineById = new Map(registered.machines.map((m) => [m.publicId, m]));
@@ -66,7 +73,11 @@ export class ImportsService {
       machineRows.set(row.machine_id, machineRows.get(row.machine_id) ?? row.at);
       servingRows.set(row.serving_task_id, servingRows.get(row.serving_task_id) ?? row.at);
       if (first) {
-        refuse('machines', row.at, `machine_id ${row.machine_id} or serving_task_id ${row.serving_task_id} is listed again (first at ${at(first)})`);
+        refuse(
+          'machines',
+          row.at,
+          `machine_id ${row.machine_id} or serving_task_id ${row.serving_task_id} is listed again (first at ${at(first)})`,
+        );
         continue;
       }
       if (taskById.has(row.machine_id)) {
@@ -88,7 +99,11 @@ export class ImportsService {
       }
       const named = machineByName.get(name);
       if (named) {
-        refuse('machines', row.at, `a machine named "${name}" is already registered (machine_id ${named.publicId}); give this row another name`);
+        refuse(
+          'machines',
+          row.at,
+          `a machine named "${name}" is already registered (machine_id ${named.publicId}); give this row another name`,
+        );
         continue;
       }
       const id = randomUUID();
@@ -117,7 +132,8 @@ export class ImportsService {
       const asMachine = machineRows.get(row.task_id);
       if (first) refuse('tasks', row.at, `task_id ${row.task_id} is listed again (first at ${at(first)})`);
       else if (asMachine) refuse('tasks', row.at, `task_id ${row.task_id} is also a machine_id of this import (at ${at(asMachine)})`);
-      else if (machineById.has(row.task_id)) refuse('tasks', row.at, `task_id ${row.task_id} is already the machine_id of a registered machine`);
+      else if (machineById.has(row.task_id))
+        refuse('tasks', row.at, `task_id ${row.task_id} is already the machine_id of a registered machine`);
       else if (taskById.has(row.task_id)) tasksUnchanged++;
       else {
         newTasks.push(

@@ -112,10 +112,21 @@ function addRow(table: Table, at: ImportSource, raw: unknown, into: ParsedExport
   const row = parsed.data;
   if (table === 'machines') {
     const m = row as z.output<typeof machineRow>;
-    into.machines.push({ at, machine_id: m.machine_id, serving_task_id: m.serving_task_id, base_url: m.url, ...(m.name ? { name: m.name } : {}) });
+    into.machines.push({
+      at,
+      machine_id: m.machine_id,
+      serving_task_id: m.serving_task_id,
+      base_url: m.url,
+      ...(m.name ? { name: m.name } : {}),
+    });
   } else if (table === 'endpoints') {
     const e = row as z.output<typeof endpointRow>;
-    into.endpoints.push({ at, machine_id: e.machine_id, name: e.endpoint, ...(e.serving_task_id ? { serving_task_id: e.serving_task_id } : {}) });
+    into.endpoints.push({
+      at,
+      machine_id: e.machine_id,
+      name: e.endpoint,
+      ...(e.serving_task_id ? { serving_task_id: e.serving_task_id } : {}),
+    });
   } else {
     const t = row as z.output<typeof taskRow>;
     into.tasks.push({
@@ -146,7 +157,12 @@ function readDelimited(file: string, text: string, delimiter: string, into: Pars
     });
   } catch (err) {
     const line = (err as { lines?: number }).lines ?? 1;
-    into.problems.push({ file, line, table: table ?? null, reason: `not readable as ${delimiter === '\t' ? 'TSV' : 'CSV'}: ${(err as Error).message}` });
+    into.problems.push({
+      file,
+      line,
+      table: table ?? null,
+      reason: `not readable as ${delimiter === '\t' ? 'TSV' : 'CSV'}: ${(err as Error).message}`,
+    });
     return;
   }
   if (!table) {
@@ -154,7 +170,12 @@ function readDelimited(file: string, text: string, delimiter: string, into: Pars
     into.problems.push({ file, line: 1, table: null, reason: `the header names no table: it needs one of the columns ${names}` });
     return;
   }
-  for (const { record, info } of records) addRow(table, { file, line: info.lines }, record, into);
+  // mysql --batch writes NULL for a null column.
+  const nulls = delimiter === '\t';
+  for (const { record, info } of records) {
+    const row = nulls ? Object.fromEntries(Object.entries(record).filter(([, v]) => v !== 'NULL')) : record;
+    addRow(table, { file, line: info.lines }, row, into);
+  }
 }
 
 function readJson(file: string, text: string, into: ParsedExport): void {
@@ -182,14 +203,24 @@ function readJson(file: string, text: string, into: ParsedExport): void {
     return;
   }
   if (root.type !== 'object') {
-    into.problems.push({ file, line: lineOf(root.offset), table: null, reason: 'expected an object {"machines": [...], "endpoints": [...], "tasks": [...]}' });
+    into.problems.push({
+      file,
+      line: lineOf(root.offset),
+      table: null,
+      reason: 'expected an object {"machines": [...], "endpoints": [...], "tasks": [...]}',
+    });
     return;
   }
   for (const property of root.children ?? []) {
     const [key, value] = property.children as [JsonNode, JsonNode];
     const name = String(key.value);
     if (!(name in TABLES)) {
-      into.problems.push({ file, line: lineOf(key.offset), table: null, reason: `unknown table "${name}" (expected machines, endpoints, tasks)` });
+      into.problems.push({
+        file,
+        line: lineOf(key.offset),
+        table: null,
+        reason: `unknown table "${name}" (expected machines, endpoints, tasks)`,
+      });
       continue;
     }
     const table = name as Table;

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { entityRefSchema, givenPublicIdSchema, isoDateSchema, publicIdSchema, sharedWithSchema, uuidSchema, visibilitySchema } from '../common';
+import {
+  entityRefSchema,
+  givenPublicIdSchema,
+  isoDateSchema,
+  publicIdSchema,
+  sharedWithSchema,
+  uuidSchema,
+  visibilitySchema,
+} from '../common';
 import { defineCrud } from './crud';
 
 /** ClearML ids are 32 hex characters; accept what the server accepts (letters, digits, - _). */
