@@ -537,6 +537,17 @@ describe('documentation and operations', () => {
       ]),
     );
     expect(Object.keys(doc.paths['/v1/machines/{id}']!)).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
+    // A legacy public id may be given on creation (administrators), never changed.
+    type Operation = { requestBody: { content: { 'application/json': { schema: { properties: Record<string, { pattern?: string }> } } } } };
+    const bodyOf = (path: string, method: string) =>
+      (doc.paths[path]![method] as Operation).requestBody.content['application/json'].schema.properties;
+    expect(bodyOf('/v1/machines', 'post').machine_id?.pattern).toBe('^[A-Fa-f0-9]{64}$');
+    expect(bodyOf('/v1/tasks', 'post').task_id?.pattern).toBe('^[A-Fa-f0-9]{64}$');
+    expect(bodyOf('/v1/machines/{id}', 'patch').machine_id).toBeUndefined();
+    expect(bodyOf('/v1/tasks/{id}', 'patch').task_id).toBeUndefined();
+    expect(Object.keys((doc.paths['/v1/machines']!.post as { responses: object }).responses)).toEqual(
+      expect.arrayContaining(['201', '403', '409']),
+    );
     const docs = await call('/docs');
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('swagger-ui-bundle.js');

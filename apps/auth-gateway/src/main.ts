@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import fastifyCors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createRuntime, NestPinoLogger, runMain, startService } from '@cleargate/observability';
 import { GatewayModule } from './app.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
-import { ErrorEnvelopeFilter } from './http/error.filter';
+import { ErrorEnvelopeFilter, errorEnvelope } from './http/error.filter';
+import { CorsPolicy } from './http/cors';
 import { configureFastify, requestIdFrom } from './http/fastify-setup';
 import { HttpMetrics } from './http/http-metrics';
 import { RouteMethods } from './http/route-methods';
@@ -52,6 +54,17 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       const routeMethods = new RouteMethods();
       for (const { pattern, method } of Object.values(ONDEMAND_ROUTES)) routeMethods.add(pattern, method);
       configureFastify(fastify, config.HTTP_BODY_LIMIT_BYTES, routeMethods);
+      const cors = new CorsPolicy(config);
+      // Without allowed origins there is no CORS at all: a preflight is an OPTIONS like any other (405).
+      if (cors.enabled) {
+        fastify.addHook('onRequest', (req, reply, done) => {
+          const refusal = cors.refusal(req.method, req.headers);
+          if (!refusal) return done();
+          const { status, body } = errorEnvelope(refusal, req.id, rt.logger, { method: req.method, route: undefined });
+          void reply.status(status).header('vary', 'Origin').header('content-type', 'application/json; charset=utf-8').send(body);
+        });
+        await app.register(fastifyCors, cors.fastifyOptions());
+      }
       const httpMetrics = new HttpMetrics(rt.metrics);
       httpMetrics.register(fastify);
       ondemand.http = new OndemandHttp(
@@ -60,6 +73,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         httpMetrics,
         rt.logger,
         config.HTTP_BODY_LIMIT_BYTES,
+        cors,
       );
       app.useGlobalFilters(new ErrorEnvelopeFilter(rt.logger, routeMethods));
       await app.listen(config.HTTP_PORT, config.HTTP_HOST);

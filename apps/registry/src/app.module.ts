@@ -12,6 +12,9 @@ import { EndpointsHandlers } from './endpoints/endpoints.handlers';
 import { EndpointsRepository } from './endpoints/endpoints.repository';
 import { EndpointsService } from './endpoints/endpoints.service';
 import { ChangeEvents } from './events/change-events';
+import { ImportsHandlers } from './imports/imports.handlers';
+import { ImportsRepository } from './imports/imports.repository';
+import { ImportsService } from './imports/imports.service';
 import { MachinesHandlers } from './machines/machines.handlers';
 import { MachinesRepository } from './machines/machines.repository';
 import { MachinesService } from './machines/machines.service';
@@ -60,6 +63,9 @@ export class RegistryModule {
           RunsService,
           RunStatusFollower,
           RunsHandlers,
+          ImportsRepository,
+          ImportsService,
+          ImportsHandlers,
         ],
       },
     );

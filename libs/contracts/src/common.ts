@@ -4,6 +4,14 @@ import { AppError } from './errors';
 /** Public ids are HMAC-SHA256(server secret, internal id) in hex: 64 characters. */
 export const publicIdSchema = z.string().regex(/^[a-f0-9]{64}$/, 'expected a 64-character hex id');
 export const uuidSchema = z.uuid();
+/**
+ * A public id given rather than minted: a legacy id that callers already hold (ClearML Utils'
+ * 64-hex SHA-256 hashes). Upper case is accepted and kept in lower case, as minted ids are.
+ */
+export const givenPublicIdSchema = z
+  .string()
+  .regex(/^[A-Fa-f0-9]{64}$/, 'expected a 64-character hex id')
+  .transform((s) => s.toLowerCase());
 /** Path parameters accept either the internal uuid or the public id. */
 export const entityRefSchema = z.union([uuidSchema, publicIdSchema], { error: 'expected a uuid or a 64-character hex id' });
 

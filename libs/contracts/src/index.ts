@@ -9,6 +9,7 @@ export * from './registry/routing';
 export * from './calllogs';
 export * from './ondemand/invoke';
 export * from './registry/tasks';
+export * from './registry/imports';
 export * from './runs/runs';
 export * from './alerts/alerts';
 export * from './runs/tags';

@@ -5,6 +5,7 @@ import { ONDEMAND_INVOKE_SUBJECT } from './ondemand/invoke';
 import { endpointChanged, endpoints } from './registry/endpoints';
 import { machineChanged, machines, machineTargets } from './registry/machines';
 import { routingResolve, routingSnapshot } from './registry/routing';
+import { utilsImport } from './registry/imports';
 import { tasks } from './registry/tasks';
 import { runCreate, runGet, runList, runRequested, runStatusApplied, runStatusChanged } from './runs/runs';
 import { ServiceName } from './services';
@@ -90,6 +91,7 @@ export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
       machineTargets,
       routingSnapshot,
       routingResolve,
+      utilsImport,
       runCreate,
       runGet,
       runList,

@@ -7,8 +7,11 @@ import { RouteMethods } from './route-methods';
  * before Fastify by OndemandHttp).
  */
 export function configureFastify(app: FastifyInstance, bodyLimit: number, routeMethods: RouteMethods): void {
-  // Before the app's routes are registered (at listen), so that every one of them is seen.
-  app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
+  // Before the app's routes are registered (at listen), so that every one of them is seen. The
+  // catch-all OPTIONS route of @fastify/cors only lets preflights reach its hook: it is no path's method.
+  app.addHook('onRoute', (route) => {
+    if (route.url !== '*') routeMethods.add(route.url, route.method);
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_req: FastifyRequest, body: Buffer, done) => {
     if (body.length === 0) return done(null, undefined);

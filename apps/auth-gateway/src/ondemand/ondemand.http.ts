@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '@cleargate/contracts';
 import type { Logger } from '@cleargate/observability';
 import { AuthService, bearerToken } from '../auth/auth.service';
+import { CorsPolicy } from '../http/cors';
 import { errorEnvelope } from '../http/error.filter';
 import { requestIdFrom } from '../http/fastify-setup';
 import { HttpMetrics, RouteMetrics } from '../http/http-metrics';
@@ -18,7 +19,8 @@ const V1_PREFIX = ONDEMAND_ROUTES.v1.match.prefix;
  * AsyncResource per request, and those bound functions outlived the young generation: measured
  * in the gateway, 40 % of what each scavenge met survived it and the scavenges took 4–7 ms.
  * This path reads the body itself and answers like the Fastify routes do: the same auth
- * service, validation, error envelope, `x-request-id` and HTTP metrics.
+ * service, validation, error envelope, `x-request-id`, CORS policy and HTTP metrics (their
+ * preflights, OPTIONS, go on to Fastify).
  */
 export class OndemandHttp {
   private readonly callerRole;
@@ -31,6 +33,7 @@ export class OndemandHttp {
     metrics: HttpMetrics,
     private readonly logger: Logger,
     private readonly bodyLimit: number,
+    private readonly cors: CorsPolicy,
   ) {
     this.callerRole = auth.roleFor('caller');
     this.compatMetrics = metrics.route(ONDEMAND_ROUTES.compat.method, ONDEMAND_ROUTES.compat.metricsRoute);
@@ -186,6 +189,9 @@ export class OndemandHttp {
   private write(req: IncomingMessage, res: ServerResponse, status: number, headers: string[], body: Uint8Array): void {
     if (res.headersSent || res.destroyed) return; // the client went away
     headers.push('content-length', String(body.length));
+    // Errors too: a page can read why its call failed. Precomputed; nothing without CORS_ALLOWED_ORIGINS.
+    const cors = this.cors.answerHeaders(req.headers.origin);
+    if (cors.length > 0) headers.push(...cors);
     // Answering before the body was read (413, 415, 401 on /v1): the rest is not worth reading.
     if (!req.complete) headers.push('connection', 'close');
     res.writeHead(status, headers);

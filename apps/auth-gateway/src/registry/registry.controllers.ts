@@ -10,13 +10,13 @@ export class MachinesController extends CrudController({
   contracts: machines,
   query: z.object({ name: z.string().max(100).optional(), enabled: boolQuery.optional() }),
   summaries: {
-    create: 'Register a serving machine',
+    create: 'Register a serving machine (administrators may give its machine_id, e.g. a ClearML Utils hash)',
     list: 'List serving machines (your own; all for administrators)',
     get: 'Get a serving machine by id or public machine_id',
     update: 'Change a serving machine',
     delete: 'Delete a serving machine without endpoints',
   },
-  conflicts: { create: [409], update: [409], delete: [409] },
+  conflicts: { create: [403, 409], update: [409], delete: [409] },
 }) {}
 
 export class EndpointsController extends CrudController({
@@ -40,11 +40,11 @@ export class TasksController extends CrudController({
   contracts: tasks,
   query: z.object({ name: z.string().max(200).optional() }),
   summaries: {
-    create: 'Register a ClearML task as runnable',
+    create: 'Register a ClearML task as runnable (administrators may give its task_id, e.g. a ClearML Utils hash)',
     list: 'List runnable tasks (your own; all for administrators)',
     get: 'Get a runnable task by id or public task_id',
     update: 'Change a runnable task',
     delete: 'Delete a runnable task without runs',
   },
-  conflicts: { delete: [409] },
+  conflicts: { create: [403, 409], delete: [409] },
 }) {}

@@ -23,7 +23,7 @@ export class MachinesRepository {
     try {
       await this.machines.insert(machine);
     } catch (err) {
-      throw uniqueViolation(err, `a machine named "${machine.name}" already exists`);
+      throw uniqueViolation(err, `a machine named "${machine.name}" already exists`, machine.publicId);
     }
     return this.machines.findOneByOrFail({ id: machine.id });
   }
@@ -91,10 +91,22 @@ export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Turns PostgreSQL's unique violation into a 409; anything else propagates. */
-export function uniqueViolation(err: unknown, message: string): unknown {
+/**
+ * Turns PostgreSQL's unique violation into a 409; anything else propagates. A public id already
+ * claimed by another machine or task (see the PublicIdsAcrossKinds migration) says so.
+ */
+export function uniqueViolation(err: unknown, message: string, publicId?: string): unknown {
   if (err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === '23505') {
+    if (isPublicIdClash(err)) {
+      return new AppError('conflict', publicId ? `the public id ${publicId} is already in use` : 'the public id is already in use');
+    }
     return new AppError('conflict', message);
   }
   return err;
+}
+
+/** A unique violation on a public id: of `public_ids` (any kind) or of a table's own column. */
+export function isPublicIdClash(err: unknown): boolean {
+  const constraint = err instanceof QueryFailedError ? (err.driverError as { constraint?: string })?.constraint : undefined;
+  return constraint === 'public_ids_pkey' || constraint === 'uq_machines_public_id' || constraint === 'uq_task_templates_public_id';
 }

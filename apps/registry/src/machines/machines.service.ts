@@ -29,6 +29,14 @@ export function toRoutingMachine(m: MachineEntity): RoutingMachine {
   return { id: m.id, machine_id: m.publicId, name: m.name, base_url: m.baseUrl, protocol: m.protocol, enabled: m.enabled };
 }
 
+/**
+ * Only administrators give a public id (a legacy one callers already hold) instead of having one
+ * minted: a registrar could otherwise take over an id that flows still send.
+ */
+export function assertMayGivePublicId(caller: Caller, given: string | undefined, field: string): void {
+  if (given !== undefined && !caller.admin) throw new AppError('forbidden', `only administrators may give ${field}`);
+}
+
 /** Registrars manage their own machines; administrators manage all of them. */
 export function assertOwner(caller: Caller, owner: string, what: string): void {
   if (!caller.admin && caller.username !== owner)
@@ -44,10 +52,11 @@ export class MachinesService {
   ) {}
 
   async create(caller: Caller, input: z.output<typeof machineInputSchema>): Promise<Machine> {
+    assertMayGivePublicId(caller, input.machine_id, 'machine_id');
     const id = randomUUID();
     const entity = Object.assign(new MachineEntity(), {
       id,
-      publicId: this.publicIds.mint(id),
+      publicId: input.machine_id ?? this.publicIds.mint(id),
       name: input.name,
       baseUrl: input.base_url,
       protocol: input.protocol,

@@ -3,7 +3,7 @@ import { DataSource, QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppError } from '@cleargate/contracts';
 import { applyCursor, pageResult } from '../database/paging';
-import { escapeLike } from '../machines/machines.repository';
+import { escapeLike, uniqueViolation } from '../machines/machines.repository';
 import { UUID_PATTERN } from '../public-ids/public-id.service';
 import { TaskTemplateEntity } from './task-template.entity';
 
@@ -16,8 +16,12 @@ export class TasksRepository {
   }
 
   async insert(template: TaskTemplateEntity): Promise<TaskTemplateEntity> {
-    // jsonb columns hold arbitrary JSON, which TypeORM's deep-partial type cannot express.
-    await this.templates.insert(template as QueryDeepPartialEntity<TaskTemplateEntity>);
+    try {
+      // jsonb columns hold arbitrary JSON, which TypeORM's deep-partial type cannot express.
+      await this.templates.insert(template as QueryDeepPartialEntity<TaskTemplateEntity>);
+    } catch (err) {
+      throw uniqueViolation(err, 'the task already exists', template.publicId);
+    }
     return this.templates.findOneByOrFail({ id: template.id });
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, Caller, TaskTemplate, taskTemplateInputSchema, taskTemplatePatchSchema } from '@cleargate/contracts';
-import { assertOwner } from '../machines/machines.service';
+import { assertMayGivePublicId, assertOwner } from '../machines/machines.service';
 import { PublicIdService } from '../public-ids/public-id.service';
 import { ParamsValidator } from './params-validator';
 import { TaskTemplateEntity } from './task-template.entity';
@@ -38,11 +38,12 @@ export class TasksService {
   ) {}
 
   async create(caller: Caller, input: z.output<typeof taskTemplateInputSchema>): Promise<TaskTemplate> {
+    assertMayGivePublicId(caller, input.task_id, 'task_id');
     if (input.params_schema) this.params.check(input.params_schema);
     const id = randomUUID();
     const entity = Object.assign(new TaskTemplateEntity(), {
       id,
-      publicId: this.publicIds.mint(id),
+      publicId: input.task_id ?? this.publicIds.mint(id),
       clearmlTaskId: input.clearml_task_id,
       defaultQueue: input.default_queue,
       name: input.name ?? null,

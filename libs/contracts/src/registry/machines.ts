@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerSchema, entityRefSchema, isoDateSchema, publicIdSchema, uuidSchema } from '../common';
+import { callerSchema, entityRefSchema, givenPublicIdSchema, isoDateSchema, publicIdSchema, uuidSchema } from '../common';
 import { defineMessage, defineRpc } from '../contract';
 import { defineCrud } from './crud';
 
@@ -43,9 +43,18 @@ export const labelsSchema = z
   .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'label names: letters, digits, underscore'), z.string().max(200))
   .refine((l) => Object.keys(l).length <= 20, { message: 'at most 20 labels' });
 
+export const machineNameSchema = z.string().trim().min(1).max(100);
+
 export const machineInputSchema = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    /** A legacy public id to keep instead of a minted one: administrators only. */
+    machine_id: givenPublicIdSchema
+      .optional()
+      .describe(
+        'The public id to give the machine instead of a minted one, e.g. the hash ClearML Utils handed out (64 hex). ' +
+          'Administrators only; unique across machines and tasks.',
+      ),
+    name: machineNameSchema,
     base_url: httpBaseUrlSchema,
     protocol: servingProtocolSchema,
     serving_task_id: z
@@ -57,7 +66,7 @@ export const machineInputSchema = z
     enabled: z.boolean().optional(),
   })
   .strict();
-export const machinePatchSchema = machineInputSchema.partial().strict();
+export const machinePatchSchema = machineInputSchema.omit({ machine_id: true }).partial().strict();
 
 export const machineSchema = z.object({
   id: uuidSchema,

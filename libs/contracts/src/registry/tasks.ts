@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { entityRefSchema, isoDateSchema, publicIdSchema, sharedWithSchema, uuidSchema, visibilitySchema } from '../common';
+import {
+  entityRefSchema,
+  givenPublicIdSchema,
+  isoDateSchema,
+  publicIdSchema,
+  sharedWithSchema,
+  uuidSchema,
+  visibilitySchema,
+} from '../common';
 import { defineCrud } from './crud';
 
 /** ClearML ids are 32 hex characters; accept what the server accepts (letters, digits, - _). */
@@ -21,6 +29,13 @@ export const jsonSchemaObject = z.record(z.string(), z.unknown());
 
 export const taskTemplateInputSchema = z
   .object({
+    /** A legacy public id to keep instead of a minted one: administrators only. */
+    task_id: givenPublicIdSchema
+      .optional()
+      .describe(
+        'The public id to give the task instead of a minted one, e.g. the hash ClearML Utils handed out (64 hex). ' +
+          'Administrators only; unique across machines and tasks.',
+      ),
     clearml_task_id: clearmlIdSchema,
     default_queue: queueNameSchema,
     /** Clone name prefix; the ClearML task's own name when absent. */
@@ -33,7 +48,7 @@ export const taskTemplateInputSchema = z
     enabled: z.boolean().optional(),
   })
   .strict();
-export const taskTemplatePatchSchema = taskTemplateInputSchema.partial().strict();
+export const taskTemplatePatchSchema = taskTemplateInputSchema.omit({ task_id: true }).partial().strict();
 
 export const taskTemplateSchema = z.object({
   id: uuidSchema,
