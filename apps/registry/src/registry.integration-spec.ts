@@ -202,6 +202,8 @@ describe('call logs', () => {
     response_bytes: 12,
     error: outcome === 'ok' ? null : 'upstream answered 500',
     response_excerpt: '{"digit":5}',
+    prompt_tokens: outcome === 'ok' ? 12 : null,
+    completion_tokens: outcome === 'ok' ? 34 : null,
   });
 
   const batchOf = (...records: OndemandCallRecord[]) => {
@@ -233,6 +235,9 @@ describe('call logs', () => {
     expect(alices.items.map((i) => i.caller)).toEqual(['alice', 'alice']);
     const failures = await fx.bus.rpc.request(ondemandLogList, { caller: admin, page, filter: { outcome: 'upstream_error' } });
     expect(failures.items).toHaveLength(1);
+    // The token columns go through COPY and back: numbers where the model reported usage, null elsewhere.
+    expect(failures.items[0]).toMatchObject({ prompt_tokens: null, completion_tokens: null });
+    expect(alices.items.find((i) => i.outcome === 'ok')).toMatchObject({ prompt_tokens: 12, completion_tokens: 34 });
 
     const stats = await fx.bus.rpc.request(statsGet, { caller: admin, hours: 3 });
     expect(stats.series.ondemand).toHaveLength(3);

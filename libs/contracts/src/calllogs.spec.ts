@@ -26,6 +26,8 @@ const record = (caller: string): OndemandCallRecord => ({
   response_bytes: 4,
   error: null,
   response_excerpt: null,
+  prompt_tokens: null,
+  completion_tokens: null,
 });
 
 describe('on-demand call batches', () => {

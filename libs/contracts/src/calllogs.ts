@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerSchema, callRouteSchema, isoDateSchema, pageOf, pageRequestSchema, uuidSchema } from './common';
+import { callerSchema, callRouteSchema, isoDateSchema, ondemandRouteSchema, pageOf, pageRequestSchema, uuidSchema } from './common';
 import { defineMessage, defineRpc } from './contract';
 
 export const ondemandOutcomeSchema = z.enum([
@@ -11,6 +11,8 @@ export const ondemandOutcomeSchema = z.enum([
   'circuit_open',
   'not_found',
   'forbidden',
+  /** The caller went away before the answer was complete (a streamed answer it stopped reading). */
+  'cancelled',
 ]);
 export type OndemandOutcome = z.infer<typeof ondemandOutcomeSchema>;
 
@@ -25,7 +27,7 @@ export const ondemandCallRecordSchema = z.object({
   machine_id: z.string().max(64),
   machine_name: z.string().max(100).nullable(),
   endpoint: z.string().max(128),
-  route: callRouteSchema,
+  route: ondemandRouteSchema,
   status_code: z.number().int().min(100).max(599),
   outcome: ondemandOutcomeSchema,
   duration_ms: z.number().min(0),
@@ -34,6 +36,9 @@ export const ondemandCallRecordSchema = z.object({
   response_bytes: z.number().int().min(0),
   error: z.string().max(1000).nullable(),
   response_excerpt: z.string().max(RESPONSE_EXCERPT_MAX).nullable(),
+  /** Tokens of the prompt and of the answer, from the model's `usage` (LLM endpoints); null when it gave none. */
+  prompt_tokens: z.number().int().min(0).nullable(),
+  completion_tokens: z.number().int().min(0).nullable(),
 });
 export type OndemandCallRecord = z.infer<typeof ondemandCallRecordSchema>;
 

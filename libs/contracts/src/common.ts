@@ -24,6 +24,9 @@ export const isoDateSchema = z.iso.datetime({ offset: true });
 /** Which gateway route a call or run came in on: the compatible Snap4City one or /v1. */
 export const callRouteSchema = z.enum(['compat', 'v1']);
 export type CallRoute = z.infer<typeof callRouteSchema>;
+/** The route an on-demand call came in on: the two above, or the OpenAI-compatible API. */
+export const ondemandRouteSchema = z.enum(['compat', 'v1', 'openai']);
+export type OndemandRoute = z.infer<typeof ondemandRouteSchema>;
 
 /** The authenticated caller, as the gateway established it from the access token. */
 export const callerSchema = z.object({

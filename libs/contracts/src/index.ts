@@ -8,6 +8,8 @@ export * from './registry/endpoints';
 export * from './registry/routing';
 export * from './calllogs';
 export * from './ondemand/invoke';
+export * from './ondemand/stream';
+export * from './ondemand/openai';
 export * from './registry/tasks';
 export * from './registry/imports';
 export * from './runs/runs';

@@ -2,6 +2,7 @@ import { alertRaised, taskStatusChanged } from './alerts/alerts';
 import { enqueueCallRecorded, enqueueLogList, ondemandCallsRecorded, ondemandLogList, statsGet } from './calllogs';
 import { BroadcastContract, MessageContract, RpcContract } from './contract';
 import { ONDEMAND_INVOKE_SUBJECT } from './ondemand/invoke';
+import { OPENAI_INVOKE_SUBJECT, openaiModels } from './ondemand/openai';
 import { endpointChanged, endpoints } from './registry/endpoints';
 import { machineChanged, machines, machineTargets } from './registry/machines';
 import { routingResolve, routingSnapshot } from './registry/routing';
@@ -35,7 +36,10 @@ export interface ServiceTopology {
   serves: RpcContract[];
   /** RPCs it asks. */
   calls: RpcContract[];
-  /** Binary request frames it answers (queue group) or sends. */
+  /**
+   * Binary request frames it answers (queue group) or sends. A streamed answer's frames travel
+   * on the caller's and the server's own inboxes (`_INBOX.>`), like every reply.
+   */
   servesFrames: string[];
   callsFrames: string[];
   /** Messages it stores in a stream. */
@@ -79,8 +83,9 @@ export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
       ondemandLogList,
       enqueueLogList,
       statsGet,
+      openaiModels,
     ],
-    callsFrames: [ONDEMAND_INVOKE_SUBJECT],
+    callsFrames: [ONDEMAND_INVOKE_SUBJECT, OPENAI_INVOKE_SUBJECT],
   },
   registry: {
     ...none,
@@ -110,8 +115,9 @@ export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
   },
   'ondemand-router': {
     ...none,
+    serves: [openaiModels],
     calls: [routingSnapshot, routingResolve],
-    servesFrames: [ONDEMAND_INVOKE_SUBJECT],
+    servesFrames: [ONDEMAND_INVOKE_SUBJECT, OPENAI_INVOKE_SUBJECT],
     publishes: [ondemandCallsRecorded],
     listens: [machineChanged, endpointChanged],
   },

@@ -6,6 +6,7 @@ export * from './publisher';
 export * from './consumer';
 export * from './messaging.module';
 export * from './request-mux';
+export * from './frame-stream';
 export * from './leader-lease';
 export * from './kv';
 export * from './subscriptions';

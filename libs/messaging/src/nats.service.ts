@@ -4,6 +4,7 @@ import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { CORRELATION_HEADER, currentCorrelationId } from '@cleargate/observability';
 import { coalesceWrites } from './coalesce-writes';
+import { StreamClient } from './frame-stream';
 import { RequestMux } from './request-mux';
 
 export interface NatsOptions {
@@ -44,6 +45,7 @@ export function connectionOptions(options: Pick<NatsOptions, 'url' | 'name' | 'u
 export class NatsService {
   /** Request/reply for every RPC and invocation of this connection. */
   readonly requests: RequestMux;
+  private streamClient?: StreamClient;
 
   private constructor(
     readonly connection: NatsConnection,
@@ -53,6 +55,11 @@ export class NatsService {
     private readonly logger: Logger,
   ) {
     this.requests = new RequestMux(connection);
+  }
+
+  /** Streamed answers this connection asks for (see frame-stream.ts); its inbox is subscribed on first use. */
+  get streams(): StreamClient {
+    return (this.streamClient ??= new StreamClient(this.connection));
   }
 
   static async connect(options: NatsOptions, logger: Logger): Promise<NatsService> {
@@ -108,6 +115,7 @@ export class NatsService {
   async close(): Promise<void> {
     if (this.connection.isClosed()) return;
     this.requests.close();
+    this.streamClient?.close();
     // drain: let subscriptions finish what they hold, flush publishes, then close.
     await this.connection.drain();
   }

@@ -21,6 +21,8 @@ const record = (n: number): OndemandCallRecord => ({
   response_bytes: 1,
   error: null,
   response_excerpt: null,
+  prompt_tokens: null,
+  completion_tokens: null,
 });
 
 /** A publisher that refuses while `down` is set and remembers what it was given. */

@@ -154,6 +154,8 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
       response_bytes: result.body.length,
       error: result.error,
       response_excerpt: this.config.CALLLOG_RESPONSE_EXCERPT ? responseExcerpt(result) : null,
+      prompt_tokens: null,
+      completion_tokens: null,
     });
   }
 

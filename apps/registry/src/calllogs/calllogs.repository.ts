@@ -37,6 +37,8 @@ export function toRecord(e: OndemandCallEntity): OndemandCallRecord {
     response_bytes: e.responseBytes,
     error: e.error,
     response_excerpt: e.responseExcerpt,
+    prompt_tokens: e.promptTokens,
+    completion_tokens: e.completionTokens,
   };
 }
 
@@ -125,7 +127,7 @@ export class CallLogsRepository {
       `INSERT INTO ondemand_calls (${ONDEMAND_CALL_FIELDS.join(', ')})
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[],
                             $8::varchar[], $9::smallint[], $10::varchar[], $11::float8[], $12::float8[], $13::int[], $14::int[],
-                            $15::text[], $16::text[])
+                            $15::text[], $16::text[], $17::int[], $18::int[])
        ON CONFLICT (id) DO NOTHING`,
       ONDEMAND_CALL_FIELDS.map((field) => (columns[field] as unknown[]).map((v) => (typeof v === 'string' ? v.replaceAll('\0', '') : v))),
     );

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { CallRoute } from '@cleargate/contracts';
+import type { OndemandRoute } from '@cleargate/contracts';
 
 @Entity({ name: 'ondemand_calls' })
 @Index('ix_ondemand_calls_at', ['at'])
@@ -28,7 +28,7 @@ export class OndemandCallEntity {
   endpoint!: string;
 
   @Column({ type: 'varchar', length: 8 })
-  route!: CallRoute;
+  route!: OndemandRoute;
 
   @Column({ name: 'status_code', type: 'smallint' })
   statusCode!: number;
@@ -53,4 +53,10 @@ export class OndemandCallEntity {
 
   @Column({ name: 'response_excerpt', type: 'text', nullable: true })
   responseExcerpt!: string | null;
+
+  @Column({ name: 'prompt_tokens', type: 'integer', nullable: true })
+  promptTokens!: number | null;
+
+  @Column({ name: 'completion_tokens', type: 'integer', nullable: true })
+  completionTokens!: number | null;
 }

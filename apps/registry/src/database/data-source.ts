@@ -6,6 +6,7 @@ import { MachinesEndpointsCallLogs1764150000000 } from './migrations/17641500000
 import { TasksRunsEnqueueLog1764250000000 } from './migrations/1764250000000-TasksRunsEnqueueLog';
 import { RunRoute1764350000000 } from './migrations/1764350000000-RunRoute';
 import { PublicIdsAcrossKinds1764450000000 } from './migrations/1764450000000-PublicIdsAcrossKinds';
+import { OpenaiMachinesTokens1764550000000 } from './migrations/1764550000000-OpenaiMachinesTokens';
 import { EnqueueCallEntity } from '../calllogs/enqueue-call.entity';
 import { RunEntity } from '../runs/run.entity';
 import { TaskTemplateEntity } from '../tasks/task-template.entity';
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   TasksRunsEnqueueLog1764250000000,
   RunRoute1764350000000,
   PublicIdsAcrossKinds1764450000000,
+  OpenaiMachinesTokens1764550000000,
 ];
 
 /** The one data source of the registry: migrations only, never `synchronize`. */

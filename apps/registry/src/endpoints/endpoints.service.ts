@@ -48,6 +48,7 @@ export function toRoutingEndpoint(e: EndpointEntity): RoutingEndpoint {
     visibility: e.visibility,
     shared_with: e.sharedWith,
     count_predictions: e.countPredictions,
+    created_at: e.createdAt.toISOString(),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { ServingProtocol } from '@cleargate/contracts';
 
 @Entity({ name: 'machines' })
 export class MachineEntity {
@@ -15,7 +16,7 @@ export class MachineEntity {
   baseUrl!: string;
 
   @Column({ type: 'varchar', length: 32 })
-  protocol!: 'clearml-serving' | 'kserve-v2';
+  protocol!: ServingProtocol;
 
   @Column({ name: 'serving_task_id', type: 'varchar', length: 64, nullable: true })
   servingTaskId!: string | null;

@@ -38,7 +38,8 @@ export const invokeReplyMetaSchema = z.object({
 });
 export type InvokeReplyMeta = z.infer<typeof invokeReplyMetaSchema>;
 
-export function encodeInvokeFrame(meta: InvokeRequestMeta | InvokeReplyMeta, payload: Uint8Array): Uint8Array {
+/** Also the layout of the OpenAI request frame (./openai.ts), whose meta differs. */
+export function encodeInvokeFrame(meta: object, payload: Uint8Array): Uint8Array {
   const json = JSON.stringify(meta);
   const length = Buffer.byteLength(json);
   // allocUnsafe takes small frames from Node's shared pool; every byte is written below.

@@ -83,6 +83,8 @@ export const routingEndpointSchema = z.object({
   visibility: visibilitySchema,
   shared_with: sharedWithSchema,
   count_predictions: predictionCountingSchema.nullable(),
+  /** When it was registered (the `created` of an OpenAI model); absent from older registries. */
+  created_at: isoDateSchema.optional(),
 });
 export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
 

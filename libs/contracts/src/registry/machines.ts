@@ -3,7 +3,13 @@ import { callerSchema, entityRefSchema, givenPublicIdSchema, isoDateSchema, publ
 import { defineMessage, defineRpc } from '../contract';
 import { defineCrud } from './crud';
 
-export const servingProtocolSchema = z.enum(['clearml-serving', 'kserve-v2']);
+/**
+ * How the router talks to a machine: clearml-serving's `/serve/{endpoint}`, KServe v2's
+ * `/v2/models/{model}/infer`, or an OpenAI-compatible server (`openai`), whose `/v1/...` routes
+ * hang from the base URL: `http://host:8000` for vLLM's own server, `http://host:8080/serve/openai`
+ * for clearml-serving's vLLM engine. The base URL is what picks the flavour, per machine.
+ */
+export const servingProtocolSchema = z.enum(['clearml-serving', 'kserve-v2', 'openai']);
 export type ServingProtocol = z.infer<typeof servingProtocolSchema>;
 
 /** An http(s) URL without credentials, query or fragment; a trailing slash is dropped. */
