@@ -39,6 +39,12 @@ export const gatewayEnv = z
     ROLE_CALLER: roleSchema.default('Public'),
     /** Longest the gateway waits for an on-demand answer; endpoint timeouts above it are cut here. */
     ONDEMAND_TIMEOUT_MS: envInt({ min: 100, max: 900_000, default: 120_000 }),
+    /** Frames of an LLM answer the router may send ahead of what the client has read (flow control). */
+    OPENAI_STREAM_WINDOW: envInt({ min: 1, max: 4096, default: 64 }),
+    /** How long an LLM call waits for a router to take it (it answers in milliseconds when one is up). */
+    OPENAI_ACCEPT_TIMEOUT_MS: envInt({ min: 100, max: 60_000, default: 5_000 }),
+    /** Added to the endpoint's timeout before a silent LLM stream is ended with an error (a router gone mid-stream). */
+    OPENAI_IDLE_GRACE_MS: envInt({ min: 0, max: 60_000, default: 2_000 }),
     /** How long the compatible enqueue route waits for ClearML to accept a run before answering 202. */
     ENQUEUE_COMPAT_WAIT_MS: envInt({ min: 0, max: 120_000, default: 10_000 }),
     /** Cap on GET /v1/runs/{id}?wait=. */

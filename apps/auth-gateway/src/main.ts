@@ -15,6 +15,8 @@ import { AuthService } from './auth/auth.service';
 import { OndemandHttp } from './ondemand/ondemand.http';
 import { ONDEMAND_ROUTES } from './ondemand/ondemand.routes';
 import { OndemandService } from './ondemand/ondemand.service';
+import { OpenaiHttp } from './openai/openai.http';
+import { NatsService, RpcClient } from '@cleargate/messaging';
 
 /** Longer than the idle timeout of the load balancers in front (AWS ALB: 60 s), so they close first. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -28,11 +30,11 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
     createApp: async (rt) => {
       // The on-demand routes are answered before Fastify sees them (see OndemandHttp), which
       // needs the app's services and so is attached once the app exists, before it listens.
-      const ondemand: { http?: OndemandHttp } = {};
+      const ondemand: { http?: OndemandHttp; openai?: OpenaiHttp } = {};
       const adapter = new FastifyAdapter({
         serverFactory: (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void) => {
           const server = createServer((req, res) => {
-            if (!ondemand.http?.handle(req, res)) fastifyHandler(req, res);
+            if (!ondemand.http?.handle(req, res) && !ondemand.openai?.handle(req, res)) fastifyHandler(req, res);
           });
           server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
           return server;
@@ -73,6 +75,15 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         httpMetrics,
         rt.logger,
         config.HTTP_BODY_LIMIT_BYTES,
+        cors,
+      );
+      ondemand.openai = new OpenaiHttp(
+        app.get(AuthService),
+        app.get(NatsService),
+        app.get(RpcClient),
+        httpMetrics,
+        rt.logger,
+        config,
         cors,
       );
       app.useGlobalFilters(new ErrorEnvelopeFilter(rt.logger, routeMethods));

@@ -4,6 +4,7 @@ import { Runtime } from '@cleargate/observability';
 import { CallLogBatcher } from './calllogs/call-log-batcher';
 import { ROUTER_CONFIG, RouterConfig } from './config';
 import { InvokeHandler } from './invoke/invoke.handler';
+import { OpenaiHandler } from './openai/openai.handler';
 import { PredictionCounter } from './predictions/prediction-counter';
 import { RoutingCache } from './routing/routing-cache';
 import { UpstreamClient } from './upstream/upstream-client';
@@ -14,7 +15,7 @@ export class OndemandRouterModule {
     return serviceModule(
       OndemandRouterModule,
       { service: 'ondemand-router', config, configToken: ROUTER_CONFIG, runtime },
-      { providers: [RoutingCache, UpstreamClient, CallLogBatcher, PredictionCounter, InvokeHandler] },
+      { providers: [RoutingCache, UpstreamClient, CallLogBatcher, PredictionCounter, InvokeHandler, OpenaiHandler] },
     );
   }
 }

@@ -19,6 +19,8 @@ export const routerEnv = z.object({
   ROUTING_NEGATIVE_TTL_MS: envInt({ min: 0, max: 600_000, default: 2_000 }),
   /** Invocations handled at once by this process; more wait for a slot. */
   INVOKE_CONCURRENCY: envInt({ min: 1, max: 100_000, default: 2_000 }),
+  /** A streamed LLM answer whose caller takes no frame for this long is abandoned (the upstream request aborted). */
+  STREAM_STALL_MS: envInt({ min: 100, max: 3_600_000, default: 60_000 }),
   CALLLOG_FLUSH_MS: envInt({ min: 1, max: 60_000, default: 50 }),
   CALLLOG_BATCH_MAX: envInt({ min: 1, max: CALLLOG_BATCH_RECORDS_MAX, default: 500 }),
   /** Records kept in memory while NATS is unreachable; beyond this the oldest are dropped (counted). */

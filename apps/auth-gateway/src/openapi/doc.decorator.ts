@@ -13,6 +13,10 @@ export interface RouteDoc {
   responses: Record<number, z.ZodType | 'raw' | null>;
   /** Whether a bearer token is required (the compatible routes also accept it in the body). */
   auth: boolean;
+  /** The errors' schema where it is not ClearGate's envelope (the OpenAI-compatible routes). */
+  errorSchema?: z.ZodType;
+  /** The 200 answer may also be server-sent events: what they carry. */
+  eventStream?: string;
 }
 
 export const ROUTE_DOC = Symbol('ROUTE_DOC');

@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ONDEMAND_DOCUMENTED } from '../ondemand/ondemand.routes';
+import { OPENAI_DOCUMENTED } from '../openai/openai.routes';
 import { buildOpenApi } from './openapi.builder';
 
 const SWAGGER_UI = join(require.resolve('swagger-ui-dist/package.json'), '..');
@@ -24,7 +25,7 @@ export class DocsController implements OnApplicationBootstrap {
       this.scanner,
       this.reflector,
       process.env.npm_package_version ?? '0.1.0',
-      ONDEMAND_DOCUMENTED,
+      [...ONDEMAND_DOCUMENTED, ...OPENAI_DOCUMENTED],
     );
   }
 

@@ -18,6 +18,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Unknown id',
   409: 'Conflict',
   413: 'Body too large',
+  415: 'Unsupported content type',
   502: 'Upstream error',
   503: 'Unavailable or circuit open',
   504: 'Upstream timeout',
@@ -104,21 +105,25 @@ function operation(doc: RouteDoc) {
     }
   }
   const responses: Record<string, unknown> = {};
+  const errorContent = { 'application/json': { schema: schema(doc.errorSchema ?? errorEnvelope, 'output') } };
   for (const [status, body] of Object.entries(doc.responses)) {
+    const events =
+      doc.eventStream && Number(status) < 300
+        ? { 'text/event-stream': { schema: { type: 'string', description: `With stream: true: ${doc.eventStream}` } } }
+        : {};
     responses[status] = {
       description: STATUS_TEXT[Number(status)] ?? 'Answer',
       ...(body === null
-        ? {}
+        ? doc.errorSchema && Number(status) >= 400
+          ? { content: errorContent }
+          : {}
         : body === 'raw'
           ? { content: { '*/*': { schema: { description: "The model's answer, as the serving machine sent it" } } } }
-          : { content: { 'application/json': { schema: schema(body, 'output') } } }),
+          : { content: { 'application/json': { schema: schema(body, 'output') }, ...events } }),
     };
   }
   for (const status of doc.auth ? [400, 401, 403] : [400]) {
-    responses[status] ??= {
-      description: STATUS_TEXT[status],
-      content: { 'application/json': { schema: schema(errorEnvelope, 'output') } },
-    };
+    responses[status] ??= { description: STATUS_TEXT[status], content: errorContent };
   }
   return {
     summary: doc.summary,

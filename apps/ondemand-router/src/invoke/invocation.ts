@@ -42,7 +42,7 @@ export function decodeInvocation(frame: Uint8Array): Invocation {
 }
 
 /** The caller the gateway established from the token, as the frame carries it. */
-export function callerOf({ caller: json }: InvokeRequestMeta): Caller {
+export function callerOf({ caller: json }: { caller: string }): Caller {
   let caller = callers.get(json);
   if (caller) return caller;
   try {

@@ -46,14 +46,27 @@ export class InvokeMetrics {
   }
 
   record(machine: string, endpoint: string, result: Outcome, durationMs: number, requestBytes: number): void {
+    this.observe(machine, endpoint, result.outcome, durationMs, result.upstreamMs, requestBytes, result.body.length);
+  }
+
+  /** One call's series, however it was answered (a reply frame or a stream). */
+  observe(
+    machine: string,
+    endpoint: string,
+    outcomeName: string,
+    durationMs: number,
+    upstreamMs: number | null,
+    requestBytes: number,
+    responseBytes: number,
+  ): void {
     const series = this.seriesOf(machine, endpoint);
-    let outcome = series.outcomes.get(result.outcome);
-    if (!outcome) series.outcomes.set(result.outcome, (outcome = this.requests.labels(machine, endpoint, result.outcome)));
+    let outcome = series.outcomes.get(outcomeName);
+    if (!outcome) series.outcomes.set(outcomeName, (outcome = this.requests.labels(machine, endpoint, outcomeName)));
     outcome.inc();
     series.total.observe(durationMs / 1000);
-    if (result.upstreamMs !== null) series.upstream.observe(result.upstreamMs / 1000);
+    if (upstreamMs !== null) series.upstream.observe(upstreamMs / 1000);
     series.requestBytes.inc(requestBytes);
-    series.responseBytes.inc(result.body.length);
+    series.responseBytes.inc(responseBytes);
   }
 
   private seriesOf(machine: string, endpoint: string): EndpointSeries {

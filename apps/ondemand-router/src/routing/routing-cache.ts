@@ -4,6 +4,7 @@ import {
   endpointChanged,
   machineChanged,
   MessagePayload,
+  OpenaiRoute,
   RoutingEndpoint,
   RoutingMachine,
   routingResolve,
@@ -31,6 +32,8 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
   /** Routes the registry did not know, remembered for ROUTING_NEGATIVE_TTL_MS. */
   private readonly misses: LRUCache<string, true>;
   private readonly lookups = new Map<string, Promise<Resolution>>();
+  /** The endpoints of `openai` machines, rebuilt on the first use after any change. */
+  private openai: OpenaiRoute[] | null = null;
   private readonly listeners: ((machine: RoutingMachine, change: 'updated' | 'deleted') => void)[] = [];
   private subscriptions: SubscriptionHandle[] = [];
   private resyncTimer?: NodeJS.Timeout;
@@ -70,6 +73,21 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
     this.listeners.push(listener);
   }
 
+  /**
+   * Every endpoint of an `openai` machine, enabled or not: the LLM endpoints a model name is
+   * resolved among (see resolveOpenaiModel in libs/contracts). From memory only: a model
+   * registered a moment ago is known once its change event arrived.
+   */
+  openaiRoutes(): OpenaiRoute[] {
+    if (this.openai) return this.openai;
+    const routes: OpenaiRoute[] = [];
+    for (const endpoint of this.endpoints.values()) {
+      const machine = this.machines.get(endpoint.machine_id);
+      if (machine?.protocol === 'openai') routes.push({ machine, endpoint });
+    }
+    return (this.openai = routes);
+  }
+
   async resolve(machineId: string, endpointName: string): Promise<Resolution> {
     const key = routeKey(machineId, endpointName);
     const endpoint = this.endpoints.get(key) ?? null;
@@ -86,6 +104,7 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async lookup(machineId: string, endpointName: string): Promise<Resolution> {
     const found = await this.rpc.request(routingResolve, { machine_id: machineId, endpoint: endpointName });
+    this.openai = null;
     if (found.machine) this.machines.set(found.machine.machine_id, found.machine);
     if (found.machine && found.endpoint) {
       this.endpoints.set(routeKey(found.endpoint.machine_id, found.endpoint.name), found.endpoint);
@@ -119,6 +138,7 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.machines = machines;
     this.endpoints = endpoints;
+    this.openai = null;
     this.misses.clear();
     this.warmed = true;
     this.logger.debug({ machines: machines.size, endpoints: endpoints.size }, 'routing cache synced');
@@ -126,6 +146,7 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
 
   private applyMachine(event: MessagePayload<typeof machineChanged>): void {
     const previous = this.machines.get(event.machine_id);
+    this.openai = null;
     if (event.change === 'deleted' || !event.machine) {
       this.machines.delete(event.machine_id);
       if (previous) this.notify(previous, 'deleted');
@@ -139,6 +160,7 @@ export class RoutingCache implements OnApplicationBootstrap, OnModuleDestroy {
 
   private applyEndpoint(event: MessagePayload<typeof endpointChanged>): void {
     const key = routeKey(event.machine_id, event.name);
+    this.openai = null;
     if (event.change === 'deleted' || !event.endpoint) this.endpoints.delete(key);
     else this.endpoints.set(key, event.endpoint);
     this.misses.delete(key);

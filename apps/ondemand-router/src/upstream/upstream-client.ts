@@ -22,6 +22,32 @@ export interface UpstreamResponse {
   upstreamMs: number;
 }
 
+/** A request whose answer is relayed as it comes (the OpenAI routes), with the machine's pace set by the reader. */
+export interface UpstreamStreamRequest {
+  machine: RoutingMachine;
+  /** Below the machine's base URL. */
+  path: string;
+  body: Uint8Array;
+  correlationId: string;
+  /** The longest wait for the answer to start and for each next piece of it (not counted while paused). */
+  idleTimeoutMs: number;
+}
+
+/** Where a streamed answer goes. onData answering false pauses the upstream until resume(). */
+export interface UpstreamStreamSink {
+  /** The answer started; `stream` is the same handle stream() resolves with, given here first. */
+  onStart(status: number, contentType: string | undefined, stream: UpstreamStream): void;
+  onData(chunk: Buffer): boolean;
+  onEnd(): void;
+  /** The answer failed after it started (a reset, an idle timeout); before that, stream() rejects. */
+  onError(err: UpstreamFailure): void;
+}
+
+export interface UpstreamStream {
+  resume(): void;
+  abort(): void;
+}
+
 /**
  * Why an upstream call produced no usable answer. `kind` decides the HTTP status the caller
  * sees: refused/unreachable and an open circuit → 503, timeout → 504, a broken connection or
@@ -49,18 +75,14 @@ const basePaths = new LRUCache<string, string>({ max: 10_000 });
 
 /** The upstream path for an endpoint: its own `path`, else the protocol's default route. */
 export function upstreamPath(machine: RoutingMachine, endpoint: RoutingEndpoint): string {
-  let basePath = basePaths.get(machine.base_url);
-  if (basePath === undefined) {
-    basePath = new URL(machine.base_url).pathname.replace(/\/+$/, '');
-    basePaths.set(machine.base_url, basePath);
-  }
-  if (endpoint.path) return basePath + endpoint.path.replace('{endpoint}', endpoint.name);
+  const base = basePath(machine);
+  if (endpoint.path) return base + endpoint.path.replace('{endpoint}', endpoint.name);
   if (machine.protocol === 'kserve-v2') {
     // KServe v2 addresses a version as /v2/models/{model}/versions/{v}/infer.
     const [model, version] = endpoint.name.split('/', 2);
-    return `${basePath}/v2/models/${encodeURIComponent(model!)}${version ? `/versions/${encodeURIComponent(version)}` : ''}/infer`;
+    return `${base}/v2/models/${encodeURIComponent(model!)}${version ? `/versions/${encodeURIComponent(version)}` : ''}/infer`;
   }
-  return `${basePath}/serve/${endpoint.name.split('/').map(encodeURIComponent).join('/')}`;
+  return `${base}/serve/${endpoint.name.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /**
@@ -105,6 +127,23 @@ export class UpstreamClient implements OnModuleDestroy {
     const upstream = this.upstream(req.machine);
     try {
       return await upstream.breaker.execute(() => this.send(upstream, req));
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) {
+        throw new UpstreamFailure('circuit_open', `the circuit to ${req.machine.name} is open after repeated failures`);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * A POST whose answer is handed to `sink` piece by piece. Resolves once the answer started
+   * (status and headers), rejects if it never did; transport failures before that count for the
+   * machine's circuit, as for invoke().
+   */
+  async stream(req: UpstreamStreamRequest, sink: UpstreamStreamSink): Promise<UpstreamStream> {
+    const upstream = this.upstream(req.machine);
+    try {
+      return await upstream.breaker.execute(() => this.sendStream(upstream, req, sink));
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
         throw new UpstreamFailure('circuit_open', `the circuit to ${req.machine.name} is open after repeated failures`);
@@ -216,6 +255,102 @@ export class UpstreamClient implements OnModuleDestroy {
       );
     });
   }
+
+  private sendStream(upstream: Upstream, req: UpstreamStreamRequest, sink: UpstreamStreamSink): Promise<UpstreamStream> {
+    const machine = req.machine.name;
+    const idle = req.idleTimeoutMs;
+    const started = performance.now();
+    return new Promise<UpstreamStream>((resolve, reject) => {
+      let controller: Dispatcher.DispatchController | undefined;
+      let begun = false;
+      let over = false;
+      let paused = false;
+      const end = (err?: UpstreamFailure) => {
+        if (over) return;
+        over = true;
+        clearTimeout(timer);
+        if (err) controller?.abort(err);
+        if (!err) sink.onEnd();
+        else if (begun) sink.onError(err);
+        else reject(err);
+      };
+      const timer = setTimeout(() => {
+        if (paused) return; // the reader holds the answer back; the relay's stall timeout covers that
+        end(
+          new UpstreamFailure(
+            'timeout',
+            begun ? `${machine} sent nothing for ${idle} ms` : `${machine} did not answer within ${idle} ms`,
+            performance.now() - started,
+          ),
+        );
+      }, idle);
+      const handle: UpstreamStream = {
+        resume: () => {
+          if (over || !paused) return;
+          paused = false;
+          timer.refresh();
+          controller?.resume();
+        },
+        abort: () => {
+          if (over) return;
+          over = true;
+          clearTimeout(timer);
+          controller?.abort(new UpstreamFailure('reset', 'the caller went away'));
+        },
+      };
+      upstream.pool.dispatch(
+        {
+          path: basePath(req.machine) + req.path,
+          method: 'POST',
+          headers: { 'x-request-id': req.correlationId, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: req.body,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (over) c.abort(new UpstreamFailure('timeout', `${machine} did not answer within ${idle} ms`));
+          },
+          onResponseStart(_c, statusCode, headers) {
+            if (over) return;
+            const type = headers['content-type'];
+            begun = true;
+            timer.refresh();
+            resolve(handle);
+            sink.onStart(statusCode, Array.isArray(type) ? type[0] : type, handle);
+          },
+          onResponseData(c, chunk) {
+            if (over) return;
+            timer.refresh();
+            if (!sink.onData(chunk) && !over) {
+              paused = true;
+              c.pause();
+            }
+          },
+          onResponseEnd() {
+            end();
+          },
+          onResponseError(_c, err) {
+            if (over) return;
+            const failure = toFailure(err, machine, idle, performance.now() - started);
+            end(begun ? new UpstreamFailure(failure.kind === 'timeout' ? 'timeout' : 'reset', `${failure.message} mid-answer`, failure.upstreamMs) : failure);
+          },
+        },
+      );
+    });
+  }
+
+}
+
+/** The path part of a machine's base URL (no trailing slash). */
+export function basePath(machine: RoutingMachine): string {
+  let path = basePaths.get(machine.base_url);
+  if (path === undefined) {
+    path = new URL(machine.base_url).pathname.replace(/\/+$/, '');
+    basePaths.set(machine.base_url, path);
+  }
+  return path;
 }
 
 function toFailure(err: unknown, machine: string, timeoutMs: number, elapsed: number): UpstreamFailure {

@@ -14,3 +14,4 @@ export {
   type TritonDatatype,
   type TritonModelDefinition,
 } from './models';
+export { OpenaiLlm, tokensOf, type LlmBehaviour, type LlmRequestRecord, type OpenaiFlavour } from './openai';

@@ -14,6 +14,7 @@ import {
 import { FaultTable, type Fault } from './faults';
 import { TritonError, modelConfig, modelMetadata, normalizeInferRequest, parseInferRequest, resolveVersion } from './kserve';
 import { TritonMetrics, type RequestTiming } from './metrics';
+import { OpenaiLlm, type LlmBehaviour, type OpenaiFlavour } from './openai';
 import { PythonError, builtInModels, type ModelDefinition, type ServeBody, type ServeHandler, type Tensor } from './models';
 
 export interface ServingPeerOptions {
@@ -22,6 +23,8 @@ export interface ServingPeerOptions {
   host?: string;
   /** machine name, used for the simulated GPU id and in logs */
   name?: string;
+  /** LLMs served behind the OpenAI-compatible routes (`/v1/...` and `/serve/openai/v1/...`) */
+  llms?: string[];
 }
 
 export type ServingProtocol = 'clearml-serving' | 'kserve-v2';
@@ -45,7 +48,8 @@ type RouteKind =
   | 'metrics'
   | 'fastapi-not-found'
   | 'fastapi-method'
-  | 'triton-not-found';
+  | 'triton-not-found'
+  | 'openai';
 
 interface Route {
   kind: RouteKind;
@@ -54,6 +58,9 @@ interface Route {
   endpoint?: string;
   version?: string;
   action?: string;
+  /** openai: which server's routes, and the path below the flavour's prefix */
+  flavour?: OpenaiFlavour;
+  openaiPath?: string;
 }
 
 const JSON_TYPE = 'application/json';
@@ -106,6 +113,20 @@ const ControlFault = z.discriminatedUnion('kind', [
   z.object({ endpoint: z.string().min(1), kind: z.literal('reset'), times: z.number().int().positive().optional() }),
 ]);
 
+const LlmControl = z.object({
+  models: z.array(z.string().min(1)).optional(),
+  behaviour: z
+    .object({
+      firstTokenDelayMs: z.number().nonnegative().optional(),
+      tokenDelayMs: z.number().nonnegative().optional(),
+      fail: z
+        .object({ afterTokens: z.number().int().nonnegative(), kind: z.enum(['reset', 'event']), times: z.number().int().positive().optional() })
+        .nullable()
+        .optional(),
+    })
+    .optional(),
+});
+
 /**
  * A GPU serving machine as ClearGate sees it: clearml-serving's inference container
  * (`POST /serve/...`), Triton's KServe v2 HTTP API (`/v2/...`) and Triton's Prometheus metrics
@@ -123,8 +144,11 @@ export class ServingPeer {
   private listening = false;
   private closed = false;
   private counters = this.emptyStats();
+  /** The LLM stand-in behind the OpenAI-compatible routes (see openai.ts). */
+  readonly llm: OpenaiLlm;
 
   constructor(options: ServingPeerOptions = {}) {
+    this.llm = new OpenaiLlm(options.llms ?? []);
     this.name = options.name ?? 'serving-peer';
     this.host = options.host ?? '127.0.0.1';
     this.boundPort = options.port ?? 0;
@@ -157,6 +181,7 @@ export class ServingPeer {
   async stop(): Promise<void> {
     if (!this.listening) return;
     this.listening = false;
+    this.llm.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await closeServer(this.server);
@@ -257,6 +282,11 @@ export class ServingPeer {
   }
 
   private route(method: string, path: string, query: string): Route {
+    // clearml-serving 1.3.5's vLLM routes (`/serve/openai/{endpoint_type:path}`), before its /serve/{endpoint}
+    if (path.startsWith('/serve/openai/')) {
+      return { kind: 'openai', protocol: 'other', flavour: 'clearml-serving', openaiPath: path.slice('/serve/openai'.length) };
+    }
+    if (path.startsWith('/v1/')) return { kind: 'openai', protocol: 'other', flavour: 'vllm', openaiPath: path };
     if (path.startsWith('/serve/')) {
       const parts = path.slice(7).split('/');
       if (parts.length > 2 || parts[0] === '') return { kind: 'fastapi-not-found', protocol: 'clearml-serving' };
@@ -352,6 +382,9 @@ export class ServingPeer {
 
   private dispatch(route: Route, req: IncomingMessage, res: ServerResponse, body: Buffer, t0: number, delayMs: number): void {
     switch (route.kind) {
+      case 'openai':
+        this.llm.handle(route.flavour!, route.openaiPath!, req, res, body);
+        return;
       case 'serve':
         void this.serve(route.endpoint!, req, res, body, t0, delayMs);
         return;
@@ -526,6 +559,27 @@ export class ServingPeer {
         if (!parsed.success) return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
         const { endpoint, ...fault } = parsed.data;
         this.faults.set(endpoint, fault as Fault);
+        return send(res, 204, undefined, '');
+      }
+    }
+    if (path === '/__peer/llm') {
+      // GET: models, behaviour and every request recorded; DELETE: forget the records and the behaviour
+      if (method === 'GET') return sendJson(res, 200, { models: this.llm.models(), behaviour: this.llm.behaviour, requests: this.llm.records });
+      if (method === 'DELETE') {
+        this.llm.reset();
+        return send(res, 204, undefined, '');
+      }
+      if (method === 'PATCH' || method === 'POST') {
+        let json: { models?: unknown; behaviour?: unknown };
+        try {
+          json = JSON.parse(body.toString('utf8'));
+        } catch {
+          return sendJson(res, 400, { error: 'body must be JSON: {models?: string[], behaviour?: {...}}' });
+        }
+        const parsed = LlmControl.safeParse(json);
+        if (!parsed.success) return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
+        for (const m of parsed.data.models ?? []) this.llm.addModel(m);
+        if (parsed.data.behaviour) this.llm.setBehaviour(parsed.data.behaviour as Partial<LlmBehaviour>);
         return send(res, 204, undefined, '');
       }
     }
