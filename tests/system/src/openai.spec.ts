@@ -1,0 +1,263 @@
+import OpenAI, { APIError } from 'openai';
+import { api, waitFor } from '@cleargate/testing';
+import { OndemandStack, startOndemandStack } from './support/ondemand-stack';
+
+jest.setTimeout(90_000);
+
+/**
+ * The official `openai` npm package pointed at ClearGate (`baseURL` = `<gateway>/openai/v1`,
+ * `apiKey` = a Snap4City token), through the deployed services, against the serving peer's
+ * vLLM stand-in in both flavours: vLLM's own server (`/v1/...`) and clearml-serving's
+ * (`/serve/openai/v1/...`).
+ */
+let stack: OndemandStack;
+let admin: string;
+let user: string;
+let client: OpenAI;
+
+type CallRecord = { endpoint: string; outcome: string; status_code: number; route: string; prompt_tokens: number | null; completion_tokens: number | null; error: string | null; correlation_id: string };
+
+async function callLog(endpoint: string, count: number): Promise<CallRecord[]> {
+  return waitFor(async () => {
+    const r = await api(stack.gatewayUrl, `/v1/logs/ondemand?endpoint=${encodeURIComponent(endpoint)}&limit=100`, { token: admin });
+    return (r.json.items as CallRecord[]).length >= count ? (r.json.items as CallRecord[]) : null;
+  });
+}
+
+const lastRequest = () => stack.serving.llm.records[stack.serving.llm.records.length - 1]!;
+
+beforeAll(async () => {
+  stack = await startOndemandStack();
+  stack.serving.llm.addModel('llama');
+  stack.serving.llm.addModel('qwen');
+  stack.serving.llm.addModel('embedder');
+  stack.serving.llm.addModel('secret');
+  admin = await stack.oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] });
+  user = await stack.oidc.mint({ username: 'observer', roles: ['Observer'] });
+  const machine = async (name: string, base_url: string) => {
+    const r = await api(stack.gatewayUrl, '/v1/machines', { token: admin, body: { name, base_url, protocol: 'openai' } });
+    expect(r.status).toBe(201);
+    return r.json as { machine_id: string };
+  };
+  // vLLM's own server, and clearml-serving's vLLM engine under /serve/openai, on one peer.
+  const vllm = await machine('vllm-1', stack.serving.url);
+  const cml = await machine('cml-1', `${stack.serving.url}/serve/openai`);
+  const endpoint = async (m: { machine_id: string }, name: string, extra: Record<string, unknown> = {}) => {
+    const r = await api(stack.gatewayUrl, '/v1/endpoints', { token: admin, body: { machine_id: m.machine_id, name, ...extra } });
+    expect(r.status).toBe(201);
+  };
+  await endpoint(vllm, 'llama', { timeout_ms: 1500 });
+  await endpoint(vllm, 'embedder');
+  await endpoint(vllm, 'secret', { visibility: 'private' });
+  await endpoint(cml, 'llama');
+  await endpoint(cml, 'qwen', { timeout_ms: 1500 });
+  client = new OpenAI({ baseURL: `${stack.gatewayUrl}/openai/v1`, apiKey: user, maxRetries: 0 });
+  // The router learns of the endpoints from the registry's change events.
+  await waitFor(async () => (await client.models.list()).data.length === 4);
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+beforeEach(() => stack.serving.llm.reset());
+
+describe('the OpenAI-compatible API with the official SDK', () => {
+  it('lists the models the caller may use, a name on two machines qualified by the machine', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toEqual(['cml-1/llama', 'embedder', 'qwen', 'vllm-1/llama']);
+    expect(models.data.find((m) => m.id === 'qwen')).toMatchObject({ object: 'model', owned_by: 'rootadmin', created: expect.any(Number) });
+    const asAdmin = new OpenAI({ baseURL: `${stack.gatewayUrl}/openai/v1`, apiKey: admin, maxRetries: 0 });
+    expect((await asAdmin.models.list()).data.map((m) => m.id)).toContain('secret');
+  });
+
+  it('answers a chat completion, the model name rewritten to the endpoint, and logs its tokens', async () => {
+    const answer = await client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'Hello there' }] });
+    expect(answer.object).toBe('chat.completion');
+    expect(answer.choices[0]!.message.content).toBe('You said: Hello there');
+    expect(answer.usage).toMatchObject({ prompt_tokens: 8, completion_tokens: 4 });
+    // clearml-serving's flavour: the machine got the endpoint's own name.
+    expect(lastRequest()).toMatchObject({ flavour: 'clearml-serving', path: '/v1/chat/completions', model: 'qwen', completed: true });
+    const qualified = await client.chat.completions.create({ model: 'vllm-1/llama', messages: [{ role: 'user', content: 'hi' }] });
+    expect(qualified.choices[0]!.message.content).toBe('You said: hi');
+    expect(lastRequest()).toMatchObject({ flavour: 'vllm', model: 'llama' });
+    const [record] = await callLog('qwen', 1);
+    expect(record).toMatchObject({ route: 'openai', outcome: 'ok', status_code: 200, prompt_tokens: 8, completion_tokens: 4 });
+  });
+
+  it('streams a chat completion token by token as the model writes them, ended by [DONE]', async () => {
+    stack.serving.llm.setBehaviour({ tokenDelayMs: 60 });
+    const words = 'one two three four five six';
+    const stream = await client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: words }], stream: true });
+    const arrivals: { text: string; at: number }[] = [];
+    const started = performance.now();
+    for await (const chunk of stream) {
+      expect(chunk.object).toBe('chat.completion.chunk');
+      expect(chunk.choices).toHaveLength(1); // no usage-only chunk: the caller did not ask for it
+      arrivals.push({ text: chunk.choices[0]!.delta.content ?? '', at: performance.now() - started });
+    }
+    expect(arrivals.map((a) => a.text).join('')).toBe(`You said: ${words}`);
+    expect(arrivals.length).toBe(9); // the role chunk and eight tokens
+    // Each token came when the model wrote it, not all at the end: the gaps follow the model's pace.
+    const gaps = arrivals.slice(2).map((a, i) => a.at - arrivals[i + 1]!.at);
+    expect(gaps.filter((g) => g >= 30).length).toBeGreaterThanOrEqual(5);
+    // The machine was asked for usage anyway, and the call log has it.
+    expect(lastRequest()).toMatchObject({ stream: true, include_usage: true, completed: true });
+    const [record] = await callLog('qwen', 2);
+    expect(record).toMatchObject({ outcome: 'ok', prompt_tokens: 12, completion_tokens: 8 });
+  });
+
+  it('keeps the usage chunk when the caller asks for it', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'qwen',
+      messages: [{ role: 'user', content: 'count me' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const last = chunks[chunks.length - 1]!;
+    expect(last.choices).toEqual([]);
+    expect(last.usage).toMatchObject({ prompt_tokens: 8, completion_tokens: 4, total_tokens: 12 });
+  });
+
+  it('streams legacy completions and embeds text (base64, as the SDK asks by default, and floats)', async () => {
+    const stream = await client.completions.create({ model: 'qwen', prompt: 'a b', stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
+    expect(text).toBe('You said: a b');
+    const embedded = await client.embeddings.create({ model: 'embedder', input: ['a city', 'a city', 'a tram'] });
+    expect(embedded.data).toHaveLength(3);
+    expect(embedded.data[0]!.embedding).toHaveLength(8);
+    expect(embedded.data[0]!.embedding).toEqual(embedded.data[1]!.embedding);
+    expect(embedded.data[0]!.embedding).not.toEqual(embedded.data[2]!.embedding);
+    const floats = await client.embeddings.create({ model: 'embedder', input: 'a city', encoding_format: 'float' });
+    expect(floats.data[0]!.embedding.map((x) => Math.fround(x))).toEqual(embedded.data[0]!.embedding);
+    expect(floats.usage).toMatchObject({ prompt_tokens: 3 });
+    const records = await callLog('embedder', 2);
+    expect(records[0]).toMatchObject({ prompt_tokens: 3, completion_tokens: 0 });
+  });
+
+  it("answers errors in OpenAI's shape: unknown, private and ambiguous models, no token, a bad body", async () => {
+    const failure = async (p: Promise<unknown>) => {
+      try {
+        await p;
+      } catch (err) {
+        return err as APIError;
+      }
+      throw new Error('expected a failure');
+    };
+    const unknown = await failure(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }));
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(unknown.status).toBe(404);
+    expect(unknown.error).toEqual({
+      message: 'The model `gpt-4o` does not exist or you do not have access to it.',
+      type: 'not_found_error',
+      param: null,
+      code: 'model_not_found',
+    });
+    // An endpoint shared with others only is as unknown as one that does not exist.
+    const secret = await failure(client.chat.completions.create({ model: 'secret', messages: [{ role: 'user', content: 'x' }] }));
+    expect(secret.status).toBe(404);
+    const ambiguous = await failure(client.chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: 'x' }] }));
+    expect(ambiguous).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(ambiguous.error).toMatchObject({ code: 'model_ambiguous', param: 'model', message: expect.stringContaining('`cml-1/llama`') });
+
+    const anonymous = await fetch(`${stack.gatewayUrl}/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'qwen', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({
+      error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'unauthenticated' },
+    });
+    const badToken = new OpenAI({ baseURL: `${stack.gatewayUrl}/openai/v1`, apiKey: 'not-a-token', maxRetries: 0 });
+    expect(await failure(badToken.models.list())).toBeInstanceOf(OpenAI.AuthenticationError);
+
+    const noMessages = await failure(client.chat.completions.create({ model: 'qwen' } as never));
+    expect(noMessages.status).toBe(400);
+    expect(noMessages.error).toMatchObject({ type: 'invalid_request_error', param: 'messages', code: 'invalid_argument' });
+    const text = await fetch(`${stack.gatewayUrl}/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user}`, 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(text.status).toBe(415);
+    expect(stack.serving.llm.records).toHaveLength(0); // nothing refused here reached the machine
+  });
+
+  it('stops the machine when the client aborts mid-stream, and logs the call as cancelled', async () => {
+    stack.serving.llm.setBehaviour({ tokenDelayMs: 50 });
+    const words = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
+    const stream = await client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: words }], stream: true });
+    let seen = 0;
+    for await (const _chunk of stream) if (++seen === 4) break; // the SDK aborts the HTTP request
+    const request = await waitFor(() => (stack.serving.llm.records[0]?.aborted ? stack.serving.llm.records[0] : null));
+    expect(request.completed).toBe(false);
+    expect(request.tokens_sent).toBeLessThan(20);
+    const record = await waitFor(async () => (await callLog('qwen', 1)).find((r) => r.outcome === 'cancelled') ?? null);
+    expect(record).toMatchObject({ outcome: 'cancelled', status_code: 200, error: 'the caller went away' });
+  });
+
+  it('ends the stream with an error event when the machine fails mid-stream, and the call log says so', async () => {
+    for (const kind of ['reset', 'event'] as const) {
+      // Paced, so the tokens before the failure are read before a reset discards what is unread.
+      stack.serving.llm.setBehaviour({ tokenDelayMs: 30, fail: { afterTokens: 3, kind, times: 1 } });
+      const stream = await client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'a b c d e f' }], stream: true });
+      const got: string[] = [];
+      let error: unknown;
+      try {
+        for await (const chunk of stream) got.push(chunk.choices[0]?.delta.content ?? '');
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(APIError);
+      expect((error as APIError).message).toMatch(kind === 'reset' ? /mid-answer/ : /mid-generation/);
+      expect(got.join('')).toBe('You said: a');
+    }
+    const records = await waitFor(async () => {
+      const r = (await callLog('qwen', 1)).filter((x) => x.outcome === 'upstream_error');
+      return r.length >= 2 ? r : null;
+    });
+    expect(records.map((r) => r.error)).toEqual([expect.stringContaining('mid-generation'), expect.stringContaining('mid-answer')]);
+    expect(records[0]).toMatchObject({ status_code: 200 });
+  });
+
+  it('ends a stream with an error event within the idle timeout when the router dies mid-stream', async () => {
+    // llama on vllm-1 has a 1.5 s timeout; the gateway waits that plus OPENAI_IDLE_GRACE_MS (2 s by default).
+    stack.serving.llm.setBehaviour({ tokenDelayMs: 300 });
+    const stream = await client.chat.completions.create({
+      model: 'vllm-1/llama',
+      messages: [{ role: 'user', content: Array.from({ length: 40 }, () => 'x').join(' ') }],
+      stream: true,
+    });
+    let seen = 0;
+    let error: unknown;
+    let killedAt = 0;
+    try {
+      for await (const _chunk of stream) {
+        if (++seen === 2) {
+          killedAt = performance.now();
+          await stack.router.kill('SIGKILL');
+        }
+      }
+    } catch (err) {
+      error = err;
+    }
+    const waited = performance.now() - killedAt;
+    expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).message).toMatch(/nothing came for 3500 ms/);
+    expect(waited).toBeLessThan(1500 + 2000 + 1000);
+    await stack.router.start();
+    await waitFor(async () => (await client.models.list()).data.length === 4);
+  });
+
+  it('exports token counts and time to first token per machine and endpoint', async () => {
+    await client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'metrics' }] });
+    const metrics = await fetch(`http://127.0.0.1:${stack.router.opsPort}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/^cleargate_ondemand_router_llm_tokens_total\{machine="cml-1",endpoint="qwen",kind="completion"\} \d+$/m);
+    expect(metrics).toMatch(/^cleargate_ondemand_router_llm_time_to_first_token_seconds_count\{machine="cml-1",endpoint="qwen"\} \d+$/m);
+    expect(metrics).toMatch(/^cleargate_ondemand_router_requests_total\{machine="cml-1",endpoint="qwen",outcome="ok"\} \d+$/m);
+  });
+});
