@@ -435,5 +435,50 @@ def cleargate(clearml_peer: ClearmlPeer, oidc: Oidc) -> ClearGate:
     process.stop()
 
 
+class LlmGateway:
+    """ClearGate's OpenAI-compatible API in front of the serving peer's vLLM stand-in."""
+
+    def __init__(self, process: Process, oidc: Oidc):
+        self.process = process
+        self.url: str = process.info["gateway"]
+        self.serving: str = process.info["serving"]
+        self.oidc = oidc
+
+    def peer(self, method: str, body: Optional[dict] = None) -> Any:
+        """The stand-in's control route: GET lists models, behaviour and requests; PATCH sets behaviour; DELETE resets."""
+        import requests
+
+        res = requests.request(method, f"{self.serving}/__peer/llm", json=body, timeout=10)
+        res.raise_for_status()
+        return res.json() if res.content else None
+
+    def call_log(self, endpoint: str) -> List[Dict[str, Any]]:
+        """The on-demand call log of `endpoint`, newest first, as an administrator reads it."""
+        import requests
+
+        token = self.oidc.login("rootadmin")
+        res = requests.get(
+            f"{self.url}/v1/logs/ondemand", params={"endpoint": endpoint, "limit": 100}, headers={"authorization": f"Bearer {token}"}, timeout=10
+        )
+        res.raise_for_status()
+        return res.json()["items"]
+
+
+@pytest.fixture(scope="session")
+def llm_gateway(oidc: Oidc) -> LlmGateway:
+    """registry + ondemand-router + auth-gateway, an `openai` machine `vllm-1` serving `llama` and `embedder`."""
+    process = Process(
+        "cleargate-llm",
+        "tests/interop/python/support/llm-stack.js",
+        [],
+        env={"OIDC_ISSUER_URL": oidc.issuer, "INTEROP_LOG_DIR": str(LOG_DIR / "services")},
+    )
+    gateway = LlmGateway(process, oidc)
+    allow(gateway.url)
+    allow(gateway.serving)
+    yield gateway
+    process.stop()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(SDK_HOME, ignore_errors=True)

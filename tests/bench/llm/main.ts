@@ -1,0 +1,182 @@
+/**
+ * LLM streaming benchmark: BENCH_STREAMS (32) concurrent streamed chat completions through the
+ * gateway's OpenAI-compatible route (gateway → NATS → router → serving peer and back, frame by
+ * frame) and, in the same run, straight against the serving peer's vLLM stand-in, in
+ * alternating rounds so that a drift in the machine's speed falls on both. The peer writes one
+ * token every TOKEN_MS (20) after FIRST_TOKEN_MS (30), TOKENS (64) per answer; the client
+ * measures, per stream, the time to the first token (TTFT: request sent → first event read) and
+ * the time between tokens (ITL: one event read → the next). Prints the medians and p99 of both
+ * paths and what the gateway adds, and writes tmp/bench-llm.json.
+ *
+ *   npm run bench:llm        (BENCH_ROUNDS=4, STREAMS_PER_ROUND=3 answers per stream and round)
+ */
+import { Agent, request } from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startOidcPeer } from '@cleargate/peers';
+import {
+  api,
+  createTestDatabase,
+  createTestNamespace,
+  DEV_NATS_URL,
+  dropNamespace,
+  freePort,
+  gatewayProcess,
+  nodeProcess,
+  registryProcess,
+  ROOT,
+  serviceProcess,
+  waitFor,
+} from '@cleargate/testing';
+
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const PER_ROUND = Number(process.env.STREAMS_PER_ROUND ?? 3);
+const TOKENS = Number(process.env.TOKENS ?? 64);
+const TOKEN_MS = Number(process.env.TOKEN_MS ?? 20);
+const FIRST_TOKEN_MS = Number(process.env.FIRST_TOKEN_MS ?? 30);
+
+interface Sample {
+  ttft: number[];
+  itl: number[];
+  errors: number;
+}
+
+/** One streamed chat completion: TTFT and the gaps between events, from the first `data:` to `[DONE]`. */
+function stream(agent: Agent, url: URL, path: string, headers: Record<string, string>, body: string, into: Sample): Promise<void> {
+  return new Promise((resolve) => {
+    const sent = performance.now();
+    let last = 0;
+    let events = 0;
+    const req = request(
+      { agent, host: url.hostname, port: url.port, path, method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        if (res.statusCode !== 200) {
+          into.errors++;
+          res.resume();
+          res.on('end', resolve);
+          return;
+        }
+        res.on('data', (chunk: Buffer) => {
+          const now = performance.now();
+          // Every event in this read arrived now; the first one is the first token's.
+          let n = 0;
+          for (let i = chunk.indexOf('data: '); i !== -1; i = chunk.indexOf('data: ', i + 6)) n++;
+          if (!n) return;
+          if (events === 0) into.ttft.push(now - sent);
+          else into.itl.push(now - last);
+          for (let k = 1; k < n; k++) into.itl.push(0);
+          events += n;
+          last = now;
+        });
+        res.on('end', resolve);
+        res.on('error', () => {
+          into.errors++;
+          resolve();
+        });
+      },
+    );
+    req.on('error', () => {
+      into.errors++;
+      resolve();
+    });
+    req.end(body);
+  });
+}
+
+async function round(target: { url: URL; path: string; headers: Record<string, string>; model: string }, into: Sample): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: STREAMS });
+  const words = Array.from({ length: TOKENS - 2 }, (_, i) => `w${i}`).join(' '); // "You said:" + the words
+  const body = JSON.stringify({ model: target.model, messages: [{ role: 'user', content: words }], stream: true });
+  await Promise.all(
+    Array.from({ length: STREAMS }, async () => {
+      for (let i = 0; i < PER_ROUND; i++) await stream(agent, target.url, target.path, target.headers, body, into);
+    }),
+  );
+  agent.destroy();
+}
+
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+};
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const ms = (v: number) => `${v.toFixed(3)} ms`;
+
+async function main(): Promise<void> {
+  const oidc = await startOidcPeer();
+  const namespace = await createTestNamespace();
+  const db = await createTestDatabase('cg_bench_llm');
+  const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn' };
+  const servingPort = await freePort();
+  const serving = nodeProcess({
+    name: 'serving-peer',
+    entry: 'dist/tests/peers/src/serving/main.js',
+    args: ['--port', String(servingPort), '--llms', 'bench'],
+    readyUrl: `http://127.0.0.1:${servingPort}/__peer/llm`,
+  });
+  const registry = await registryProcess(common, db.url);
+  const router = serviceProcess('ondemand-router', common, await freePort());
+  const gateway = await gatewayProcess(common, oidc.issuer);
+  const services = [serving, registry, router, gateway];
+  try {
+    await Promise.all([serving.start(), registry.start()]);
+    await Promise.all([router.start(), gateway.start()]);
+    const peerUrl = `http://127.0.0.1:${servingPort}`;
+    const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] });
+    const user = await oidc.mint({ username: 'observer', roles: ['Observer'] }, { ttlSec: 3600 });
+    const machine = await api(gateway.url, '/v1/machines', { token: admin, body: { name: 'bench-gpu', base_url: peerUrl, protocol: 'openai' } });
+    await api(gateway.url, '/v1/endpoints', { token: admin, body: { machine_id: machine.json.machine_id, name: 'bench', timeout_ms: 10_000 } });
+    await waitFor(async () => (await api(gateway.url, '/openai/v1/models', { token: user })).json?.data?.length === 1);
+    await fetch(`${peerUrl}/__peer/llm`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ behaviour: { firstTokenDelayMs: FIRST_TOKEN_MS, tokenDelayMs: TOKEN_MS } }),
+    });
+    const direct = { url: new URL(peerUrl), path: '/v1/chat/completions', headers: {}, model: 'bench' };
+    const through = { url: new URL(gateway.url), path: '/openai/v1/chat/completions', headers: { authorization: `Bearer ${user}` }, model: 'bench' };
+    // Warm-up: connections, JIT, the router's pools.
+    await round(direct, { ttft: [], itl: [], errors: 0 });
+    await round(through, { ttft: [], itl: [], errors: 0 });
+    const a: Sample = { ttft: [], itl: [], errors: 0 };
+    const b: Sample = { ttft: [], itl: [], errors: 0 };
+    for (let r = 0; r < ROUNDS; r++) {
+      await round(direct, a);
+      await round(through, b);
+    }
+    const report = {
+      date: new Date().toISOString().slice(0, 10),
+      streams: STREAMS,
+      tokens: TOKENS,
+      token_ms: TOKEN_MS,
+      first_token_ms: FIRST_TOKEN_MS,
+      answers: { direct: a.ttft.length, gateway: b.ttft.length },
+      errors: { direct: a.errors, gateway: b.errors },
+      ttft: {
+        direct: { p50: pct(a.ttft, 50), p99: pct(a.ttft, 99), mean: mean(a.ttft) },
+        gateway: { p50: pct(b.ttft, 50), p99: pct(b.ttft, 99), mean: mean(b.ttft) },
+      },
+      itl: {
+        direct: { p50: pct(a.itl, 50), p99: pct(a.itl, 99), mean: mean(a.itl) },
+        gateway: { p50: pct(b.itl, 50), p99: pct(b.itl, 99), mean: mean(b.itl) },
+      },
+    };
+    const addedTtft = report.ttft.gateway.p50 - report.ttft.direct.p50;
+    const addedItl = report.itl.gateway.mean - report.itl.direct.mean;
+    console.log(`LLM streams: ${STREAMS} concurrent, ${TOKENS} tokens each, one every ${TOKEN_MS} ms after ${FIRST_TOKEN_MS} ms`);
+    console.log(`answers: direct ${a.ttft.length} (${a.errors} errors), gateway ${b.ttft.length} (${b.errors} errors)`);
+    console.log(`TTFT p50/p99: direct ${ms(report.ttft.direct.p50)} / ${ms(report.ttft.direct.p99)}, gateway ${ms(report.ttft.gateway.p50)} / ${ms(report.ttft.gateway.p99)}`);
+    console.log(`ITL p50/p99/mean: direct ${ms(report.itl.direct.p50)} / ${ms(report.itl.direct.p99)} / ${ms(report.itl.direct.mean)}, gateway ${ms(report.itl.gateway.p50)} / ${ms(report.itl.gateway.p99)} / ${ms(report.itl.gateway.mean)}`);
+    console.log(`the gateway adds ${ms(addedTtft)} to the median TTFT (target <= 1 ms) and ${ms(addedItl)} per token on average (target <= 0.2 ms)`);
+    mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+    writeFileSync(join(ROOT, 'tmp', 'bench-llm.json'), `${JSON.stringify({ ...report, added: { ttft_p50_ms: addedTtft, itl_mean_ms: addedItl } }, null, 2)}\n`);
+  } finally {
+    await Promise.allSettled(services.map((s) => s.stop()));
+    await Promise.allSettled([oidc.close(), db.drop(), dropNamespace(namespace)]);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
