@@ -194,7 +194,10 @@ describe('streamed answers over NATS', () => {
     const none = collector();
     client.open(fx.nats.subject('test.nobody.v1'), Buffer.from('go'), none.listener, options);
     await until(() => none.heard.error !== null, 1000);
-    expect(none.heard.error).toMatchObject({ status: 503, error: { code: 'unavailable', message: expect.stringContaining('no responders') } });
+    expect(none.heard.error).toMatchObject({
+      status: 503,
+      error: { code: 'unavailable', message: expect.stringContaining('no responders') },
+    });
 
     const mute = await fx.another('mute');
     mute.connection.subscribe(mute.subject('test.mute.v1'), { callback: () => undefined });

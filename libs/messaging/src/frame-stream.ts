@@ -272,7 +272,8 @@ export class StreamClient {
     const now = Date.now();
     for (const s of this.streams.values()) {
       if (s.deadline > now) continue;
-      if (!s.control) s.fail(failure(503, 'unavailable', `no server took the stream on ${s.subject} within ${s.options.acceptTimeoutMs} ms`));
+      if (!s.control)
+        s.fail(failure(503, 'unavailable', `no server took the stream on ${s.subject} within ${s.options.acceptTimeoutMs} ms`));
       else s.fail(failure(504, 'upstream_timeout', `the stream stopped: nothing came for ${s.idleMs} ms`));
     }
   }

@@ -49,7 +49,14 @@ function stream(agent: Agent, url: URL, path: string, headers: Record<string, st
     let last = 0;
     let events = 0;
     const req = request(
-      { agent, host: url.hostname, port: url.port, path, method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         if (res.statusCode !== 200) {
           into.errors++;
@@ -125,8 +132,14 @@ async function main(): Promise<void> {
     const peerUrl = `http://127.0.0.1:${servingPort}`;
     const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] });
     const user = await oidc.mint({ username: 'observer', roles: ['Observer'] }, { ttlSec: 3600 });
-    const machine = await api(gateway.url, '/v1/machines', { token: admin, body: { name: 'bench-gpu', base_url: peerUrl, protocol: 'openai' } });
-    await api(gateway.url, '/v1/endpoints', { token: admin, body: { machine_id: machine.json.machine_id, name: 'bench', timeout_ms: 10_000 } });
+    const machine = await api(gateway.url, '/v1/machines', {
+      token: admin,
+      body: { name: 'bench-gpu', base_url: peerUrl, protocol: 'openai' },
+    });
+    await api(gateway.url, '/v1/endpoints', {
+      token: admin,
+      body: { machine_id: machine.json.machine_id, name: 'bench', timeout_ms: 10_000 },
+    });
     await waitFor(async () => (await api(gateway.url, '/openai/v1/models', { token: user })).json?.data?.length === 1);
     await fetch(`${peerUrl}/__peer/llm`, {
       method: 'PATCH',
@@ -134,7 +147,12 @@ async function main(): Promise<void> {
       body: JSON.stringify({ behaviour: { firstTokenDelayMs: FIRST_TOKEN_MS, tokenDelayMs: TOKEN_MS } }),
     });
     const direct = { url: new URL(peerUrl), path: '/v1/chat/completions', headers: {}, model: 'bench' };
-    const through = { url: new URL(gateway.url), path: '/openai/v1/chat/completions', headers: { authorization: `Bearer ${user}` }, model: 'bench' };
+    const through = {
+      url: new URL(gateway.url),
+      path: '/openai/v1/chat/completions',
+      headers: { authorization: `Bearer ${user}` },
+      model: 'bench',
+    };
     // Warm-up: connections, JIT, the router's pools.
     await round(direct, { ttft: [], itl: [], errors: 0 });
     await round(through, { ttft: [], itl: [], errors: 0 });
@@ -165,11 +183,20 @@ async function main(): Promise<void> {
     const addedItl = report.itl.gateway.mean - report.itl.direct.mean;
     console.log(`LLM streams: ${STREAMS} concurrent, ${TOKENS} tokens each, one every ${TOKEN_MS} ms after ${FIRST_TOKEN_MS} ms`);
     console.log(`answers: direct ${a.ttft.length} (${a.errors} errors), gateway ${b.ttft.length} (${b.errors} errors)`);
-    console.log(`TTFT p50/p99: direct ${ms(report.ttft.direct.p50)} / ${ms(report.ttft.direct.p99)}, gateway ${ms(report.ttft.gateway.p50)} / ${ms(report.ttft.gateway.p99)}`);
-    console.log(`ITL p50/p99/mean: direct ${ms(report.itl.direct.p50)} / ${ms(report.itl.direct.p99)} / ${ms(report.itl.direct.mean)}, gateway ${ms(report.itl.gateway.p50)} / ${ms(report.itl.gateway.p99)} / ${ms(report.itl.gateway.mean)}`);
-    console.log(`the gateway adds ${ms(addedTtft)} to the median TTFT (target <= 1 ms) and ${ms(addedItl)} per token on average (target <= 0.2 ms)`);
+    console.log(
+      `TTFT p50/p99: direct ${ms(report.ttft.direct.p50)} / ${ms(report.ttft.direct.p99)}, gateway ${ms(report.ttft.gateway.p50)} / ${ms(report.ttft.gateway.p99)}`,
+    );
+    console.log(
+      `ITL p50/p99/mean: direct ${ms(report.itl.direct.p50)} / ${ms(report.itl.direct.p99)} / ${ms(report.itl.direct.mean)}, gateway ${ms(report.itl.gateway.p50)} / ${ms(report.itl.gateway.p99)} / ${ms(report.itl.gateway.mean)}`,
+    );
+    console.log(
+      `the gateway adds ${ms(addedTtft)} to the median TTFT (target <= 1 ms) and ${ms(addedItl)} per token on average (target <= 0.2 ms)`,
+    );
     mkdirSync(join(ROOT, 'tmp'), { recursive: true });
-    writeFileSync(join(ROOT, 'tmp', 'bench-llm.json'), `${JSON.stringify({ ...report, added: { ttft_p50_ms: addedTtft, itl_mean_ms: addedItl } }, null, 2)}\n`);
+    writeFileSync(
+      join(ROOT, 'tmp', 'bench-llm.json'),
+      `${JSON.stringify({ ...report, added: { ttft_p50_ms: addedTtft, itl_mean_ms: addedItl } }, null, 2)}\n`,
+    );
   } finally {
     await Promise.allSettled(services.map((s) => s.stop()));
     await Promise.allSettled([oidc.close(), db.drop(), dropNamespace(namespace)]);

@@ -15,7 +15,16 @@ let admin: string;
 let user: string;
 let client: OpenAI;
 
-type CallRecord = { endpoint: string; outcome: string; status_code: number; route: string; prompt_tokens: number | null; completion_tokens: number | null; error: string | null; correlation_id: string };
+type CallRecord = {
+  endpoint: string;
+  outcome: string;
+  status_code: number;
+  route: string;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  error: string | null;
+  correlation_id: string;
+};
 
 async function callLog(endpoint: string, count: number): Promise<CallRecord[]> {
   return waitFor(async () => {
@@ -204,7 +213,11 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     for (const kind of ['reset', 'event'] as const) {
       // Paced, so the tokens before the failure are read before a reset discards what is unread.
       stack.serving.llm.setBehaviour({ tokenDelayMs: 30, fail: { afterTokens: 3, kind, times: 1 } });
-      const stream = await client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'a b c d e f' }], stream: true });
+      const stream = await client.chat.completions.create({
+        model: 'qwen',
+        messages: [{ role: 'user', content: 'a b c d e f' }],
+        stream: true,
+      });
       const got: string[] = [];
       let error: unknown;
       try {

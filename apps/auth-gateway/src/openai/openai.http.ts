@@ -73,7 +73,14 @@ export class OpenaiHttp {
     }
     if (req.method !== served.route.method) {
       res.setHeader('allow', served.route.method);
-      this.fail(req, res, requestId, new AppError('method_not_allowed', `${req.method} is not allowed on ${path}`), served.metrics, started);
+      this.fail(
+        req,
+        res,
+        requestId,
+        new AppError('method_not_allowed', `${req.method} is not allowed on ${path}`),
+        served.metrics,
+        started,
+      );
       return true;
     }
     if (served.route.operation) void this.invoke(req, res, served, requestId, started);
@@ -100,7 +107,8 @@ export class OpenaiHttp {
     try {
       const caller = await this.auth.authenticate(bearerToken(req.headers.authorization), this.callerRole);
       const type = req.headers['content-type'];
-      if (type === undefined || mediaType(type) !== JSON_TYPE) throw new AppError('unsupported_media_type', 'the body must be application/json');
+      if (type === undefined || mediaType(type) !== JSON_TYPE)
+        throw new AppError('unsupported_media_type', 'the body must be application/json');
       raw = await this.readBody(req);
       let json: unknown;
       try {
@@ -146,55 +154,60 @@ export class OpenaiHttp {
     let events = false;
     let status = 200;
     let over = false;
-    let call: StreamCall | undefined;
     const finish = (code: number) => {
       if (over) return;
       over = true;
       served.metrics.observe(code, (performance.now() - started) / 1000);
     };
-    const onDrain = () => call?.resume();
-    call = this.nats.streams.open(this.subject, encodeInvokeFrame(meta, body), {
-      onHead: (head) => {
-        status = head.status;
-        events = head.events === true;
-        const headers = this.headers(req, requestId, head.content_type ?? (events ? 'text/event-stream' : JSON_TYPE));
-        if (events) headers.push('cache-control', 'no-cache', 'x-accel-buffering', 'no');
-        res.writeHead(status, headers);
-        // The headers go at once: a client sees the answer start before its first token.
-        if (events) res.flushHeaders();
+    const onDrain = () => call.resume();
+    // The listener runs only once frames arrive, after `call` is assigned.
+    const call: StreamCall = this.nats.streams.open(
+      this.subject,
+      encodeInvokeFrame(meta, body),
+      {
+        onHead: (head) => {
+          status = head.status;
+          events = head.events === true;
+          const headers = this.headers(req, requestId, head.content_type ?? (events ? 'text/event-stream' : JSON_TYPE));
+          if (events) headers.push('cache-control', 'no-cache', 'x-accel-buffering', 'no');
+          res.writeHead(status, headers);
+          // The headers go at once: a client sees the answer start before its first token.
+          if (events) res.flushHeaders();
+        },
+        onData: (payload) => {
+          if (!res.write(payload)) {
+            call.pause();
+            res.once('drain', onDrain);
+          }
+        },
+        onEnd: () => {
+          res.end();
+          finish(status);
+        },
+        onError: (error) => {
+          if (!res.headersSent) {
+            this.sendError(req, res, requestId, error);
+            finish(error.status);
+            return;
+          }
+          if (events) {
+            // What vLLM sends when generation fails mid-stream: an error event, then [DONE]. OpenAI's SDKs raise it.
+            res.write(`data: ${JSON.stringify(toOpenaiError(error.status, error.error))}\n\n`);
+            res.end(DONE);
+          } else res.destroy(new Error(error.error.message)); // a JSON answer cut short cannot be mended
+          finish(status);
+        },
       },
-      onData: (payload) => {
-        if (!res.write(payload)) {
-          call!.pause();
-          res.once('drain', onDrain);
-        }
+      {
+        window: this.config.OPENAI_STREAM_WINDOW,
+        acceptTimeoutMs: this.config.OPENAI_ACCEPT_TIMEOUT_MS,
+        idleGraceMs: this.config.OPENAI_IDLE_GRACE_MS,
       },
-      onEnd: () => {
-        res.end();
-        finish(status);
-      },
-      onError: (error) => {
-        if (!res.headersSent) {
-          this.sendError(req, res, requestId, error);
-          finish(error.status);
-          return;
-        }
-        if (events) {
-          // What vLLM sends when generation fails mid-stream: an error event, then [DONE]. OpenAI's SDKs raise it.
-          res.write(`data: ${JSON.stringify(toOpenaiError(error.status, error.error))}\n\n`);
-          res.end(DONE);
-        } else res.destroy(new Error(error.error.message)); // a JSON answer cut short cannot be mended
-        finish(status);
-      },
-    }, {
-      window: this.config.OPENAI_STREAM_WINDOW,
-      acceptTimeoutMs: this.config.OPENAI_ACCEPT_TIMEOUT_MS,
-      idleGraceMs: this.config.OPENAI_IDLE_GRACE_MS,
-    });
+    );
     res.once('close', () => {
       if (over) return;
       // The client went away before the end: the router aborts the machine's work.
-      call?.cancel();
+      call.cancel();
       finish(499);
     });
   }
@@ -204,7 +217,14 @@ export class OpenaiHttp {
     this.send(req, res, error.status, requestId, Buffer.from(body));
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, requestId: string, err: unknown, metrics: RouteMetrics | undefined, started: number): void {
+  private fail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    err: unknown,
+    metrics: RouteMetrics | undefined,
+    started: number,
+  ): void {
     const app = toAppError(err);
     if (app.code === 'internal') this.logger.error({ err, correlation_id: requestId, route: req.url }, 'request failed');
     this.send(req, res, app.httpStatus, requestId, Buffer.from(JSON.stringify(toOpenaiError(app.httpStatus, app.toBody()))));

@@ -28,7 +28,11 @@ const chatCompletionSchema = z
     object: z.literal('chat.completion'),
     created: z.number().int(),
     model: z.string(),
-    choices: z.array(z.object({ index: z.number().int(), message: z.object({ role: z.string(), content: z.string().nullable() }).passthrough() }).passthrough()),
+    choices: z.array(
+      z
+        .object({ index: z.number().int(), message: z.object({ role: z.string(), content: z.string().nullable() }).passthrough() })
+        .passthrough(),
+    ),
     usage: usageSchema,
   })
   .passthrough()
@@ -53,7 +57,9 @@ const embeddingListSchema = z
       z.object({
         index: z.number().int(),
         object: z.literal('embedding'),
-        embedding: z.union([z.array(z.number()), z.string()]).describe('Floats, or base64 of little-endian float32 with encoding_format=base64'),
+        embedding: z
+          .union([z.array(z.number()), z.string()])
+          .describe('Floats, or base64 of little-endian float32 with encoding_format=base64'),
       }),
     ),
     usage: usageSchema,

@@ -20,13 +20,10 @@ export class DocsController implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.document = buildOpenApi(
-      this.discovery,
-      this.scanner,
-      this.reflector,
-      process.env.npm_package_version ?? '0.1.0',
-      [...ONDEMAND_DOCUMENTED, ...OPENAI_DOCUMENTED],
-    );
+    this.document = buildOpenApi(this.discovery, this.scanner, this.reflector, process.env.npm_package_version ?? '0.1.0', [
+      ...ONDEMAND_DOCUMENTED,
+      ...OPENAI_DOCUMENTED,
+    ]);
   }
 
   @Get('openapi.json')

@@ -239,7 +239,9 @@ export class OpenaiHandler implements OnApplicationBootstrap, OnModuleDestroy {
                   call.error = `the model sent an error event: ${relay.error}`;
                 } else if (!relay.done) {
                   // A stream that ends without [DONE] was cut short: the caller hears so.
-                  return resolve(this.failMidStream(request, call, new UpstreamFailure('reset', `${machine} ended the stream without [DONE]`)));
+                  return resolve(
+                    this.failMidStream(request, call, new UpstreamFailure('reset', `${machine} ended the stream without [DONE]`)),
+                  );
                 }
               } else call.usage = json.usage();
               request.end(call.usage ? { usage: call.usage } : {});
@@ -269,17 +271,25 @@ export class OpenaiHandler implements OnApplicationBootstrap, OnModuleDestroy {
       if (parsed.error && typeof parsed.error === 'object') {
         message = String(parsed.error.message ?? message);
         if (upstream < 500) passThrough = text; // already OpenAI's shape (vLLM)
-      } else if (parsed.object === 'error' && typeof parsed.message === 'string') message = parsed.message; // older vLLM
+      } else if (parsed.object === 'error' && typeof parsed.message === 'string')
+        message = parsed.message; // older vLLM
       else if (parsed.detail !== undefined) message = typeof parsed.detail === 'string' ? parsed.detail : JSON.stringify(parsed.detail); // FastAPI
     } catch {
       // not JSON: the text itself
     }
     const error: ErrorBody =
       upstream >= 500
-        ? { code: 'upstream_error', message: `the serving machine ${call.route!.machine.name} answered ${call.status === 502 ? '5xx' : call.status}: ${message}` }
+        ? {
+            code: 'upstream_error',
+            message: `the serving machine ${call.route!.machine.name} answered ${call.status === 502 ? '5xx' : call.status}: ${message}`,
+          }
         : { code: upstream === 404 ? 'not_found' : 'invalid_argument', message };
     call.error = error.message.slice(0, 1000);
-    request.fail({ status: upstream, error, ...(passThrough ? { body: passThrough.slice(0, 65_536), content_type: 'application/json' } : {}) });
+    request.fail({
+      status: upstream,
+      error,
+      ...(passThrough ? { body: passThrough.slice(0, 65_536), content_type: 'application/json' } : {}),
+    });
   }
 
   /** Before the answer started: a refusal (bad frame, unknown model) or the machine not answering. */
@@ -288,15 +298,33 @@ export class OpenaiHandler implements OnApplicationBootstrap, OnModuleDestroy {
     let error: ErrorBody;
     if (err instanceof UpstreamFailure) {
       status = err.kind === 'timeout' ? 504 : err.kind === 'refused' || err.kind === 'circuit_open' ? 503 : 502;
-      error = { code: err.kind === 'timeout' ? 'upstream_timeout' : err.kind === 'circuit_open' ? 'circuit_open' : err.kind === 'refused' ? 'unavailable' : 'upstream_error', message: err.message };
-      call.outcome = err.kind === 'timeout' ? 'timeout' : err.kind === 'circuit_open' ? 'circuit_open' : err.kind === 'refused' ? 'unavailable' : 'upstream_error';
+      error = {
+        code:
+          err.kind === 'timeout'
+            ? 'upstream_timeout'
+            : err.kind === 'circuit_open'
+              ? 'circuit_open'
+              : err.kind === 'refused'
+                ? 'unavailable'
+                : 'upstream_error',
+        message: err.message,
+      };
+      call.outcome =
+        err.kind === 'timeout'
+          ? 'timeout'
+          : err.kind === 'circuit_open'
+            ? 'circuit_open'
+            : err.kind === 'refused'
+              ? 'unavailable'
+              : 'upstream_error';
       call.upstreamMs = err.upstreamMs;
     } else {
       const app = err instanceof AppError ? err : new AppError('invalid_argument', (err as Error)?.message ?? String(err));
       if (!(err instanceof AppError)) this.logger.warn({ err }, 'an OpenAI request frame could not be read');
       status = app.httpStatus;
       error = app.toBody();
-      call.outcome = app.code === 'not_found' ? 'not_found' : app.code === 'forbidden' ? 'forbidden' : status >= 500 ? 'unavailable' : 'client_error';
+      call.outcome =
+        app.code === 'not_found' ? 'not_found' : app.code === 'forbidden' ? 'forbidden' : status >= 500 ? 'unavailable' : 'client_error';
     }
     call.status = status;
     call.error = error.message.slice(0, 1000);
@@ -355,7 +383,8 @@ export function upstreamBody(payload: Uint8Array, route: OpenaiRoute, meta: Open
   } catch {
     throw new AppError('invalid_argument', 'the request body is not valid JSON');
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new AppError('invalid_argument', 'the request body must be a JSON object');
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new AppError('invalid_argument', 'the request body must be a JSON object');
   json.model = route.endpoint.name;
   if (meta.stream) {
     const options = json.stream_options && typeof json.stream_options === 'object' ? json.stream_options : {};

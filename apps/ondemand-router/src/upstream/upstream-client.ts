@@ -334,13 +334,16 @@ export class UpstreamClient implements OnModuleDestroy {
           onResponseError(_c, err) {
             if (over) return;
             const failure = toFailure(err, machine, idle, performance.now() - started);
-            end(begun ? new UpstreamFailure(failure.kind === 'timeout' ? 'timeout' : 'reset', `${failure.message} mid-answer`, failure.upstreamMs) : failure);
+            end(
+              begun
+                ? new UpstreamFailure(failure.kind === 'timeout' ? 'timeout' : 'reset', `${failure.message} mid-answer`, failure.upstreamMs)
+                : failure,
+            );
           },
         },
       );
     });
   }
-
 }
 
 /** The path part of a machine's base URL (no trailing slash). */

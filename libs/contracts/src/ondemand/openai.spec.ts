@@ -2,10 +2,21 @@ import { Caller } from '../common';
 import { RoutingEndpoint } from '../registry/endpoints';
 import { RoutingMachine } from '../registry/machines';
 import { openaiModelIds, OpenaiRoute, resolveOpenaiModel, toOpenaiError, usableOpenaiRoutes } from './openai';
-import { decodeStreamFrame, encodeStreamFrame, encodeStreamJson, InvalidStreamFrame, STREAM_FRAME, streamHeadSchema, streamPayload } from './stream';
+import {
+  decodeStreamFrame,
+  encodeStreamFrame,
+  encodeStreamJson,
+  InvalidStreamFrame,
+  STREAM_FRAME,
+  streamHeadSchema,
+  streamPayload,
+} from './stream';
 
 const machine = (name: string, protocol: RoutingMachine['protocol'] = 'openai', enabled = true): RoutingMachine => ({
-  id: `00000000-0000-4000-8000-${name.padStart(12, '0').slice(-12).replace(/[^0-9]/g, '0')}`,
+  id: `00000000-0000-4000-8000-${name
+    .padStart(12, '0')
+    .slice(-12)
+    .replace(/[^0-9]/g, '0')}`,
   machine_id: name.padEnd(64, '0'),
   name,
   base_url: 'http://127.0.0.1:1',
@@ -51,11 +62,18 @@ describe('OpenAI model names', () => {
     expect(resolveOpenaiModel('gpu-a/llama', usable)).toEqual({ route: routes[0] });
     expect(resolveOpenaiModel('mnist/2', usable)).toEqual({ route: routes[3] }); // an endpoint name with a slash wins
     expect(resolveOpenaiModel('llama', usable)).toEqual({ ambiguous: ['gpu-a/llama', 'gpu-b/llama'] });
-    for (const name of ['private', 'off', 'down-model', 'resnet', 'gpu-a/qwen']) expect(resolveOpenaiModel(name, usable)).toEqual({ missing: true });
+    for (const name of ['private', 'off', 'down-model', 'resnet', 'gpu-a/qwen'])
+      expect(resolveOpenaiModel(name, usable)).toEqual({ missing: true });
   });
 
   it("maps ClearGate's envelope to OpenAI's error shape", () => {
-    expect(toOpenaiError(400, { code: 'invalid_argument', message: 'invalid body', details: { issues: [{ path: 'body.messages', message: 'Required' }] } })).toEqual({
+    expect(
+      toOpenaiError(400, {
+        code: 'invalid_argument',
+        message: 'invalid body',
+        details: { issues: [{ path: 'body.messages', message: 'Required' }] },
+      }),
+    ).toEqual({
       error: { message: 'invalid body', type: 'invalid_request_error', param: 'messages', code: 'invalid_argument' },
     });
     expect(toOpenaiError(404, { code: 'not_found', message: 'x', details: { openai_code: 'model_not_found' } }).error).toMatchObject({

@@ -182,6 +182,11 @@ export function toOpenaiError(status: number, body: ErrorBody): OpenaiErrorBody 
   const param = path ? path.replace(/^body\./, '') : null;
   const code = (body.details as { openai_code?: unknown } | undefined)?.openai_code;
   return {
-    error: { message: body.message, type: openaiErrorType(status), param: param || null, code: typeof code === 'string' ? code : body.code },
+    error: {
+      message: body.message,
+      type: openaiErrorType(status),
+      param: param || null,
+      code: typeof code === 'string' ? code : body.code,
+    },
   };
 }

@@ -6,7 +6,12 @@ import { startServingPeer } from './server';
 runPeer(
   'serving',
   () => {
-    const options = peerOptions({ port: 'SERVING_PEER_PORT', host: 'SERVING_PEER_HOST', name: 'SERVING_PEER_NAME', llms: 'SERVING_PEER_LLMS' });
+    const options = peerOptions({
+      port: 'SERVING_PEER_PORT',
+      host: 'SERVING_PEER_HOST',
+      name: 'SERVING_PEER_NAME',
+      llms: 'SERVING_PEER_LLMS',
+    });
     const llms = options.string('llms')?.split(',').filter(Boolean);
     return startServingPeer({ port: options.port('port') ?? 0, host: options.string('host'), name: options.string('name'), llms });
   },

@@ -220,7 +220,12 @@ export class OpenaiLlm {
     const model = record.model!;
     const prompt = kind === 'chat' ? lastMessageText(body.messages) : String(Array.isArray(body.prompt) ? body.prompt[0] : body.prompt);
     const promptTokens = kind === 'chat' ? promptTokenCount(body.messages) : words(prompt).length + 1;
-    const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : 256;
+    const maxTokens =
+      typeof body.max_tokens === 'number'
+        ? body.max_tokens
+        : typeof body.max_completion_tokens === 'number'
+          ? body.max_completion_tokens
+          : 256;
     const all = tokensOf(`You said: ${prompt}`);
     const tokens = all.slice(0, Math.max(0, maxTokens));
     const finish = tokens.length < all.length ? 'length' : 'stop';
@@ -304,7 +309,15 @@ export class OpenaiLlm {
       });
     const pieces: string[] = [];
     if (kind === 'chat') {
-      pieces.push(event({ id, object, created, model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }));
+      pieces.push(
+        event({
+          id,
+          object,
+          created,
+          model,
+          choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+        }),
+      );
     }
     let sent = 0;
     const write = (data: string, next: () => void) => {

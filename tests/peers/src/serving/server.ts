@@ -120,7 +120,11 @@ const LlmControl = z.object({
       firstTokenDelayMs: z.number().nonnegative().optional(),
       tokenDelayMs: z.number().nonnegative().optional(),
       fail: z
-        .object({ afterTokens: z.number().int().nonnegative(), kind: z.enum(['reset', 'event']), times: z.number().int().positive().optional() })
+        .object({
+          afterTokens: z.number().int().nonnegative(),
+          kind: z.enum(['reset', 'event']),
+          times: z.number().int().positive().optional(),
+        })
         .nullable()
         .optional(),
     })
@@ -564,7 +568,8 @@ export class ServingPeer {
     }
     if (path === '/__peer/llm') {
       // GET: models, behaviour and every request recorded; DELETE: forget the records and the behaviour
-      if (method === 'GET') return sendJson(res, 200, { models: this.llm.models(), behaviour: this.llm.behaviour, requests: this.llm.records });
+      if (method === 'GET')
+        return sendJson(res, 200, { models: this.llm.models(), behaviour: this.llm.behaviour, requests: this.llm.records });
       if (method === 'DELETE') {
         this.llm.reset();
         return send(res, 204, undefined, '');

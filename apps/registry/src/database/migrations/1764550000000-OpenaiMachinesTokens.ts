@@ -11,7 +11,9 @@ export class OpenaiMachinesTokens1764550000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     // The CHECK was declared inline, so PostgreSQL named it <table>_<column>_check.
     await q.query(`ALTER TABLE machines DROP CONSTRAINT machines_protocol_check`);
-    await q.query(`ALTER TABLE machines ADD CONSTRAINT machines_protocol_check CHECK (protocol IN ('clearml-serving', 'kserve-v2', 'openai'))`);
+    await q.query(
+      `ALTER TABLE machines ADD CONSTRAINT machines_protocol_check CHECK (protocol IN ('clearml-serving', 'kserve-v2', 'openai'))`,
+    );
     await q.query(`ALTER TABLE ondemand_calls ADD COLUMN prompt_tokens integer, ADD COLUMN completion_tokens integer`);
   }
 
