@@ -95,8 +95,11 @@ async function round(target: { url: URL; path: string; headers: Record<string, s
   const agent = new Agent({ keepAlive: true, maxSockets: STREAMS });
   const words = Array.from({ length: TOKENS - 2 }, (_, i) => `w${i}`).join(' '); // "You said:" + the words
   const body = JSON.stringify({ model: target.model, messages: [{ role: 'user', content: words }], stream: true });
+  // The streams start spread over one token interval: 32 answers ticking in the same millisecond
+  // would measure the queueing of that burst on two cores rather than the relay.
   await Promise.all(
-    Array.from({ length: STREAMS }, async () => {
+    Array.from({ length: STREAMS }, async (_, s) => {
+      await new Promise((r) => setTimeout(r, (s * TOKEN_MS) / STREAMS));
       for (let i = 0; i < PER_ROUND; i++) await stream(agent, target.url, target.path, target.headers, body, into);
     }),
   );
