@@ -9,6 +9,9 @@ beforeAll(async () => {
 afterAll(() => peer.close());
 beforeEach(() => peer.llm.reset());
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
 const post = (path: string, body: unknown, type = 'application/json') =>
   fetch(peer.url + path, {
     method: 'POST',
@@ -60,7 +63,7 @@ describe("the serving peer's vLLM stand-in", () => {
     });
     const cmlUnknown = await post('/serve/openai/v1/chat/completions', { model: 'gpt', messages: [] });
     expect(cmlUnknown.status).toBe(404);
-    expect((await cmlUnknown.json()).detail).toMatch(/endpoint was not found/);
+    expect(((await cmlUnknown.json()) as Json).detail).toMatch(/endpoint was not found/);
     expect((await post('/v1/completions', { model: 'llama' })).status).toBe(400);
     expect((await post('/serve/openai/v1/completions', { model: 'llama' })).status).toBe(422);
     // clearml-serving's GET models wants a JSON body too; vLLM's does not.
@@ -69,10 +72,10 @@ describe("the serving peer's vLLM stand-in", () => {
   });
 
   it('embeds as floats or base64 float32, equal texts equally', async () => {
-    const floats = await (await post('/v1/embeddings', { model: 'e5', input: ['a', 'a'] })).json();
+    const floats: Json = await (await post('/v1/embeddings', { model: 'e5', input: ['a', 'a'] })).json();
     expect(floats.data[0].embedding).toHaveLength(8);
     expect(floats.data[0].embedding).toEqual(floats.data[1].embedding);
-    const b64 = await (await post('/v1/embeddings', { model: 'e5', input: 'a', encoding_format: 'base64' })).json();
+    const b64: Json = await (await post('/v1/embeddings', { model: 'e5', input: 'a', encoding_format: 'base64' })).json();
     const bytes = Buffer.from(b64.data[0].embedding, 'base64');
     expect(Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, 8))).toEqual(floats.data[0].embedding);
   });
