@@ -7,6 +7,7 @@ export * from './registry/endpoints';
 export * from './registry/routing';
 export * from './calllogs';
 export * from './ondemand/invoke';
+export * from './ondemand/health';
 export * from './registry/tasks';
 export * from './runs/runs';
 export * from './alerts/alerts';

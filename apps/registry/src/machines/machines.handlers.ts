@@ -3,6 +3,7 @@ import {
   machineCreate,
   machineDelete,
   machineGet,
+  machineHealthGet,
   machineList,
   machineTargets,
   machineUpdate,
@@ -38,6 +39,11 @@ export class MachinesHandlers {
   @RpcHandler(machineTargets)
   targets() {
     return this.machines.targets();
+  }
+
+  @RpcHandler(machineHealthGet)
+  health({ caller, machine_ids, window_minutes }: Req<typeof machineHealthGet>) {
+    return this.machines.health(caller, machine_ids, window_minutes);
   }
 
   @RpcHandler(machineDelete)

@@ -3,6 +3,7 @@ import {
   callerSchema,
   entityRefSchema,
   isoDateSchema,
+  listSortSchema,
   pageOf,
   pageRequestSchema,
   publicIdSchema,
@@ -83,7 +84,9 @@ export const endpointList = defineRpc(
   z.object({
     caller: callerSchema,
     page: pageRequestSchema,
-    filter: z.object({ machine_id: entityRefSchema.optional(), name: z.string().max(128).optional() }).default({}),
+    filter: z
+      .object({ machine_id: entityRefSchema.optional(), name: z.string().max(128).optional(), sort: listSortSchema.optional() })
+      .default({}),
   }),
   pageOf(endpointSchema),
 );

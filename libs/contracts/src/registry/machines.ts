@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { callerSchema, entityRefSchema, isoDateSchema, pageOf, pageRequestSchema, publicIdSchema, uuidSchema } from '../common';
+import {
+  callerSchema,
+  entityRefSchema,
+  isoDateSchema,
+  listSortSchema,
+  pageOf,
+  pageRequestSchema,
+  publicIdSchema,
+  uuidSchema,
+} from '../common';
 import { defineMessage, defineRpc } from '../contract';
 
 export const servingProtocolSchema = z.enum(['clearml-serving', 'kserve-v2']);
@@ -86,7 +95,9 @@ export const machineList = defineRpc(
   z.object({
     caller: callerSchema,
     page: pageRequestSchema,
-    filter: z.object({ name: z.string().max(100).optional(), enabled: z.boolean().optional() }).default({}),
+    filter: z
+      .object({ name: z.string().max(100).optional(), enabled: z.boolean().optional(), sort: listSortSchema.optional() })
+      .default({}),
   }),
   pageOf(machineSchema),
 );

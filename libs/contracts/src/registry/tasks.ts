@@ -3,6 +3,7 @@ import {
   callerSchema,
   entityRefSchema,
   isoDateSchema,
+  listSortSchema,
   pageOf,
   pageRequestSchema,
   publicIdSchema,
@@ -70,7 +71,11 @@ export const taskCreate = defineRpc(
 export const taskGet = defineRpc('registry.task.get.v1', z.object({ caller: callerSchema, id: entityRefSchema }), taskTemplateSchema);
 export const taskList = defineRpc(
   'registry.task.list.v1',
-  z.object({ caller: callerSchema, page: pageRequestSchema, filter: z.object({ name: z.string().max(200).optional() }).default({}) }),
+  z.object({
+    caller: callerSchema,
+    page: pageRequestSchema,
+    filter: z.object({ name: z.string().max(200).optional(), sort: listSortSchema.optional() }).default({}),
+  }),
   pageOf(taskTemplateSchema),
 );
 export const taskUpdate = defineRpc(
