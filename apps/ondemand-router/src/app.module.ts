@@ -3,6 +3,7 @@ import { MessagingModule } from '@cleargate/messaging';
 import { ObservabilityModule, Runtime } from '@cleargate/observability';
 import { CallLogBatcher } from './calllogs/call-log-batcher';
 import { ROUTER_CONFIG, RouterConfig } from './config';
+import { CircuitsHandler } from './health/circuits.handler';
 import { InvokeHandler } from './invoke/invoke.handler';
 import { PredictionCounter } from './predictions/prediction-counter';
 import { RoutingCache } from './routing/routing-cache';
@@ -30,6 +31,7 @@ export class OndemandRouterModule {
         CallLogBatcher,
         PredictionCounter,
         InvokeHandler,
+        CircuitsHandler,
       ],
     };
   }
