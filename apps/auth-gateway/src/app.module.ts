@@ -4,6 +4,7 @@ import { MessagingModule } from '@cleargate/messaging';
 import { ObservabilityModule, Runtime } from '@cleargate/observability';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
+import { MeController } from './auth/me.controller';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { OndemandService } from './ondemand/ondemand.service';
 import { DocsController } from './openapi/docs.controller';
@@ -35,6 +36,7 @@ export class GatewayModule {
         RunsController,
         LogsController,
         ServiceDiscoveryController,
+        MeController,
         DocsController,
       ],
       providers: [{ provide: GATEWAY_CONFIG, useValue: config }, AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],

@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { createRuntime, NestPinoLogger, runMain, startService } from '@cleargate/observability';
 import { GatewayModule } from './app.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
+import { registerConsole } from './console/console.routes';
 import { ErrorEnvelopeFilter } from './http/error.filter';
 import { configureFastify, requestIdFrom } from './http/fastify-setup';
 import { HttpMetrics } from './http/http-metrics';
@@ -51,6 +52,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       const routeMethods = new RouteMethods();
       for (const { url, method } of ONDEMAND_HTTP_ROUTES) routeMethods.add(url, method);
       configureFastify(fastify, config.HTTP_BODY_LIMIT_BYTES, routeMethods);
+      registerConsole(fastify, config, rt.logger, process.env.npm_package_version ?? '0.1.0');
       const httpMetrics = new HttpMetrics(rt.metrics);
       httpMetrics.register(fastify);
       ondemand.http = new OndemandHttp(

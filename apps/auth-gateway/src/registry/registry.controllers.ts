@@ -2,6 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { z } from 'zod';
 import {
   Caller,
+  CIRCUIT_STATES,
+  circuitList,
+  isoDateSchema,
+  listSortSchema,
+  machineCallHealthSchema,
+  machineHealthGet,
+  statsRangeSchema,
+  worstCircuit,
   endpointCreate,
   endpointDelete,
   endpointGet,
@@ -38,7 +46,27 @@ const idParams = z.object({ id: entityRefSchema });
 const uuidParams = z.object({ id: uuidSchema });
 const deleted = z.object({ deleted: z.literal(true), id: uuidSchema });
 
-const machinesQuery = z.object({ ...pageRequestSchema.shape, name: z.string().max(100).optional(), enabled: boolQuery.optional() });
+const machinesQuery = z.object({
+  ...pageRequestSchema.shape,
+  name: z.string().max(100).optional().describe('Part of the name, any case'),
+  enabled: boolQuery.optional(),
+  sort: listSortSchema.optional().describe('Order: a field, descending with a leading `-` (default `-created_at`)'),
+});
+const healthQuery = z.object({
+  ids: z
+    .string()
+    .max(100 * 70)
+    .transform((v) => v.split(',').filter(Boolean))
+    .pipe(z.array(entityRefSchema).min(1).max(100))
+    .describe('Comma-separated machine ids (uuid or public machine_id), at most 100'),
+  window_minutes: queryNumber().int().min(1).max(1440).default(15).describe('Period of the call counts'),
+});
+const machineHealthItem = machineCallHealthSchema.extend({
+  circuit: z
+    .enum([...CIRCUIT_STATES, 'unknown'])
+    .describe('The circuit breaker: open if any router replica has it open, half_open if any is trying; unknown when no router answered'),
+  circuit_since: isoDateSchema.nullable().describe('When that circuit last changed state'),
+});
 
 @Controller('v1/machines')
 export class MachinesController {
@@ -70,6 +98,40 @@ export class MachinesController {
   list(@Query() query: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
     const { limit, cursor, ...filter } = parseInput(machinesQuery, query, 'query');
     return this.rpc.request(machineList, { caller, page: { limit, ...(cursor ? { cursor } : {}) }, filter }, { correlationId: rid });
+  }
+
+  @Get('health')
+  @Auth({ level: 'registrar' })
+  @Doc({
+    summary: 'Health of serving machines: recent calls and errors, the last failed call, the circuit breaker',
+    description:
+      'Your own machines (any for administrators); others are left out. Calls and errors come from the call log, ' +
+      'the circuit from every router replica.',
+    tags: ['machines'],
+    query: healthQuery,
+    responses: { 200: z.object({ items: z.array(machineHealthItem) }) },
+    auth: true,
+  })
+  async health(@Query() query: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
+    const { ids, window_minutes } = parseInput(healthQuery, query, 'query');
+    const { items } = await this.rpc.request(machineHealthGet, { caller, machine_ids: ids, window_minutes }, { correlationId: rid });
+    if (!items.length) return { items: [] };
+    // Each replica keeps its own breakers; without any router the circuit is unknown, the rest still useful.
+    const views = await this.rpc
+      .gather(circuitList, { machine_ids: items.map((i) => i.machine_id) }, { correlationId: rid, maxWaitMs: 1000, stallMs: 50 })
+      .catch(() => null);
+    return {
+      items: items.map((item) => {
+        const seen = (views ?? []).flatMap((v) => v.circuits.filter((c) => c.machine_id === item.machine_id));
+        const state = worstCircuit(seen.map((c) => c.state));
+        const since = seen
+          .filter((c) => c.state === state && c.since)
+          .map((c) => c.since!)
+          .sort()
+          .pop();
+        return { ...item, circuit: views ? state : ('unknown' as const), circuit_since: since ?? null };
+      }),
+    };
   }
 
   @Get(':id')
@@ -120,7 +182,8 @@ export class MachinesController {
 const endpointsQuery = z.object({
   ...pageRequestSchema.shape,
   machine_id: entityRefSchema.optional(),
-  name: z.string().max(128).optional(),
+  name: z.string().max(128).optional().describe('Part of the name, any case'),
+  sort: listSortSchema.optional().describe('Order: a field, descending with a leading `-` (default `-created_at`)'),
 });
 
 @Controller('v1/endpoints')
@@ -189,7 +252,10 @@ export class EndpointsController {
 }
 
 const ondemandLogQuery = ondemandLogFilterSchema.extend(pageRequestSchema.shape);
-const statsQuery = z.object({ hours: queryNumber().int().min(1).max(744).default(24) });
+const statsQuery = z.object({
+  hours: queryNumber().int().min(1).max(744).default(24).describe('Hourly buckets over the last hours (when no range is given)'),
+  range: statsRangeSchema.optional().describe('1h (minute buckets), 24h (hours), 7d (6 hours) or 30d (days); wins over hours'),
+});
 
 @Controller('v1')
 export class LogsController {
@@ -212,13 +278,14 @@ export class LogsController {
   @Get('stats')
   @Auth({ level: 'registrar' })
   @Doc({
-    summary: 'Counts of machines, endpoints and tasks, and hourly request series',
+    summary: 'Counts of machines, endpoints, tasks and runs; request series with errors and p95 latency; the busiest endpoints and tasks',
     tags: ['logs'],
     query: statsQuery,
     responses: { 200: statsGet.response },
     auth: true,
   })
   stats(@Query() query: unknown, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    return this.rpc.request(statsGet, { caller, hours: parseInput(statsQuery, query, 'query').hours }, { correlationId: rid });
+    const { hours, range } = parseInput(statsQuery, query, 'query');
+    return this.rpc.request(statsGet, { caller, hours, ...(range ? { range } : {}) }, { correlationId: rid });
   }
 }

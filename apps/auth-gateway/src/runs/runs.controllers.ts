@@ -8,6 +8,7 @@ import {
   enqueueLogList,
   enqueueLogFilterSchema,
   entityRefSchema,
+  listSortSchema,
   pageOf,
   pageRequestSchema,
   publicIdSchema,
@@ -41,7 +42,11 @@ import { modelInput } from '../ondemand/ondemand.routes';
 const refParams = z.object({ id: entityRefSchema });
 const runParams = z.object({ runId: uuidSchema });
 const deleted = z.object({ deleted: z.literal(true), id: uuidSchema });
-const tasksQuery = z.object({ ...pageRequestSchema.shape, name: z.string().max(200).optional() });
+const tasksQuery = z.object({
+  ...pageRequestSchema.shape,
+  name: z.string().max(200).optional().describe('Part of the name, any case'),
+  sort: listSortSchema.optional().describe('Order: a field, descending with a leading `-` (default `-created_at`)'),
+});
 const runsQuery = runListFilterSchema.extend(pageRequestSchema.shape);
 const runWaitQuery = z.object({
   wait: queryNumber().min(0).max(120).optional().describe('Seconds to wait for the next status change'),
