@@ -12,6 +12,18 @@ import { EndpointsController, LogsController, MachinesController } from './regis
 import { RunsController, TasksController } from './runs/runs.controllers';
 import { ServiceDiscoveryController } from './registry/service-discovery.controller';
 
+/** Every HTTP controller of the gateway (the on-demand routes are served before them, see main.ts). */
+export const GATEWAY_CONTROLLERS = [
+  MachinesController,
+  EndpointsController,
+  TasksController,
+  RunsController,
+  LogsController,
+  ServiceDiscoveryController,
+  MeController,
+  DocsController,
+];
+
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, runtime: Runtime): DynamicModule {
@@ -29,16 +41,7 @@ export class GatewayModule {
         }),
       ],
       exports: [AuthService, OndemandService],
-      controllers: [
-        MachinesController,
-        EndpointsController,
-        TasksController,
-        RunsController,
-        LogsController,
-        ServiceDiscoveryController,
-        MeController,
-        DocsController,
-      ],
+      controllers: GATEWAY_CONTROLLERS,
       providers: [{ provide: GATEWAY_CONFIG, useValue: config }, AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }

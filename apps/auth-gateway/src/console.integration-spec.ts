@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Msg } from 'nats';
-import { circuitList, machineHealthGet, machineList, statsGet, STATS_RANGES, RUN_STATUSES } from '@cleargate/contracts';
+import { circuitList, machineHealthGet, machineList, RUN_STATUSES, RunStatus, statsGet, STATS_RANGES } from '@cleargate/contracts';
 import { encodeJson } from '@cleargate/messaging';
 import { createRuntime } from '@cleargate/observability';
 import { OidcPeer, startOidcPeer } from '@cleargate/peers';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   respond(bus.nats, machineList, ({ filter }) => ({ items: [], next_cursor: filter.sort ?? null }));
   respond(bus.nats, statsGet, ({ range, hours }) => ({
     bucket_seconds: range ? STATS_RANGES[range].bucketSeconds : 3600 * hours,
-    counts: { machines: 1, endpoints: 2, tasks: 3, runs: Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) },
+    counts: { machines: 1, endpoints: 2, tasks: 3, runs: Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number> },
     series: { ondemand: [], enqueue: [] },
     totals: { ondemand: { calls: 0, errors: 0, p95_ms: null }, enqueue: { calls: 0, errors: 0, p95_ms: null } },
     busiest: { endpoints: [], tasks: [] },
