@@ -25,14 +25,16 @@ if (!existsSync(built)) {
 const { openApiDocument } = createRequire(import.meta.url)(built);
 const document = await openApiDocument();
 const header =
-  '// Generated from the auth-gateway\'s OpenAPI document by apps/console/scripts/api-schema.mjs\n' +
+  "// Generated from the auth-gateway's OpenAPI document by apps/console/scripts/api-schema.mjs\n" +
   '// (openapi-typescript). Do not edit: run `npx nx run console:api-schema`.\n\n';
 const generated = header + astToString(await openapiTS(document, { alphabetize: true }));
 
 if (process.argv.includes('--check')) {
   const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
   if (current !== generated) {
-    console.error('apps/console/src/api/schema.d.ts is not current with the gateway\'s OpenAPI document: run `npx nx run console:api-schema`');
+    console.error(
+      "apps/console/src/api/schema.d.ts is not current with the gateway's OpenAPI document: run `npx nx run console:api-schema`",
+    );
     process.exit(1);
   }
   console.log('apps/console/src/api/schema.d.ts is current');

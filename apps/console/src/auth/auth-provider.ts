@@ -4,7 +4,7 @@ import { draftStore, type DraftStore } from './drafts';
 import type { Users } from './oidc';
 
 /** What each screen needs: the resources and actions a role may use (the API refuses them anyway). */
-export interface Permissions extends Me {}
+export type Permissions = Me;
 
 /** Only a path of the console itself (never another site) may follow a login. */
 export function safeReturnTo(value: unknown): string {

@@ -27,7 +27,10 @@ export function createUserManager(config: RuntimeConfig, origin = window.locatio
 }
 
 /** The subset of oidc-client-ts's UserManager the console uses (so that tests can stand in for the realm). */
-export type Users = Pick<UserManager, 'getUser' | 'removeUser' | 'signinRedirect' | 'signinRedirectCallback' | 'signinSilent' | 'signoutRedirect'>;
+export type Users = Pick<
+  UserManager,
+  'getUser' | 'removeUser' | 'signinRedirect' | 'signinRedirectCallback' | 'signinSilent' | 'signoutRedirect'
+>;
 
 /** The API's bearer token, renewed silently when the API refuses it. */
 export function tokenSource(users: Users): TokenSource {

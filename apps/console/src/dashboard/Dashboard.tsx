@@ -46,12 +46,28 @@ function Count({ label, value, to }: { label: string; value: number | undefined;
       </Typography>
     </CardContent>
   );
-  return <Card sx={{ height: '100%' }}>{to ? <RaLink to={to} underline="none" color="inherit">{body}</RaLink> : body}</Card>;
+  return (
+    <Card sx={{ height: '100%' }}>
+      {to ? (
+        <RaLink to={to} underline="none" color="inherit">
+          {body}
+        </RaLink>
+      ) : (
+        body
+      )}
+    </Card>
+  );
 }
 
 const errorRate = (t: { calls: number; errors: number }) => (t.calls ? `${Math.round((t.errors / t.calls) * 1000) / 10} %` : '–');
 
-function RequestsChart({ title, testId, points, totals, bucketSeconds }: {
+function RequestsChart({
+  title,
+  testId,
+  points,
+  totals,
+  bucketSeconds,
+}: {
   title: string;
   testId: string;
   points: Stats['series']['ondemand'];
@@ -72,7 +88,11 @@ function RequestsChart({ title, testId, points, totals, bucketSeconds }: {
         <Typography variant="body2" data-testid={`${testId}-totals`}>
           {summary}
         </Typography>
-        <Box component="figure" sx={{ m: 0, minWidth: 0, overflow: 'hidden' }} aria-label={`${title}: calls per interval, succeeded and failed. ${summary}`}>
+        <Box
+          component="figure"
+          sx={{ m: 0, minWidth: 0, overflow: 'hidden' }}
+          aria-label={`${title}: calls per interval, succeeded and failed. ${summary}`}
+        >
           <BarChart
             height={220}
             xAxis={[{ scaleType: 'band', data: labels, tickLabelMinGap: 24 }]}
@@ -82,7 +102,11 @@ function RequestsChart({ title, testId, points, totals, bucketSeconds }: {
             ]}
           />
         </Box>
-        <Box component="figure" sx={{ m: 0, minWidth: 0, overflow: 'hidden' }} aria-label={`${title}: 95th percentile of durations per interval, in milliseconds`}>
+        <Box
+          component="figure"
+          sx={{ m: 0, minWidth: 0, overflow: 'hidden' }}
+          aria-label={`${title}: 95th percentile of durations per interval, in milliseconds`}
+        >
           <LineChart
             height={150}
             xAxis={[{ scaleType: 'point', data: labels, tickLabelMinGap: 24 }]}
@@ -222,14 +246,16 @@ function Overview() {
                 Runs by status
               </Typography>
               <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5, mt: 1 }} data-testid="runs-by-status">
-                {stats
-                  ? RUN_STATUSES.filter((s) => stats.counts.runs[s] > 0).map((s) => (
-                      <Box key={s} sx={{ display: 'flex', alignItems: 'center', gap: 0.5 }}>
-                        <RunStatusChip status={s} />
-                        <Typography variant="body2">{stats.counts.runs[s]}</Typography>
-                      </Box>
-                    ))
-                  : <Skeleton width="80%" />}
+                {stats ? (
+                  RUN_STATUSES.filter((s) => stats.counts.runs[s] > 0).map((s) => (
+                    <Box key={s} sx={{ display: 'flex', alignItems: 'center', gap: 0.5 }}>
+                      <RunStatusChip status={s} />
+                      <Typography variant="body2">{stats.counts.runs[s]}</Typography>
+                    </Box>
+                  ))
+                ) : (
+                  <Skeleton width="80%" />
+                )}
                 {stats && RUN_STATUSES.every((s) => stats.counts.runs[s] === 0) && <Typography variant="body2">none yet</Typography>}
               </Box>
             </CardContent>
@@ -240,10 +266,22 @@ function Overview() {
         <>
           <Grid container spacing={2}>
             <Grid size={{ xs: 12, lg: 6 }} sx={{ minWidth: 0 }}>
-              <RequestsChart title="On-demand calls" testId="ondemand-chart" points={stats.series.ondemand} totals={stats.totals.ondemand} bucketSeconds={stats.bucket_seconds} />
+              <RequestsChart
+                title="On-demand calls"
+                testId="ondemand-chart"
+                points={stats.series.ondemand}
+                totals={stats.totals.ondemand}
+                bucketSeconds={stats.bucket_seconds}
+              />
             </Grid>
             <Grid size={{ xs: 12, lg: 6 }} sx={{ minWidth: 0 }}>
-              <RequestsChart title="Enqueue requests" testId="enqueue-chart" points={stats.series.enqueue} totals={stats.totals.enqueue} bucketSeconds={stats.bucket_seconds} />
+              <RequestsChart
+                title="Enqueue requests"
+                testId="enqueue-chart"
+                points={stats.series.enqueue}
+                totals={stats.totals.enqueue}
+                bucketSeconds={stats.bucket_seconds}
+              />
             </Grid>
           </Grid>
           <Busiest stats={stats} />

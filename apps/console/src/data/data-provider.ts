@@ -121,7 +121,11 @@ async function unwrap<T>(result: Promise<{ data?: T; error?: unknown; response: 
  * numbers, list filters and orders to query parameters, edits to PATCHes of the changed fields,
  * and every error answer to the envelope's message (with the failing fields for forms).
  */
-export function createDataProvider(api: ApiClient, fetchWithToken: (request: Request) => Promise<Response>, baseUrl: string): ConsoleDataProvider {
+export function createDataProvider(
+  api: ApiClient,
+  fetchWithToken: (request: Request) => Promise<Response>,
+  baseUrl: string,
+): ConsoleDataProvider {
   const pages = new CursorPages();
 
   function fetchPage(resource: ResourceName, query: Record<string, string>, signal?: AbortSignal) {
@@ -221,7 +225,11 @@ export function createDataProvider(api: ApiClient, fetchWithToken: (request: Req
           created = await unwrap(api.POST('/v1/tasks', { body: inputOf(resource, data) as never }));
           break;
         case 'runs': {
-          const body = { task_id: data['task_id'] as string, params: (data['params'] ?? {}) as Json, ...(data['queue'] ? { queue: data['queue'] as string } : {}) };
+          const body = {
+            task_id: data['task_id'] as string,
+            params: (data['params'] ?? {}) as Json,
+            ...(data['queue'] ? { queue: data['queue'] as string } : {}),
+          };
           const run = await unwrap(api.POST('/v1/runs', { body }));
           created = { ...body, ...run, id: run.run_id };
           break;
@@ -241,7 +249,8 @@ export function createDataProvider(api: ApiClient, fetchWithToken: (request: Req
       if (!Object.keys(patch).length) return { data: (params.previousData ?? params.data) as never };
       let updated: Json;
       if (resource === 'machines') updated = await unwrap(api.PATCH('/v1/machines/{id}', { params: { path }, body: patch as never }));
-      else if (resource === 'endpoints') updated = await unwrap(api.PATCH('/v1/endpoints/{id}', { params: { path }, body: patch as never }));
+      else if (resource === 'endpoints')
+        updated = await unwrap(api.PATCH('/v1/endpoints/{id}', { params: { path }, body: patch as never }));
       else updated = await unwrap(api.PATCH('/v1/tasks/{id}', { params: { path }, body: patch as never }));
       return { data: updated as never };
     },

@@ -71,7 +71,12 @@ export function EndpointList() {
       empty={<EmptyState resource="endpoints" text="No on-demand endpoint is registered yet." createLabel="Register an endpoint" />}
     >
       {small ? (
-        <SimpleList primaryText={(e: Endpoint) => e.name} secondaryText={(e: Endpoint) => e.machine_name} tertiaryText={(e: Endpoint) => e.visibility} linkType="show" />
+        <SimpleList
+          primaryText={(e: Endpoint) => e.name}
+          secondaryText={(e: Endpoint) => e.machine_name}
+          tertiaryText={(e: Endpoint) => e.visibility}
+          linkType="show"
+        />
       ) : (
         <DataTable rowClick="show" bulkActionButtons={false}>
           <DataTable.Col source="name" />
@@ -175,10 +180,19 @@ function EndpointForm({ create }: { create?: boolean }) {
       )}
       <TextInput
         source="name"
-        validate={[required(), maxLength(128), regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'Letters, digits, _ . - and / between segments')]}
+        validate={[
+          required(),
+          maxLength(128),
+          regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'Letters, digits, _ . - and / between segments'),
+        ]}
         helperText="As clearml-serving named it (a version after a slash: mnist/2)"
       />
-      <TextInput source="path" label="Upstream path" helperText="Only to override the protocol’s route, e.g. /serve/{endpoint}" validate={regex(/^\/[A-Za-z0-9_.~\-/{}%]*$/, 'An absolute path')} />
+      <TextInput
+        source="path"
+        label="Upstream path"
+        helperText="Only to override the protocol’s route, e.g. /serve/{endpoint}"
+        validate={regex(/^\/[A-Za-z0-9_.~\-/{}%]*$/, 'An absolute path')}
+      />
       <NumberInput source="timeout_ms" label="Timeout (ms)" defaultValue={30000} validate={[number(), minValue(100), maxValue(600000)]} />
       <RadioButtonGroupInput
         source="visibility"
@@ -210,4 +224,3 @@ export function EndpointEdit() {
     </Edit>
   );
 }
-

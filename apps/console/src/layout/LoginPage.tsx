@@ -35,7 +35,10 @@ export function LoginPage() {
   }, []);
 
   return (
-    <Box component="main" sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'grey.100', p: 2 }}>
+    <Box
+      component="main"
+      sx={{ minHeight: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center', bgcolor: 'grey.100', p: 2 }}
+    >
       <Card sx={{ maxWidth: 420, width: '100%' }}>
         <CardContent sx={{ textAlign: 'center' }}>
           <Typography variant="h5" component="h1" gutterBottom>

@@ -71,7 +71,16 @@ function Detail() {
         {item('Outcome', r.outcome)}
         {item('Duration', `${r.duration_ms} ms over ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`)}
         {item('Task id', r.task_id)}
-        {item('Run', r.run_id ? <Link component={RouterLink} to={`/runs/${r.run_id}/show`}>{r.run_id}</Link> : '–')}
+        {item(
+          'Run',
+          r.run_id ? (
+            <Link component={RouterLink} to={`/runs/${r.run_id}/show`}>
+              {r.run_id}
+            </Link>
+          ) : (
+            '–'
+          ),
+        )}
         {item('ClearML task (clone)', r.clearml_task_id ?? '–')}
         {item('Queue', r.queue ?? '–')}
         {item('Route', r.route === 'compat' ? 'compatible (Node-RED)' : (r.route ?? '–'))}
@@ -82,7 +91,11 @@ function Detail() {
           <Typography variant="caption" component="div" color="text.secondary" sx={{ mt: 2 }}>
             Error
           </Typography>
-          <Box component="pre" tabIndex={0} sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem' }}>
+          <Box
+            component="pre"
+            tabIndex={0}
+            sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem' }}
+          >
             {r.error}
           </Box>
         </>
@@ -118,12 +131,28 @@ export function EnqueueLogList() {
           linkType={false}
         />
       ) : (
-        <DataTable bulkActionButtons={false} expand={<Detail />} expandSingle rowClick="expand" empty={<Typography sx={{ p: 2 }}>No request in this period.</Typography>}>
+        <DataTable
+          bulkActionButtons={false}
+          expand={<Detail />}
+          expandSingle
+          rowClick="expand"
+          empty={<Typography sx={{ p: 2 }}>No request in this period.</Typography>}
+        >
           <DataTable.Col source="at" label="Time" disableSort render={(r: EnqueueCall) => new Date(r.at).toLocaleString()} />
           {admin && <DataTable.Col source="caller" disableSort />}
-          <DataTable.Col source="template_name" label="Task" disableSort render={(r: EnqueueCall) => r.template_name ?? <ShortId value={r.task_id} />} />
+          <DataTable.Col
+            source="template_name"
+            label="Task"
+            disableSort
+            render={(r: EnqueueCall) => r.template_name ?? <ShortId value={r.task_id} />}
+          />
           <DataTable.Col source="outcome" disableSort render={(r: EnqueueCall) => <OutcomeChip outcome={r.outcome} />} />
-          <DataTable.Col source="clearml_task_id" label="ClearML task" disableSort render={(r: EnqueueCall) => <ShortId value={r.clearml_task_id} />} />
+          <DataTable.Col
+            source="clearml_task_id"
+            label="ClearML task"
+            disableSort
+            render={(r: EnqueueCall) => <ShortId value={r.clearml_task_id} />}
+          />
           <DataTable.Col source="queue" disableSort />
           <DataTable.NumberCol source="duration_ms" label="Duration (ms)" disableSort />
         </DataTable>

@@ -83,7 +83,11 @@ function Detail() {
       <Typography variant="caption" component="div" color="text.secondary" sx={{ mt: 2 }}>
         Answer (first 2 KiB, when kept)
       </Typography>
-      <Box component="pre" tabIndex={0} sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem', maxHeight: 240 }}>
+      <Box
+        component="pre"
+        tabIndex={0}
+        sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem', maxHeight: 240 }}
+      >
         {r.response_excerpt ?? 'not kept'}
       </Box>
     </Box>
@@ -118,10 +122,21 @@ export function OndemandLogList() {
           linkType={false}
         />
       ) : (
-        <DataTable bulkActionButtons={false} expand={<Detail />} expandSingle rowClick="expand" empty={<Typography sx={{ p: 2 }}>No call in this period.</Typography>}>
+        <DataTable
+          bulkActionButtons={false}
+          expand={<Detail />}
+          expandSingle
+          rowClick="expand"
+          empty={<Typography sx={{ p: 2 }}>No call in this period.</Typography>}
+        >
           <DataTable.Col source="at" label="Time" disableSort render={(r: OndemandCall) => new Date(r.at).toLocaleString()} />
           {admin && <DataTable.Col source="caller" disableSort />}
-          <DataTable.Col source="machine_name" label="Machine" disableSort render={(r: OndemandCall) => r.machine_name ?? <ShortId value={r.machine_id} />} />
+          <DataTable.Col
+            source="machine_name"
+            label="Machine"
+            disableSort
+            render={(r: OndemandCall) => r.machine_name ?? <ShortId value={r.machine_id} />}
+          />
           <DataTable.Col source="endpoint" disableSort />
           <DataTable.Col source="status_code" label="Status" disableSort />
           <DataTable.Col source="outcome" disableSort render={(r: OndemandCall) => <OutcomeChip outcome={r.outcome} />} />

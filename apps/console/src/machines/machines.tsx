@@ -110,7 +110,12 @@ export function MachineList() {
       empty={<EmptyState resource="machines" text="No serving machine is registered yet." createLabel="Register a machine" />}
     >
       {small ? (
-        <SimpleList primaryText={(m: Machine) => m.name} secondaryText={(m: Machine) => m.base_url} tertiaryText={(m: Machine) => m.protocol} linkType="show" />
+        <SimpleList
+          primaryText={(m: Machine) => m.name}
+          secondaryText={(m: Machine) => m.base_url}
+          tertiaryText={(m: Machine) => m.protocol}
+          linkType="show"
+        />
       ) : (
         <PageHealth>
           <DataTable rowClick="show" bulkActionButtons={false}>
@@ -201,7 +206,11 @@ function MachineExamples() {
       <CodeBlock
         title="Node-RED “ClearML On-Demand Serving Auth” block input"
         label="Node-RED input"
-        code={JSON.stringify({ machine_id: record.machine_id, endpoint: '<endpoint>', input: { url: 'https://example.org/5.jpg' } }, null, 2)}
+        code={JSON.stringify(
+          { machine_id: record.machine_id, endpoint: '<endpoint>', input: { url: 'https://example.org/5.jpg' } },
+          null,
+          2,
+        )}
       />
     </Box>
   );
@@ -264,7 +273,11 @@ function MachineEndpoints() {
     <>
       <CreateButton resource="endpoints" label="Add an endpoint" state={{ record: { machine_id: record.id } }} />
       <ReferenceManyField reference="endpoints" target="machine_id" source="id" label={false} perPage={50}>
-        <DataTable rowClick="show" bulkActionButtons={false} empty={<Typography sx={{ p: 2 }}>No endpoint on this machine yet.</Typography>}>
+        <DataTable
+          rowClick="show"
+          bulkActionButtons={false}
+          empty={<Typography sx={{ p: 2 }}>No endpoint on this machine yet.</Typography>}
+        >
           <DataTable.Col source="name" />
           <DataTable.Col source="visibility" disableSort />
           <DataTable.Col source="timeout_ms" label="Timeout (ms)" disableSort field={NumberField} />
@@ -301,7 +314,11 @@ const fromForm = (m: FormMachine) => ({
   ...m,
   serving_task_id: m.serving_task_id || null,
   metrics_url: m.metrics_url || null,
-  labels: Object.fromEntries(((Array.isArray(m.labels) ? m.labels : []) as { key: string; value: string }[]).filter((l) => l?.key).map((l) => [l.key, l.value ?? ''])),
+  labels: Object.fromEntries(
+    ((Array.isArray(m.labels) ? m.labels : []) as { key: string; value: string }[])
+      .filter((l) => l?.key)
+      .map((l) => [l.key, l.value ?? '']),
+  ),
 });
 
 function MachineForm() {
@@ -323,8 +340,18 @@ function MachineForm() {
           { id: 'kserve-v2', name: 'KServe v2 / Triton (POST /v2/models/{model}/infer)' },
         ]}
       />
-      <TextInput source="serving_task_id" label="Serving task id" helperText="The ClearML serving task behind the machine (optional)" validate={regex(/^[A-Za-z0-9_-]{1,64}$/, 'A ClearML id')} />
-      <TextInput source="metrics_url" label="Metrics URL" helperText="Triton’s :8002/metrics, for Prometheus (optional)" validate={regex(/^https?:\/\//, 'An http(s) URL')} />
+      <TextInput
+        source="serving_task_id"
+        label="Serving task id"
+        helperText="The ClearML serving task behind the machine (optional)"
+        validate={regex(/^[A-Za-z0-9_-]{1,64}$/, 'A ClearML id')}
+      />
+      <TextInput
+        source="metrics_url"
+        label="Metrics URL"
+        helperText="Triton’s :8002/metrics, for Prometheus (optional)"
+        validate={regex(/^https?:\/\//, 'An http(s) URL')}
+      />
       <ArrayInput source="labels" helperText="Prometheus target labels (optional)">
         <SimpleFormIterator inline disableReordering>
           <TextInput source="key" label="Label" validate={regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'Letters, digits, underscore')} />
@@ -346,7 +373,13 @@ export function MachineCreate() {
 
 export function MachineEdit() {
   return (
-    <Edit title={<MachineTitle />} mutationMode="pessimistic" redirect="show" transform={fromForm} queryOptions={{ select: toForm as never }}>
+    <Edit
+      title={<MachineTitle />}
+      mutationMode="pessimistic"
+      redirect="show"
+      transform={fromForm}
+      queryOptions={{ select: toForm as never }}
+    >
       <MachineForm />
     </Edit>
   );

@@ -53,7 +53,11 @@ const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '')
 export function RunTimeline({ run }: { run: Run }) {
   const ended = TERMINAL_RUN_STATUSES.includes(run.status);
   const steps = [
-    { label: 'Accepted', at: run.created_at, detail: run.status === 'retrying' ? `retrying: ${run.error ?? ''} (attempt ${run.attempts})` : '' },
+    {
+      label: 'Accepted',
+      at: run.created_at,
+      detail: run.status === 'retrying' ? `retrying: ${run.error ?? ''} (attempt ${run.attempts})` : '',
+    },
     { label: `Queued in ClearML${run.queue ? ` (${run.queue})` : ''}`, at: run.queued_at, detail: '' },
     { label: 'Running', at: run.started_at, detail: '' },
     { label: ended ? `Ended: ${run.status}` : 'Ends', at: run.finished_at, detail: run.status === 'failed' ? (run.error ?? '') : '' },
@@ -63,7 +67,10 @@ export function RunTimeline({ run }: { run: Run }) {
     <Stepper activeStep={active} orientation="vertical" aria-label="Status timeline">
       {steps.map((step, i) => (
         <Step key={step.label} completed={i < active || (i === 3 && ended)}>
-          <StepLabel error={i === 3 && run.status === 'failed'} optional={step.at ? <Typography variant="caption">{time(step.at)}</Typography> : undefined}>
+          <StepLabel
+            error={i === 3 && run.status === 'failed'}
+            optional={step.at ? <Typography variant="caption">{time(step.at)}</Typography> : undefined}
+          >
             {step.label}
           </StepLabel>
           <StepContent>{step.detail && <Typography variant="body2">{step.detail}</Typography>}</StepContent>
@@ -81,7 +88,10 @@ export function RunDetail({ runId, initial }: { runId?: string; initial?: Run })
   const config = useRuntimeConfig();
   const run = live ?? initial ?? record;
   if (!run) return null;
-  const logUrl = run.clearml_task_id && config.clearml_task_log_url ? config.clearml_task_log_url.replace('{task_id}', encodeURIComponent(run.clearml_task_id)) : null;
+  const logUrl =
+    run.clearml_task_id && config.clearml_task_log_url
+      ? config.clearml_task_log_url.replace('{task_id}', encodeURIComponent(run.clearml_task_id))
+      : null;
   return (
     <Box sx={{ p: 2 }} data-testid="run-detail">
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, mb: 2 }} aria-live="polite">
@@ -133,7 +143,11 @@ export function RunDetail({ runId, initial }: { runId?: string; initial?: Run })
             </Typography>
           </Labeled>
           <Labeled label="Parameters">
-            <Box component="pre" tabIndex={0} sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem' }}>
+            <Box
+              component="pre"
+              tabIndex={0}
+              sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem' }}
+            >
               {JSON.stringify(run.params, null, 2)}
             </Box>
           </Labeled>

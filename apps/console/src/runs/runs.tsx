@@ -64,11 +64,21 @@ export function RunList() {
       ) : (
         <DataTable rowClick="show" bulkActionButtons={false} empty={<EmptyRuns />}>
           <DataTable.Col source="created_at" label="Started" field={DateField} disableSort />
-          <DataTable.Col source="template_name" label="Task" disableSort render={(r: Run) => r.template_name ?? <ShortId value={r.task_id} />} />
+          <DataTable.Col
+            source="template_name"
+            label="Task"
+            disableSort
+            render={(r: Run) => r.template_name ?? <ShortId value={r.task_id} />}
+          />
           {admin && <DataTable.Col source="caller" disableSort />}
           <DataTable.Col source="status" disableSort render={(r: Run) => <RunStatusChip status={r.status} />} />
           <DataTable.Col source="queue" disableSort />
-          <DataTable.Col source="clearml_task_id" label="ClearML task" disableSort render={(r: Run) => <ShortId value={r.clearml_task_id} />} />
+          <DataTable.Col
+            source="clearml_task_id"
+            label="ClearML task"
+            disableSort
+            render={(r: Run) => <ShortId value={r.clearml_task_id} />}
+          />
           <DataTable.Col source="finished_at" label="Ended" field={DateField} disableSort />
         </DataTable>
       )}

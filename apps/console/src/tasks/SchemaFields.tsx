@@ -78,7 +78,11 @@ export function SchemaPreview({ mapping }: { mapping: SchemaMapping }) {
   const form = useForm({ defaultValues: defaults, mode: 'onChange' });
   useEffect(() => form.reset(defaults), [defaults, form]);
   return (
-    <Box role="group" aria-label="Preview of the run form" sx={{ p: 2, border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.default' }}>
+    <Box
+      role="group"
+      aria-label="Preview of the run form"
+      sx={{ p: 2, border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.default' }}
+    >
       <Typography variant="subtitle2" component="h3" gutterBottom>
         Preview: the form that starts a run
       </Typography>

@@ -160,7 +160,10 @@ function mapField(name: string, path: string, schema: unknown, required: boolean
 export function schemaToFields(schema: unknown): SchemaMapping {
   const notes: string[] = [];
   if (!isObject(schema) || !isObject(schema['properties'])) {
-    return { fields: [], notes: schema === null || schema === undefined ? [] : ['the schema has no properties: parameters are entered as JSON'] };
+    return {
+      fields: [],
+      notes: schema === null || schema === undefined ? [] : ['the schema has no properties: parameters are entered as JSON'],
+    };
   }
   const root = mapField('params', 'params', { ...schema, type: 'object' }, true, notes);
   return { fields: root.fields ?? [], notes };
@@ -289,9 +292,11 @@ export function checkSchemaText(text: string): { schema?: Json; errors: string[]
       else for (const [name, child] of Object.entries(s['properties'])) walk(child, at === '(root)' ? name : `${at}.${name}`);
     }
     if (s['required'] !== undefined) {
-      if (!Array.isArray(s['required']) || s['required'].some((r) => typeof r !== 'string')) errors.push(`${at}: required must be a list of names`);
+      if (!Array.isArray(s['required']) || s['required'].some((r) => typeof r !== 'string'))
+        errors.push(`${at}: required must be a list of names`);
       else if (isObject(s['properties'])) {
-        for (const r of s['required'] as string[]) if (!(r in s['properties'])) errors.push(`${at}: "${r}" is required but has no property`);
+        for (const r of s['required'] as string[])
+          if (!(r in s['properties'])) errors.push(`${at}: "${r}" is required but has no property`);
       }
     }
     if (s['items'] !== undefined) walk(s['items'], `${at}[]`);

@@ -91,7 +91,8 @@ function exampleParams(task: Task): Record<string, unknown> {
   return Object.fromEntries(
     fields.map((f) => [
       f.name,
-      f.defaultValue ?? (f.kind === 'number' || f.kind === 'integer' ? (f.minimum ?? 1) : f.kind === 'boolean' ? true : f.choices?.[0]?.id ?? 'value'),
+      f.defaultValue ??
+        (f.kind === 'number' || f.kind === 'integer' ? (f.minimum ?? 1) : f.kind === 'boolean' ? true : (f.choices?.[0]?.id ?? 'value')),
     ]),
   );
 }
@@ -128,7 +129,11 @@ function SchemaShow() {
     <Grid container spacing={2} sx={{ width: '100%' }}>
       <Grid size={{ xs: 12, md: 6 }}>
         <Labeled label="Parameter schema">
-          <Box component="pre" tabIndex={0} sx={{ m: 0, p: 1.5, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem' }}>
+          <Box
+            component="pre"
+            tabIndex={0}
+            sx={{ m: 0, p: 1.5, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem' }}
+          >
             {record.params_schema ? JSON.stringify(record.params_schema, null, 2) : 'none: any JSON object is accepted'}
           </Box>
         </Labeled>
@@ -228,10 +233,25 @@ function TaskForm() {
   return (
     <SimpleForm warnWhenUnsavedChanges>
       <FormDraft />
-      <TextInput source="clearml_task_id" label="ClearML task id" validate={[required(), regex(/^[A-Za-z0-9_-]{1,64}$/, 'A ClearML id')]} helperText="The template task each run clones" />
-      <TextInput source="default_queue" label="Default queue" validate={[required(), maxLength(200)]} helperText="Where runs go unless the caller names a queue" />
+      <TextInput
+        source="clearml_task_id"
+        label="ClearML task id"
+        validate={[required(), regex(/^[A-Za-z0-9_-]{1,64}$/, 'A ClearML id')]}
+        helperText="The template task each run clones"
+      />
+      <TextInput
+        source="default_queue"
+        label="Default queue"
+        validate={[required(), maxLength(200)]}
+        helperText="Where runs go unless the caller names a queue"
+      />
       <TextInput source="name" validate={maxLength(200)} helperText="Clone name prefix; the ClearML task’s own name when empty" />
-      <TextInput source="params_section" label="Hyperparameter section" defaultValue="General" validate={regex(/^[A-Za-z0-9_. -]+$/, 'A section name')} />
+      <TextInput
+        source="params_section"
+        label="Hyperparameter section"
+        defaultValue="General"
+        validate={regex(/^[A-Za-z0-9_. -]+$/, 'A section name')}
+      />
       <RadioButtonGroupInput
         source="visibility"
         defaultValue="private"

@@ -86,7 +86,13 @@ function AnswerView({ answer }: { answer: InvokeAnswer }) {
           <Typography variant="h6" component="h2" id="answer-title">
             Answer
           </Typography>
-          <Chip size="small" variant="outlined" color={ok ? 'success' : 'error'} label={`HTTP ${answer.status}`} data-testid="invoke-status" />
+          <Chip
+            size="small"
+            variant="outlined"
+            color={ok ? 'success' : 'error'}
+            label={`HTTP ${answer.status}`}
+            data-testid="invoke-status"
+          />
           <Chip size="small" variant="outlined" label={`${answer.ms} ms`} data-testid="invoke-time" />
           {answer.contentType && <Chip size="small" variant="outlined" label={answer.contentType} />}
         </Box>
@@ -98,7 +104,13 @@ function AnswerView({ answer }: { answer: InvokeAnswer }) {
         {image ? (
           <Box component="img" src={image} alt="The model’s answer" sx={{ mt: 2, maxWidth: '100%' }} />
         ) : (
-          <Box component="pre" tabIndex={0} aria-label="Answer body" sx={{ mt: 2, p: 1.5, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.85rem' }} data-testid="invoke-body">
+          <Box
+            component="pre"
+            tabIndex={0}
+            aria-label="Answer body"
+            sx={{ mt: 2, p: 1.5, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.85rem' }}
+            data-testid="invoke-body"
+          >
             {text ?? ''}
           </Box>
         )}
@@ -127,8 +139,18 @@ function CallEndpoint({ registrar }: { registrar: boolean }) {
     if (values['mode'] === 'image' && !file) return { image: 'Choose an image' };
     try {
       const result = file
-        ? await dataProvider.invoke(String(values['machine_id']).trim(), String(values['endpoint']).trim(), file, file.type || 'application/octet-stream')
-        : await dataProvider.invoke(String(values['machine_id']).trim(), String(values['endpoint']).trim(), String(values['json'] ?? ''), 'application/json');
+        ? await dataProvider.invoke(
+            String(values['machine_id']).trim(),
+            String(values['endpoint']).trim(),
+            file,
+            file.type || 'application/octet-stream',
+          )
+        : await dataProvider.invoke(
+            String(values['machine_id']).trim(),
+            String(values['endpoint']).trim(),
+            String(values['json'] ?? ''),
+            'application/json',
+          );
       setAnswer(result);
     } catch (err) {
       setAnswer(null);
@@ -141,7 +163,13 @@ function CallEndpoint({ registrar }: { registrar: boolean }) {
       <Form defaultValues={defaults} onSubmit={submit}>
         <FormDraft name="try-endpoint" />
         {registrar && <EndpointPicker />}
-        <TextInput source="machine_id" label="Machine id" validate={required()} helperText="The serving machine’s public id (64 hex characters)" fullWidth />
+        <TextInput
+          source="machine_id"
+          label="Machine id"
+          validate={required()}
+          helperText="The serving machine’s public id (64 hex characters)"
+          fullWidth
+        />
         <TextInput source="endpoint" label="Endpoint name" validate={required()} />
         <RadioButtonGroupInput
           source="mode"
@@ -270,7 +298,9 @@ function StartTask({ registrar }: { registrar: boolean }) {
       ? formValuesToParams(fields.fields, values['params'] as Record<string, unknown>)
       : (JSON.parse(String(values['params_json'] || '{}')) as Record<string, unknown>);
     try {
-      const { data } = await dataProvider.create('runs', { data: { task_id: taskId, queue: values['queue'] || undefined, params: runParams } });
+      const { data } = await dataProvider.create('runs', {
+        data: { task_id: taskId, queue: values['queue'] || undefined, params: runParams },
+      });
       setRun(data as Run);
       return undefined;
     } catch (err) {
@@ -294,7 +324,15 @@ function StartTask({ registrar }: { registrar: boolean }) {
             />
           </ReferenceInput>
         )}
-        {!registrar && <TextInput source="task_id" label="Task id" validate={required()} helperText="The task’s public id (64 hex characters)" fullWidth />}
+        {!registrar && (
+          <TextInput
+            source="task_id"
+            label="Task id"
+            validate={required()}
+            helperText="The task’s public id (64 hex characters)"
+            fullWidth
+          />
+        )}
         <TextInput source="queue" label="Queue" helperText="Empty for the task’s default queue" />
         <TaskParams registrar={registrar} />
         <SaveButton label="Start the run" icon={<PlayArrowIcon />} alwaysEnable />
