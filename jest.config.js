@@ -25,7 +25,29 @@ module.exports = {
   // room (each test bounds its own waits); a unit test never comes near this.
   testTimeout: 60_000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tests/peers}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,tests/peers}/**/*.spec.ts'],
+      // The console is a browser app: its units run in the `console` project below.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/console/'],
+    },
+    {
+      ...base,
+      displayName: 'console',
+      testEnvironment: 'jsdom',
+      testMatch: ['<rootDir>/apps/console/**/*.spec.{ts,tsx}'],
+      transform: {
+        '^.+\\.(ts|tsx|js|mjs)$': [
+          '@swc/jest',
+          {
+            jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' },
+            module: { type: 'commonjs' },
+          },
+        ],
+      },
+      moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json'],
+    },
     {
       ...base,
       displayName: 'integration',
@@ -36,5 +58,7 @@ module.exports = {
     { ...base, displayName: 'workspace', testMatch: ['<rootDir>/tests/workspace/**/*.spec.ts'] },
     { ...base, displayName: 'deploy', testMatch: ['<rootDir>/tests/deploy/**/*.spec.ts'] },
     { ...base, displayName: 'observability', testMatch: ['<rootDir>/tests/observability/**/*.spec.ts'] },
+    // The console in Debian's Chromium against the whole stack (tests/e2e).
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.spec.ts'] },
   ],
 };
