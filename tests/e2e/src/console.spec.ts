@@ -79,7 +79,10 @@ describe('the admin console, as an administrator', () => {
   it('registers a serving machine with the keyboard, and copies its public id', async () => {
     await open('machines', 'Serving machines');
     await audit('machines (empty)');
-    await page.getByRole('link', { name: /register a machine/i }).first().click();
+    await page
+      .getByRole('link', { name: /register a machine/i })
+      .first()
+      .click();
     await page.getByRole('heading', { name: 'Register a serving machine' }).waitFor();
     await audit('machine create');
     const name = page.getByLabel(/^Name/);
@@ -112,7 +115,11 @@ describe('the admin console, as an administrator', () => {
     await audit('endpoint create');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('heading', { name: /Endpoint test_model_pytorch/ }).waitFor();
-    const nodeRed = await page.getByRole('region', { name: /Node-RED/ }).or(page.locator('pre', { hasText: '"endpoint": "test_model_pytorch"' })).first().textContent();
+    const nodeRed = await page
+      .getByRole('region', { name: /Node-RED/ })
+      .or(page.locator('pre', { hasText: '"endpoint": "test_model_pytorch"' }))
+      .first()
+      .textContent();
     expect(JSON.parse(nodeRed!)).toMatchObject({ machine_id: machineId, endpoint: 'test_model_pytorch' });
     await audit('endpoint show');
     await open('endpoints', 'Endpoints');
@@ -220,12 +227,20 @@ describe('the admin console, as an administrator', () => {
     );
     await audit('try it: run completed');
     await open('runs', /runs/i);
-    await page.getByRole('row', { name: /traffic_forecast/ }).first().click();
+    await page
+      .getByRole('row', { name: /traffic_forecast/ })
+      .first()
+      .click();
     await page.getByRole('heading', { name: /Run of traffic_forecast/ }).waitFor();
-    expect(await page.getByRole('list', { name: 'Status timeline' }).or(page.locator('[aria-label="Status timeline"]')).first().textContent()).toContain('Ended: completed');
+    expect(
+      await page.getByRole('list', { name: 'Status timeline' }).or(page.locator('[aria-label="Status timeline"]')).first().textContent(),
+    ).toContain('Ended: completed');
     await audit('run show');
     await open('enqueue-log', /enqueue requests/i);
-    await page.getByRole('row', { name: /traffic_forecast/ }).first().waitFor();
+    await page
+      .getByRole('row', { name: /traffic_forecast/ })
+      .first()
+      .waitFor();
     await audit('enqueue log');
   });
 
@@ -282,7 +297,10 @@ describe('the admin console, as a Manager', () => {
       }).catch(async () => {
         await manager.page.getByRole('button', { name: 'Refresh' }).click();
       });
-      await manager.page.getByRole('row', { name: /test_model_pytorch/ }).first().waitFor();
+      await manager.page
+        .getByRole('row', { name: /test_model_pytorch/ })
+        .first()
+        .waitFor();
       // Only the Manager's own call: the administrator's is not there, and there is no caller filter.
       expect(await manager.page.getByRole('row', { name: /test_model_pytorch/ }).count()).toBe(1);
       await audit('manager: on-demand log', manager.page);

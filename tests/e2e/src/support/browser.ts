@@ -54,7 +54,10 @@ export async function signIn(page: Page, consoleUrl: string, username: string, p
   await page.waitForSelector('#kc-form-login', { timeout: 20_000 });
   await page.fill('#username', username);
   await page.fill('#password', password);
-  await Promise.all([page.waitForURL((u) => u.href.startsWith(consoleUrl.replace(/\/$/, '')), { timeout: 20_000 }), page.click('#kc-login')]);
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(consoleUrl.replace(/\/$/, '')), { timeout: 20_000 }),
+    page.click('#kc-login'),
+  ]);
 }
 
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -74,9 +77,12 @@ export interface AxeViolation {
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(AXE);
   const violations = (await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown[] }> } }).axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-    });
+    const result = await (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: unknown[] }> } }).axe.run(
+      document,
+      {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      },
+    );
     return result.violations;
   })) as { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
   return violations

@@ -4,7 +4,9 @@ import { startConsoleStack } from './stack';
 // to look at the console by hand on throwaway ports (DATABASE_URL / NATS_URL as for the tests).
 void (async () => {
   const stack = await startConsoleStack({ accessTokenTtlSec: Number(process.env.ACCESS_TOKEN_TTL_SEC) || 300 });
-  console.log(JSON.stringify({ console: stack.consoleUrl, issuer: stack.oidc.issuer, serving: stack.serving.url, clearml: stack.clearml.url }));
+  console.log(
+    JSON.stringify({ console: stack.consoleUrl, issuer: stack.oidc.issuer, serving: stack.serving.url, clearml: stack.clearml.url }),
+  );
   const stop = () => void stack.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -37,7 +37,11 @@ export async function startConsoleStack(options: { accessTokenTtlSec?: number } 
   ]);
   const namespace = testNamespace();
   const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
-  const clearmlEnv = { CLEARML_API_HOST: clearml.url, CLEARML_API_ACCESS_KEY: 'cleargate-access', CLEARML_API_SECRET_KEY: 'cleargate-secret' };
+  const clearmlEnv = {
+    CLEARML_API_HOST: clearml.url,
+    CLEARML_API_ACCESS_KEY: 'cleargate-access',
+    CLEARML_API_SECRET_KEY: 'cleargate-secret',
+  };
   const registry = await registryProcess(common, db.url, { CALLLOG_BATCH_WAIT_MS: '20' });
   const router = serviceProcess('ondemand-router', { ...common, CALLLOG_FLUSH_MS: '20' }, await freePort());
   const gateway = await gatewayProcess(common, oidc.issuer, { CLEARML_WEB_HOST: 'https://app.clearml.example' });
