@@ -87,6 +87,7 @@ function layout(realm: string, header: string, content: string): string {
 <meta charset="utf-8">
 <meta name="robots" content="noindex, nofollow">
 <meta name="viewport" content="width=device-width,initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Sign in to ${escape(realm)}</title>
 <style>
 body{font-family:system-ui,sans-serif;background:#f0f0f0;margin:0}
