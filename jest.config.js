@@ -35,7 +35,7 @@ module.exports = {
     {
       ...base,
       displayName: 'console',
-      testEnvironment: 'jsdom',
+      testEnvironment: '<rootDir>/apps/console/jest.environment.js',
       testMatch: ['<rootDir>/apps/console/**/*.spec.{ts,tsx}'],
       transform: {
         '^.+\\.(ts|tsx|js|mjs)$': [
@@ -47,6 +47,8 @@ module.exports = {
         ],
       },
       moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json'],
+      // ESM-only dependencies of react-admin, compiled to CommonJS like our sources.
+      transformIgnorePatterns: ['/node_modules/(?!(react-hotkeys-hook)/)'],
     },
     {
       ...base,

@@ -78,7 +78,7 @@ function RequestsChart({
   const ok = points.map((p) => p.calls - p.errors);
   const failed = points.map((p) => p.errors);
   const p95 = points.map((p) => p.p95_ms);
-  const summary = `${totals.calls} calls, ${totals.errors} failed (${errorRate(totals)}), p95 ${totals.p95_ms ?? '–'} ms`;
+  const summary = `${totals.calls} call${totals.calls === 1 ? '' : 's'}, ${totals.errors} failed (${errorRate(totals)}), p95 ${totals.p95_ms ?? '–'} ms`;
   return (
     <Card component="section" aria-labelledby={`${testId}-title`} data-testid={testId}>
       <CardContent>
@@ -96,6 +96,7 @@ function RequestsChart({
           <BarChart
             height={220}
             xAxis={[{ scaleType: 'band', data: labels, tickLabelMinGap: 24 }]}
+            yAxis={[{ width: 'auto', valueFormatter: (v: number) => (Number.isInteger(v) ? String(v) : '') }]}
             series={[
               { data: ok, label: 'Succeeded', stack: 'calls', color: '#2e7d32' },
               { data: failed, label: 'Failed', stack: 'calls', color: '#c62828' },
@@ -110,7 +111,8 @@ function RequestsChart({
           <LineChart
             height={150}
             xAxis={[{ scaleType: 'point', data: labels, tickLabelMinGap: 24 }]}
-            series={[{ data: p95, label: 'p95 latency (ms)', color: '#1a4f8b', showMark: false, connectNulls: false }]}
+            yAxis={[{ width: 'auto', valueFormatter: (v: number) => `${Math.round(v)} ms` }]}
+            series={[{ data: p95, label: 'p95 latency (ms)', color: '#1a4f8b', showMark: true, connectNulls: false }]}
           />
         </Box>
       </CardContent>

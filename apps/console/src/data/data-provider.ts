@@ -190,7 +190,12 @@ export function createDataProvider(
       // Pages are remembered per list as the user set it up (a rolling period gives a new `since` each time).
       const list = JSON.stringify([resource, params.filter ?? {}, SORTABLE.has(resource) ? params.sort : null, perPage]);
       const { items, hasNextPage } = await pages.page(list, page, perPage, fetchPage(resource, query, params.signal));
-      return { data: items as never, pageInfo: { hasNextPage, hasPreviousPage: page > 1 } };
+      // The API has no totals; on the last page the total is known, elsewhere "more than".
+      return {
+        data: items as never,
+        pageInfo: { hasNextPage, hasPreviousPage: page > 1 },
+        ...(hasNextPage ? {} : { total: (page - 1) * perPage + items.length }),
+      };
     },
 
     async getOne(name, params) {

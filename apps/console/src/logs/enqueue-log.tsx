@@ -154,7 +154,7 @@ export function EnqueueLogList() {
             render={(r: EnqueueCall) => <ShortId value={r.clearml_task_id} />}
           />
           <DataTable.Col source="queue" disableSort />
-          <DataTable.NumberCol source="duration_ms" label="Duration (ms)" disableSort />
+          <DataTable.NumberCol source="duration_ms" label="Duration (ms)" disableSort options={{ maximumFractionDigits: 1 }} />
         </DataTable>
       )}
     </List>

@@ -140,7 +140,7 @@ export function OndemandLogList() {
           <DataTable.Col source="endpoint" disableSort />
           <DataTable.Col source="status_code" label="Status" disableSort />
           <DataTable.Col source="outcome" disableSort render={(r: OndemandCall) => <OutcomeChip outcome={r.outcome} />} />
-          <DataTable.NumberCol source="duration_ms" label="Duration (ms)" disableSort />
+          <DataTable.NumberCol source="duration_ms" label="Duration (ms)" disableSort options={{ maximumFractionDigits: 1 }} />
         </DataTable>
       )}
     </List>

@@ -93,7 +93,7 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
 export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 
 /** The README's pictures, taken by the run so that they show the console as it is. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: options.fullPage ?? false });
 }
