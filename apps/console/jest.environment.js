@@ -1,5 +1,6 @@
 // jsdom for the console's units, with the platform the browser has and jsdom lacks: fetch and
 // its classes, text encoding and streams (Node's own, which are the WHATWG ones).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- Jest loads environments as CommonJS
 const { TestEnvironment } = require('jest-environment-jsdom');
 
 const FROM_NODE = [

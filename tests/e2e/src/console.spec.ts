@@ -107,7 +107,8 @@ describe('the admin console, as an administrator', () => {
     machineId = (await page.getByTestId('public-id-machine-id').textContent())!;
     expect(machineId).toMatch(/^[a-f0-9]{64}$/);
     await page.getByRole('button', { name: 'Copy machine id' }).click();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(machineId);
+    // In the page (DOM code, given as text: this file is compiled for Node).
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(machineId);
     await audit('machine show');
   });
 
@@ -286,7 +287,7 @@ describe('the admin console, as an administrator', () => {
         ['machines', 'Serving machines'],
       ] as const) {
         await open(path, title, phone.page);
-        const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await phone.page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
         expect({ path, overflow }).toEqual({ path, overflow: 0 });
         await audit(`phone: ${path || 'dashboard'}`, phone.page);
       }
