@@ -24,6 +24,7 @@ import { RUN_STATUSES, STATS_RANGES } from '../api/types';
 import type { Permissions } from '../auth/auth-provider';
 import { OutcomeChip, RunStatusChip } from '../common/chips';
 import type { ConsoleDataProvider } from '../data/data-provider';
+import { ms, when } from '../common/format';
 
 const RANGE_LABELS: Record<StatsRange, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d' };
 
@@ -319,7 +320,7 @@ function Personal() {
                     <RunStatusChip status={r.status} />
                     <RaLink to={`/runs/${r.id}/show`}>{r.template_name ?? r.task_id.slice(0, 12)}</RaLink>
                     <Typography variant="body2" color="text.secondary">
-                      {new Date(r.created_at).toLocaleString()}
+                      {when(r.created_at)}
                     </Typography>
                   </Box>
                 ))
@@ -342,7 +343,7 @@ function Personal() {
                   <Box key={c.id} sx={{ display: 'flex', gap: 1, alignItems: 'center', py: 0.5 }}>
                     <OutcomeChip outcome={c.outcome} />
                     <Typography variant="body2">
-                      {c.endpoint} · {c.duration_ms} ms · {new Date(c.at).toLocaleString()}
+                      {c.endpoint} · {ms(c.duration_ms)} · {when(c.at)}
                     </Typography>
                   </Box>
                 ))

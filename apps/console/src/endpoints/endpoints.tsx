@@ -43,6 +43,7 @@ import { CodeBlock } from '../common/CodeBlock';
 import { EmptyState } from '../common/EmptyState';
 import { apiBase } from '../common/examples';
 import { FormDraft } from '../common/FormDraft';
+import { when } from '../common/format';
 import { PublicIdField } from '../common/PublicId';
 import { SharingInputs, SharingField } from '../common/sharing';
 import { TryItButton } from '../tryit/TryItButton';
@@ -85,7 +86,7 @@ export function EndpointList() {
           <DataTable.Col source="timeout_ms" label="Timeout (ms)" disableSort field={NumberField} />
           <DataTable.Col source="enabled" disableSort field={BooleanField} />
           <DataTable.Col source="owner" disableSort />
-          <DataTable.Col source="created_at" label="Registered" field={DateField} />
+          <DataTable.Col source="created_at" label="Registered" render={(r: { created_at: string }) => when(r.created_at)} />
           <DataTable.Col label="" disableSort render={() => <TryItButton />} />
         </DataTable>
       )}

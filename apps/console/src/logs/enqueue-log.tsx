@@ -20,6 +20,7 @@ import type { Permissions } from '../auth/auth-provider';
 import { OutcomeChip } from '../common/chips';
 import { ShortId } from '../common/PublicId';
 import { toCsv, type CsvColumn } from '../data/csv';
+import { ms, when } from '../common/format';
 import { periodFilters } from './filters';
 
 const outcomes = ENQUEUE_OUTCOMES.map((o) => ({ id: o, name: o }));
@@ -69,7 +70,7 @@ function Detail() {
     <Box sx={{ p: 2 }} data-testid="call-detail">
       <Grid container spacing={2}>
         {item('Outcome', r.outcome)}
-        {item('Duration', `${r.duration_ms} ms over ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`)}
+        {item('Duration', `${ms(r.duration_ms)} over ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`)}
         {item('Task id', r.task_id)}
         {item(
           'Run',
@@ -138,7 +139,7 @@ export function EnqueueLogList() {
           rowClick="expand"
           empty={<Typography sx={{ p: 2 }}>No request in this period.</Typography>}
         >
-          <DataTable.Col source="at" label="Time" disableSort render={(r: EnqueueCall) => new Date(r.at).toLocaleString()} />
+          <DataTable.Col source="at" label="Time" disableSort render={(r: EnqueueCall) => when(r.at)} />
           {admin && <DataTable.Col source="caller" disableSort />}
           <DataTable.Col
             source="template_name"

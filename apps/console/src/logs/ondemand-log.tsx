@@ -19,6 +19,7 @@ import type { Permissions } from '../auth/auth-provider';
 import { OutcomeChip } from '../common/chips';
 import { ShortId } from '../common/PublicId';
 import { toCsv, type CsvColumn } from '../data/csv';
+import { ms, when } from '../common/format';
 import { periodFilters } from './filters';
 
 const outcomes = ONDEMAND_OUTCOMES.map((o) => ({ id: o, name: o.replace(/_/g, ' ') }));
@@ -72,7 +73,7 @@ function Detail() {
     <Box sx={{ p: 2 }} data-testid="call-detail">
       <Grid container spacing={2}>
         {item('Status', `${r.status_code} (${r.outcome.replace(/_/g, ' ')})`)}
-        {item('Duration', `${r.duration_ms} ms${r.upstream_ms === null ? '' : `, of which the machine ${r.upstream_ms} ms`}`)}
+        {item('Duration', `${ms(r.duration_ms)}${r.upstream_ms === null ? '' : `, of which the machine ${ms(r.upstream_ms)}`}`)}
         {item('Sizes', `${bytes(r.request_bytes)} in, ${bytes(r.response_bytes)} out`)}
         {item('Route', r.route === 'compat' ? 'compatible (Node-RED)' : '/v1')}
         {item('Machine', `${r.machine_name ?? ''} ${r.machine_id}`)}
@@ -118,7 +119,7 @@ export function OndemandLogList() {
         <SimpleList
           primaryText={(r: OndemandCall) => `${r.endpoint} · ${r.status_code}`}
           secondaryText={(r: OndemandCall) => new Date(r.at).toLocaleString()}
-          tertiaryText={(r: OndemandCall) => `${r.duration_ms} ms`}
+          tertiaryText={(r: OndemandCall) => ms(r.duration_ms)}
           linkType={false}
         />
       ) : (
@@ -129,7 +130,7 @@ export function OndemandLogList() {
           rowClick="expand"
           empty={<Typography sx={{ p: 2 }}>No call in this period.</Typography>}
         >
-          <DataTable.Col source="at" label="Time" disableSort render={(r: OndemandCall) => new Date(r.at).toLocaleString()} />
+          <DataTable.Col source="at" label="Time" disableSort render={(r: OndemandCall) => when(r.at)} />
           {admin && <DataTable.Col source="caller" disableSort />}
           <DataTable.Col
             source="machine_name"

@@ -43,6 +43,7 @@ import { CircuitChip } from '../common/chips';
 import { CodeBlock } from '../common/CodeBlock';
 import { EmptyState } from '../common/EmptyState';
 import { FormDraft } from '../common/FormDraft';
+import { when } from '../common/format';
 import { PublicIdField } from '../common/PublicId';
 import type { ConsoleDataProvider } from '../data/data-provider';
 import { apiBase } from '../common/examples';
@@ -126,7 +127,7 @@ export function MachineList() {
             <DataTable.Col label="Health (15 min)" disableSort render={() => <HealthCell />} />
             <DataTable.Col source="enabled" disableSort field={BooleanField} />
             <DataTable.Col source="owner" disableSort />
-            <DataTable.Col source="created_at" label="Registered" field={DateField} />
+            <DataTable.Col source="created_at" label="Registered" render={(r: { created_at: string }) => when(r.created_at)} />
           </DataTable>
         </PageHealth>
       )}

@@ -1,6 +1,5 @@
 import {
   DataTable,
-  DateField,
   List,
   Pagination,
   SelectInput,
@@ -18,6 +17,7 @@ import type { Run, RunRecord } from '../api/types';
 import { RUN_STATUSES, TERMINAL_RUN_STATUSES } from '../api/types';
 import { RunStatusChip } from '../common/chips';
 import { ShortId } from '../common/PublicId';
+import { when } from '../common/format';
 import type { Permissions } from '../auth/auth-provider';
 import { RunDetail } from './RunDetail';
 
@@ -63,7 +63,7 @@ export function RunList() {
         />
       ) : (
         <DataTable rowClick="show" bulkActionButtons={false} empty={<EmptyRuns />}>
-          <DataTable.Col source="created_at" label="Started" field={DateField} disableSort />
+          <DataTable.Col source="created_at" label="Started" disableSort render={(r: Run) => when(r.created_at)} />
           <DataTable.Col
             source="template_name"
             label="Task"
@@ -79,7 +79,7 @@ export function RunList() {
             disableSort
             render={(r: Run) => <ShortId value={r.clearml_task_id} />}
           />
-          <DataTable.Col source="finished_at" label="Ended" field={DateField} disableSort />
+          <DataTable.Col source="finished_at" label="Ended" disableSort render={(r: Run) => when(r.finished_at)} />
         </DataTable>
       )}
     </List>

@@ -36,6 +36,7 @@ import { CodeBlock } from '../common/CodeBlock';
 import { EmptyState } from '../common/EmptyState';
 import { apiBase } from '../common/examples';
 import { FormDraft } from '../common/FormDraft';
+import { when } from '../common/format';
 import { PublicIdField, ShortId } from '../common/PublicId';
 import { SharingField, SharingInputs } from '../common/sharing';
 import { TryItButton } from '../tryit/TryItButton';
@@ -71,7 +72,7 @@ export function TaskList() {
           <DataTable.Col source="default_queue" label="Queue" disableSort />
           <DataTable.Col source="visibility" disableSort />
           <DataTable.Col source="enabled" disableSort field={BooleanField} />
-          <DataTable.Col source="created_at" label="Registered" field={DateField} />
+          <DataTable.Col source="created_at" label="Registered" render={(r: { created_at: string }) => when(r.created_at)} />
           <DataTable.Col label="" disableSort render={() => <TryItButton />} />
         </DataTable>
       )}

@@ -22,6 +22,7 @@ import PlayArrowIcon from '@mui/icons-material/PlayArrow';
 import type { Endpoint, Run, Task } from '../api/types';
 import type { Permissions } from '../auth/auth-provider';
 import { FormDraft } from '../common/FormDraft';
+import { ms } from '../common/format';
 import type { ConsoleDataProvider, InvokeAnswer } from '../data/data-provider';
 import { RunDetail } from '../runs/RunDetail';
 import { SchemaFields } from '../tasks/SchemaFields';
@@ -93,7 +94,7 @@ function AnswerView({ answer }: { answer: InvokeAnswer }) {
             label={`HTTP ${answer.status}`}
             data-testid="invoke-status"
           />
-          <Chip size="small" variant="outlined" label={`${answer.ms} ms`} data-testid="invoke-time" />
+          <Chip size="small" variant="outlined" label={ms(answer.ms)} data-testid="invoke-time" />
           {answer.contentType && <Chip size="small" variant="outlined" label={answer.contentType} />}
         </Box>
         {answer.requestId && (
@@ -319,7 +320,7 @@ function StartTask({ registrar }: { registrar: boolean }) {
               label="Registered task"
               optionValue="task_id"
               optionText={(t: Task) => t.name ?? t.clearml_task_id}
-              helperText="Or paste a task id"
+              helperText="The tasks you registered (administrators: all of them)"
               validate={required()}
             />
           </ReferenceInput>
