@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { CLEARML_DEMO_IDS } from '@cleargate/peers';
 import { ROOT, waitFor } from '@cleargate/testing';
@@ -48,6 +49,29 @@ async function open(path: string, title: RegExp | string, target: Page = page): 
 async function choose(target: Page, label: string | RegExp, option: string | RegExp): Promise<void> {
   await target.getByRole('combobox', { name: label }).click();
   await target.getByRole('option', { name: option }).click();
+}
+
+/** An 8×8 red PNG, made here (signature, IHDR, IDAT, IEND). */
+function tinyPng(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(8, 0);
+  header.writeUInt32BE(8, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.from([0, ...Array.from({ length: 8 }, () => [255, 0, 0]).flat()])));
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 beforeAll(async () => {
@@ -116,8 +140,9 @@ describe('the admin console, as an administrator', () => {
     await page.getByRole('tab', { name: 'Endpoints' }).click();
     await page.getByRole('link', { name: /add an endpoint/i }).click();
     await page.getByRole('heading', { name: 'Register an on-demand endpoint' }).waitFor();
-    // The machine comes preselected from its page.
-    await expect(page.getByRole('combobox', { name: /Machine/ }).inputValue()).resolves.toBe('e2e-gpu');
+    // The machine comes preselected from its page (its name shows once the input has read the machine).
+    const machineInput = page.getByRole('combobox', { name: /Machine/ });
+    await waitFor(async () => (await machineInput.inputValue()) === 'e2e-gpu', { timeoutMs: 10_000, message: 'the machine preselected' });
     await page.getByLabel(/^Name/).fill('test_model_pytorch');
     await page.getByRole('radio', { name: /Public/ }).check();
     await audit('endpoint create');
@@ -177,6 +202,13 @@ describe('the admin console, as an administrator', () => {
     expect(await page.getByTestId('invoke-time').textContent()).toMatch(/^\d+(\.\d)? ms$/);
     expect(JSON.parse((await page.getByTestId('invoke-body').textContent())!)).toHaveProperty('digit');
     await audit('try it: answer');
+    // An uploaded image goes as it is, its type as the Content-Type.
+    await page.getByRole('radio', { name: 'An image' }).check();
+    await page.setInputFiles('#tryit-image', { name: 'digit.png', mimeType: 'image/png', buffer: tinyPng() });
+    await page.getByRole('img', { name: 'The image to send' }).waitFor();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByTestId('invoke-body').filter({ hasText: 'digit' }).waitFor();
+    await expect(page.getByTestId('invoke-status').textContent()).resolves.toBe('HTTP 200');
   });
 
   it('shows the call in the on-demand log, with its detail and a CSV export of the filtered rows', async () => {
@@ -201,11 +233,11 @@ describe('the admin console, as an administrator', () => {
     expect(first).toContain(`rootadmin,${machineId},e2e-gpu,test_model_pytorch,v1,200,ok`);
   });
 
-  it('counts the call on the dashboard, over each range', async () => {
+  it('counts the calls on the dashboard, over each range', async () => {
     await open('', 'Dashboard');
     await waitFor(async () => (await page.getByTestId('count-serving-machines').textContent()) === '1', { timeoutMs: 10_000 });
     await page.getByRole('button', { name: 'Last 1 h' }).click();
-    await waitFor(async () => /^1 call, 0 failed/.test((await page.getByTestId('ondemand-chart-totals').textContent()) ?? ''), {
+    await waitFor(async () => /^2 calls, 0 failed/.test((await page.getByTestId('ondemand-chart-totals').textContent()) ?? ''), {
       timeoutMs: 10_000,
     });
     await page.getByRole('cell', { name: /test_model_pytorch/ }).waitFor();
@@ -268,7 +300,7 @@ describe('the admin console, as an administrator', () => {
       timeoutMs: 15_000,
       intervalMs: 500,
     }).catch(async () => page.getByRole('button', { name: 'Refresh' }).click());
-    await page.getByText(/^8 calls, 1 failed/).waitFor({ timeout: 15_000 });
+    await page.getByText(/^9 calls, 1 failed/).waitFor({ timeout: 15_000 });
     await page.getByRole('cell', { name: 'traffic_forecast' }).waitFor();
     expect(await page.getByTestId('runs-by-status').textContent()).toContain('completed');
     await audit('dashboard (busy)');
@@ -372,6 +404,7 @@ describe('sessions', () => {
       await user.page.waitForSelector('#kc-form-login', { timeout: 30_000 });
       await signIn(user.page, stack.consoleUrl, 'areamanager');
       await user.page.getByRole('heading', { name: 'Register a serving machine' }).waitFor();
+      await user.page.getByText('Your unsaved changes were restored').waitFor();
       await expect(user.page.getByLabel(/^Name/).inputValue()).resolves.toBe('half-typed-machine');
       await expect(user.page.getByLabel(/^Base URL/).inputValue()).resolves.toBe('http://10.1.2.3:8080');
       await audit('restored form', user.page);
