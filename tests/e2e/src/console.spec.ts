@@ -158,6 +158,15 @@ describe('the admin console, as an administrator', () => {
     await open('endpoints', 'Endpoints');
     await page.getByRole('cell', { name: 'test_model_pytorch' }).waitFor();
     await audit('endpoints');
+    // A link with the machine's public id (what users share) leads to its page, which lists the endpoint.
+    await open(`machines/${machineId}/show/endpoints`, /Machine e2e-gpu/);
+    await page.getByRole('cell', { name: 'test_model_pytorch' }).waitFor();
+    await page.getByRole('tab', { name: 'Health' }).click();
+    await page
+      .getByText(/circuit (closed|unknown)/)
+      .first()
+      .waitFor();
+    await audit('machine health');
   });
 
   it('registers a task with a parameter schema, previewing the form it gives', async () => {

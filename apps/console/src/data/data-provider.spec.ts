@@ -96,6 +96,20 @@ describe('data provider', () => {
     expect(calls[1]!.query.get('cursor')).toBe('c2');
   });
 
+  it('lists a machine’s endpoints through the endpoints list filtered by machine', async () => {
+    const { calls, provider } = fakeApi(() => ({ status: 200, body: { items: [], next_cursor: null } }));
+    const { getManyReference } = provider;
+    // react-admin may call a method detached from the provider.
+    await getManyReference('endpoints', {
+      target: 'machine_id',
+      id: 'm-1',
+      pagination: { page: 1, perPage: 50 },
+      sort: { field: 'name', order: 'ASC' },
+      filter: {},
+    });
+    expect(Object.fromEntries(calls[0]!.query)).toEqual({ machine_id: 'm-1', sort: 'name', limit: '50' });
+  });
+
   it('sends logs their period as ISO dates, and no order (they are newest first)', () => {
     const before = Date.now();
     const query = listQuery('ondemand-log', { filter: { range: '1h', outcome: 'ok', caller: '' }, sort: { field: 'at', order: 'ASC' } });

@@ -174,7 +174,7 @@ export function createDataProvider(
   const registry = (resource: ResourceName): resource is 'machines' | 'endpoints' | 'tasks' =>
     resource === 'machines' || resource === 'endpoints' || resource === 'tasks';
 
-  return {
+  const provider: ConsoleDataProvider = {
     supportAbortSignal: true,
 
     async getList(name, params) {
@@ -209,7 +209,7 @@ export function createDataProvider(
     },
 
     async getManyReference(resource, params) {
-      const { data, pageInfo } = await this.getList(resource, {
+      const { data, pageInfo } = await provider.getList(resource, {
         ...params,
         filter: { ...params.filter, [params.target]: params.id },
       });
@@ -275,7 +275,7 @@ export function createDataProvider(
     },
 
     async deleteMany(resource, params) {
-      for (const id of params.ids) await this.delete(resource, { id });
+      for (const id of params.ids) await provider.delete(resource, { id });
       return { data: params.ids };
     },
 
@@ -315,4 +315,5 @@ export function createDataProvider(
       };
     },
   };
+  return provider;
 }
