@@ -326,6 +326,8 @@ describe('the admin console, as an administrator', () => {
         ['', 'Dashboard'],
         ['ondemand-log', /on-demand calls/i],
         ['machines', 'Serving machines'],
+        [`machines/${machineId}/show`, /^Machine /],
+        [`tasks/${taskId}/show`, /^Task /],
       ] as const) {
         await open(path, title, phone.page);
         const overflow = await phone.page.evaluate('document.documentElement.scrollWidth - window.innerWidth');

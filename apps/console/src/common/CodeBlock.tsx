@@ -15,7 +15,16 @@ export function CodeBlock({ title, code, label }: { title: string; code: string;
         component="pre"
         tabIndex={0}
         aria-label={title}
-        sx={{ m: 0, p: 1.5, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem', whiteSpace: 'pre' }}
+        sx={{
+          m: 0,
+          p: 1.5,
+          bgcolor: 'grey.100',
+          borderRadius: 1,
+          overflowX: 'auto',
+          contain: 'inline-size',
+          fontSize: '0.8rem',
+          whiteSpace: 'pre',
+        }}
       >
         <code>{code}</code>
       </Box>

@@ -163,9 +163,11 @@ export function EndpointShow() {
         <BooleanField source="enabled" />
         <TextField source="owner" />
         <DateField source="created_at" label="Registered" showTime />
-        <Divider sx={{ my: 2 }} />
-        <Examples />
       </SimpleShowLayout>
+      <Box sx={{ px: 2, pb: 2 }}>
+        <Divider sx={{ mb: 2 }} />
+        <Examples />
+      </Box>
     </Show>
   );
 }

@@ -68,7 +68,9 @@ function ConsoleMenu() {
 
 export function Layout({ children }: { children: ReactNode }) {
   return (
-    <RaLayout appBar={ConsoleAppBar} menu={ConsoleMenu}>
+    // The page may not grow wider than the window (react-admin lets it fit its widest child): wide tabs, tables and code
+    // scroll inside their own boxes on phones instead.
+    <RaLayout appBar={ConsoleAppBar} menu={ConsoleMenu} sx={{ minWidth: 0, '& .RaLayout-content': { minWidth: 0 } }}>
       {children}
     </RaLayout>
   );

@@ -15,5 +15,8 @@ export const theme: RaThemeOptions = {
     ...defaultTheme.components,
     // MUI's tooltips are slightly transparent: over a light page their text falls below 4.5:1.
     MuiTooltip: { styleOverrides: { tooltip: { backgroundColor: '#212121', color: '#fff' } } },
+    // A table wider than the window (a narrow one, or beside the menu) scrolls inside its card, not the whole page.
+    RaDataTable: { styleOverrides: { root: { '& .RaDataTable-tableWrapper': { overflowX: 'auto' } } } },
+    RaList: { styleOverrides: { root: { '& .RaList-main': { minWidth: 0 } } } },
   },
 };

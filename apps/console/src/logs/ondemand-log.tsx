@@ -87,7 +87,16 @@ function Detail() {
       <Box
         component="pre"
         tabIndex={0}
-        sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem', maxHeight: 240 }}
+        sx={{
+          m: 0,
+          p: 1,
+          bgcolor: 'grey.100',
+          borderRadius: 1,
+          overflowX: 'auto',
+          contain: 'inline-size',
+          fontSize: '0.8rem',
+          maxHeight: 240,
+        }}
       >
         {r.response_excerpt ?? 'not kept'}
       </Box>

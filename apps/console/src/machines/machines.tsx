@@ -20,6 +20,7 @@ import {
   SimpleForm,
   SimpleList,
   TabbedShowLayout,
+  TabbedShowLayoutTabs,
   TextField,
   TextInput,
   TopToolbar,
@@ -237,7 +238,7 @@ function ShowActions() {
 export function MachineShow() {
   return (
     <Show title={<MachineTitle />} actions={<ShowActions />}>
-      <TabbedShowLayout>
+      <TabbedShowLayout tabs={<TabbedShowLayoutTabs variant="scrollable" scrollButtons="auto" />}>
         <TabbedShowLayout.Tab label="Summary">
           <Labeled label="Machine id (give this to callers)">
             <PublicIdField source="machine_id" label="Machine id" />

@@ -114,7 +114,7 @@ export function RunDetail({ runId, initial }: { runId?: string; initial?: Run })
       )}
       <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '1fr 1fr' }, gap: 2 }}>
         <RunTimeline run={run} />
-        <Box>
+        <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1, minWidth: 0 }}>
           <Labeled label="Run id">
             <Box sx={{ display: 'flex', alignItems: 'center' }}>
               <Typography variant="body2" sx={{ fontFamily: 'monospace' }}>
@@ -146,7 +146,7 @@ export function RunDetail({ runId, initial }: { runId?: string; initial?: Run })
             <Box
               component="pre"
               tabIndex={0}
-              sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem' }}
+              sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', contain: 'inline-size', fontSize: '0.8rem' }}
             >
               {JSON.stringify(run.params, null, 2)}
             </Box>

@@ -30,7 +30,7 @@ import {
   useCanAccess,
   useRecordContext,
 } from 'react-admin';
-import { Box, Divider, Grid, Typography, useMediaQuery, type Theme } from '@mui/material';
+import { Box, Divider, Typography, useMediaQuery, type Theme } from '@mui/material';
 import type { Task } from '../api/types';
 import { CodeBlock } from '../common/CodeBlock';
 import { EmptyState } from '../common/EmptyState';
@@ -127,22 +127,20 @@ function SchemaShow() {
   const mapping = useMemo(() => schemaToFields(record?.params_schema), [record?.params_schema]);
   if (!record) return null;
   return (
-    <Grid container spacing={2} sx={{ width: '100%' }}>
-      <Grid size={{ xs: 12, md: 6 }}>
-        <Labeled label="Parameter schema">
-          <Box
-            component="pre"
-            tabIndex={0}
-            sx={{ m: 0, p: 1.5, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.8rem' }}
-          >
-            {record.params_schema ? JSON.stringify(record.params_schema, null, 2) : 'none: any JSON object is accepted'}
-          </Box>
-        </Labeled>
-      </Grid>
-      <Grid size={{ xs: 12, md: 6 }}>
-        <SchemaPreview mapping={mapping} />
-      </Grid>
-    </Grid>
+    <Box
+      sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'minmax(0, 1fr) minmax(0, 1fr)' }, gap: 2, width: '100%' }}
+    >
+      <Labeled label="Parameter schema">
+        <Box
+          component="pre"
+          tabIndex={0}
+          sx={{ m: 0, p: 1.5, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', contain: 'inline-size', fontSize: '0.8rem' }}
+        >
+          {record.params_schema ? JSON.stringify(record.params_schema, null, 2) : 'none: any JSON object is accepted'}
+        </Box>
+      </Labeled>
+      <SchemaPreview mapping={mapping} />
+    </Box>
   );
 }
 
@@ -179,10 +177,12 @@ export function TaskShow() {
         <BooleanField source="enabled" />
         <TextField source="owner" />
         <DateField source="created_at" label="Registered" showTime />
+      </SimpleShowLayout>
+      <Box sx={{ px: 2, pb: 2 }}>
         <SchemaShow />
         <Divider sx={{ my: 2 }} />
         <Examples />
-      </SimpleShowLayout>
+      </Box>
     </Show>
   );
 }
@@ -197,8 +197,10 @@ const fromForm = (task: Partial<Task> & { params_schema?: unknown }) => {
 
 function SchemaEditor() {
   return (
-    <Grid container spacing={2} sx={{ width: '100%' }}>
-      <Grid size={{ xs: 12, md: 6 }}>
+    <Box
+      sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'minmax(0, 1fr) minmax(0, 1fr)' }, gap: 2, width: '100%' }}
+    >
+      <Box>
         <TextInput
           source="params_schema"
           label="Parameter JSON Schema"
@@ -211,8 +213,8 @@ function SchemaEditor() {
           helperText="Optional. The registry checks every run's parameters against it (draft-07 or 2020-12)."
           slotProps={{ htmlInput: { spellCheck: false, style: { fontFamily: 'monospace', fontSize: '0.85rem' } } }}
         />
-      </Grid>
-      <Grid size={{ xs: 12, md: 6 }}>
+      </Box>
+      <Box>
         <FormDataConsumer>
           {({ formData }) => {
             const { schema, errors } = checkSchemaText(schemaText(formData.params_schema));
@@ -225,8 +227,8 @@ function SchemaEditor() {
             );
           }}
         </FormDataConsumer>
-      </Grid>
-    </Grid>
+      </Box>
+    </Box>
   );
 }
 

@@ -109,7 +109,7 @@ function AnswerView({ answer }: { answer: InvokeAnswer }) {
             component="pre"
             tabIndex={0}
             aria-label="Answer body"
-            sx={{ mt: 2, p: 1.5, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', fontSize: '0.85rem' }}
+            sx={{ mt: 2, p: 1.5, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', contain: 'inline-size', fontSize: '0.85rem' }}
             data-testid="invoke-body"
           >
             {text ?? ''}
