@@ -3,11 +3,13 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default [
-  { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.data', '**/coverage', 'k8s/**', 'deploy/**'] },
+  {
+    ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.data', '**/coverage', 'k8s/**', 'deploy/**', 'apps/console/src/api/schema.d.ts'],
+  },
   ...tseslint.configs.recommended,
   prettier,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -53,7 +55,7 @@ export default [
   },
   {
     // Tests beside the code may use the test libraries and peers; product code may not.
-    files: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/test/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.spec.tsx', '**/*.integration-spec.ts', '**/test/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

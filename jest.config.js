@@ -25,7 +25,31 @@ module.exports = {
   // room (each test bounds its own waits); a unit test never comes near this.
   testTimeout: 60_000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tests/peers}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,tests/peers}/**/*.spec.ts'],
+      // The console is a browser app: its units run in the `console` project below.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/console/'],
+    },
+    {
+      ...base,
+      displayName: 'console',
+      testEnvironment: '<rootDir>/apps/console/jest.environment.js',
+      testMatch: ['<rootDir>/apps/console/**/*.spec.{ts,tsx}'],
+      transform: {
+        '^.+\\.(ts|tsx|js|mjs)$': [
+          '@swc/jest',
+          {
+            jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' },
+            module: { type: 'commonjs' },
+          },
+        ],
+      },
+      moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json'],
+      // ESM-only dependencies of react-admin, compiled to CommonJS like our sources.
+      transformIgnorePatterns: ['/node_modules/(?!(react-hotkeys-hook)/)'],
+    },
     {
       ...base,
       displayName: 'integration',
@@ -47,5 +71,7 @@ module.exports = {
       globalSetup: '<rootDir>/tests/interop/src/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/interop/src/support/global-teardown.ts',
     },
+    // The console in Debian's Chromium against the whole stack (tests/e2e).
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/tests/e2e/**/*.spec.ts'] },
   ],
 };

@@ -37,11 +37,12 @@ async function passwordGrant(issuer, username) {
 
 async function main() {
   step('Starting PostgreSQL, NATS, the demo peers and the ClearGate services');
-  const { env, gateway } = await up();
+  const { env, gateway, consoleUrl } = await up();
   if (!usesDemoRealm(env)) {
     console.log(
       'The scripted scenario needs the demo peers and their realm (CLEARGATE_DEMO_PEERS=true, OIDC_ISSUER_URL at the OIDC peer); the stack is up.',
     );
+    console.log(`\nThe admin console: ${consoleUrl} (sign in with an account of your realm)`);
     return;
   }
   const issuer = env.OIDC_ISSUER_URL;
@@ -202,6 +203,11 @@ async function main() {
   for (const item of enqueueLog.body.items)
     show(item.at, `${item.outcome} ${item.template_name ?? item.task_id} → ${item.clearml_task_id ?? '-'} ${item.error ?? ''}`);
 
+  step('The admin console');
+  console.log(`   ${consoleUrl}`);
+  console.log('   sign in on the demo realm as rootadmin (password rootadmin): the machine, endpoint, tasks, runs and');
+  console.log('   calls above are there. As observer (password observer), the user of the calls and runs above, the');
+  console.log('   console shows only their own calls and runs, without the registry.');
   console.log(`\nDone. Explore the API at ${gateway}/docs; stop everything with: npm run stack:down`);
 }
 

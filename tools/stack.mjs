@@ -52,7 +52,8 @@ export function components(env, { all = false } = {}) {
             'oidc-peer',
             'dist/tests/peers/src/oidc/main.js',
             `http://127.0.0.1:${env.OIDC_PEER_PORT}/auth/realms/snap4city/.well-known/openid-configuration`,
-            ['--port', env.OIDC_PEER_PORT],
+            // The realm's public client for the console, registered for where the gateway serves it.
+            ['--port', env.OIDC_PEER_PORT, '--console-url', `http://127.0.0.1:${env.HTTP_PORT}/console/`],
           ),
           peer('serving-peer', 'dist/tests/peers/src/serving/main.js', `http://127.0.0.1:${env.SERVING_PEER_PORT}/v2/health/ready`, [
             '--port',
@@ -163,9 +164,10 @@ export async function up(options = {}) {
     if (!options.quiet) console.log(`  ${c.name.padEnd(16)} ready${c.opsUrl ? `  (ops ${c.opsUrl})` : ''}`);
   }
   const gateway = `http://127.0.0.1:${env.HTTP_PORT}`;
+  const consoleUrl = `${gateway}/console/`;
   if (!options.quiet) {
     console.log(
-      `\nClearGate is up.\n  API        ${gateway}\n  API docs   ${gateway}/docs\n  logs       ${logDir}\n  stop with  npm run stack:down`,
+      `\nClearGate is up.\n  console    ${consoleUrl}\n  API        ${gateway}\n  API docs   ${gateway}/docs\n  logs       ${logDir}\n  stop with  npm run stack:down`,
     );
     console.log(
       usesDemoRealm(env)
@@ -173,7 +175,7 @@ export async function up(options = {}) {
         : `  identity   ${env.OIDC_ISSUER_URL}`,
     );
   }
-  return { env, gateway };
+  return { env, gateway, consoleUrl };
 }
 
 /** SIGTERM, then SIGKILL if it is still running `graceMs` later. */

@@ -4,6 +4,7 @@ import { serviceModule } from '@cleargate/messaging';
 import { Runtime } from '@cleargate/observability';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
+import { MeController } from './auth/me.controller';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { OndemandService } from './ondemand/ondemand.service';
 import { DocsController } from './openapi/docs.controller';
@@ -11,6 +12,18 @@ import { LogsController } from './logs/logs.controller';
 import { EndpointsController, MachinesController, TasksController } from './registry/registry.controllers';
 import { RunsController } from './runs/runs.controller';
 import { ServiceDiscoveryController } from './registry/service-discovery.controller';
+
+/** Every HTTP controller of the gateway (the on-demand routes are served before them, see main.ts). */
+export const GATEWAY_CONTROLLERS = [
+  MachinesController,
+  EndpointsController,
+  TasksController,
+  RunsController,
+  LogsController,
+  ServiceDiscoveryController,
+  MeController,
+  DocsController,
+];
 
 @Module({})
 export class GatewayModule {
@@ -21,15 +34,7 @@ export class GatewayModule {
       {
         imports: [DiscoveryModule],
         exports: [AuthService, OndemandService],
-        controllers: [
-          MachinesController,
-          EndpointsController,
-          TasksController,
-          RunsController,
-          LogsController,
-          ServiceDiscoveryController,
-          DocsController,
-        ],
+        controllers: GATEWAY_CONTROLLERS,
         providers: [AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
       },
     );

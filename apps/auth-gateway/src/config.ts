@@ -49,6 +49,20 @@ export const gatewayEnv = z
     ENQUEUE_COMPAT_WAIT_MS: envInt({ min: 0, max: 120_000, default: 10_000 }),
     /** Cap on GET /v1/runs/{id}?wait=. */
     RUN_WAIT_MAX_MS: envInt({ min: 0, max: 120_000, default: 60_000 }),
+    /** Serve the admin console under /console/ (and send / there). */
+    CONSOLE_ENABLED: envBool(true),
+    /** The console's build (`nx run console:build`); default dist/apps/console beside the gateway's build. */
+    CONSOLE_DIR: z.string().optional(),
+    /** The realm's public client the console logs in with (Authorization Code + PKCE). */
+    CONSOLE_OIDC_CLIENT_ID: z.string().min(1).max(255).default('cleargate-console'),
+    /** The issuer as browsers reach it, when not OIDC_ISSUER_URL (a realm behind another host name). */
+    CONSOLE_OIDC_ISSUER_URL: envUrl().optional(),
+    /** The API's base URL for the console, when not the gateway that serves it (a path prefix behind a proxy). */
+    CONSOLE_API_BASE_URL: envUrl().optional(),
+    /** ClearML's API server, only to derive its web UI (api.→app., :8008→:8080) when CLEARML_WEB_HOST is empty. */
+    CLEARML_API_HOST: envUrl().optional(),
+    /** ClearML's web UI, for the console's links to a run's task log. */
+    CLEARML_WEB_HOST: envUrl().optional(),
     ...corsEnv,
   })
   .superRefine((config, ctx) => {

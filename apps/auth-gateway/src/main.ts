@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { createRuntime, NestPinoLogger, runMain, startService } from '@cleargate/observability';
 import { GatewayModule } from './app.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
+import { registerConsole } from './console/console.routes';
 import { ErrorEnvelopeFilter, errorEnvelope } from './http/error.filter';
 import { CorsPolicy } from './http/cors';
 import { configureFastify, requestIdFrom } from './http/fastify-setup';
@@ -67,6 +68,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         });
         await app.register(fastifyCors, cors.fastifyOptions());
       }
+      registerConsole(fastify, config, rt.logger, process.env.npm_package_version ?? '0.1.0');
       const httpMetrics = new HttpMetrics(rt.metrics);
       httpMetrics.register(fastify);
       ondemand.http = new OndemandHttp(

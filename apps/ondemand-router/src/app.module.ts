@@ -3,6 +3,7 @@ import { serviceModule } from '@cleargate/messaging';
 import { Runtime } from '@cleargate/observability';
 import { CallLogBatcher } from './calllogs/call-log-batcher';
 import { ROUTER_CONFIG, RouterConfig } from './config';
+import { CircuitsHandler } from './health/circuits.handler';
 import { InvokeHandler } from './invoke/invoke.handler';
 import { OpenaiHandler } from './openai/openai.handler';
 import { PredictionCounter } from './predictions/prediction-counter';
@@ -15,7 +16,7 @@ export class OndemandRouterModule {
     return serviceModule(
       OndemandRouterModule,
       { service: 'ondemand-router', config, configToken: ROUTER_CONFIG, runtime },
-      { providers: [RoutingCache, UpstreamClient, CallLogBatcher, PredictionCounter, InvokeHandler, OpenaiHandler] },
+      { providers: [RoutingCache, UpstreamClient, CallLogBatcher, PredictionCounter, InvokeHandler, OpenaiHandler, CircuitsHandler] },
     );
   }
 }

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { Msg } from '@nats-io/nats-core';
 import {
   Caller,
+  circuitList,
   decodeInvokeFrame,
   encodeInvokeFrame,
   endpointChanged,
@@ -15,6 +16,7 @@ import {
   RoutingMachine,
   routingResolve,
   routingSnapshot,
+  worstCircuit,
 } from '@cleargate/contracts';
 import { decodeJson, ensureStreams } from '@cleargate/messaging';
 import { createRuntime } from '@cleargate/observability';
@@ -253,6 +255,21 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 4; i++) await invoke(dead, 'x', {});
     expect((await invoke(dead, 'x', {})).body).toMatchObject({ code: 'circuit_open' });
     expect((await invoke(gpu, 'test_model_pytorch', { url: 'x' })).status).toBe(200);
+  });
+
+  it('tells every circuit it has on request, each replica answering for its own breakers', async () => {
+    for (let i = 0; i < 4; i++) await invoke(dead, 'x', {});
+    const unknown = 'f'.repeat(64);
+    const answers = await bus.rpc.gather(circuitList, { machine_ids: [dead.machine_id, gpu.machine_id, unknown] });
+    expect(answers).toHaveLength(1);
+    const circuits = new Map(answers[0]!.circuits.map((c) => [c.machine_id, c]));
+    expect(circuits.get(dead.machine_id)).toMatchObject({ state: 'open', since: expect.any(String) });
+    expect(Date.now() - Date.parse(circuits.get(dead.machine_id)!.since!)).toBeLessThan(60_000);
+    expect(circuits.get(gpu.machine_id)?.state).toBe('closed');
+    // A machine this router never called has no circuit yet.
+    expect(circuits.has(unknown)).toBe(false);
+    expect(worstCircuit(['closed', 'open', 'half_open'])).toBe('open');
+    expect(worstCircuit(['closed', 'half_open'])).toBe('half_open');
   });
 });
 

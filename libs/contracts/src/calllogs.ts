@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { callerSchema, callRouteSchema, isoDateSchema, ondemandRouteSchema, pageOf, pageRequestSchema, uuidSchema } from './common';
 import { defineMessage, defineRpc } from './contract';
+import { runStatusSchema } from './runs/runs';
 
 export const ondemandOutcomeSchema = z.enum([
   'ok',
@@ -113,25 +114,57 @@ export const ondemandLogList = defineRpc(
   pageOf(ondemandCallRecordSchema),
 );
 
+/** The dashboard's ranges and the width of their series' buckets. */
+export const STATS_RANGES = {
+  '1h': { hours: 1, bucketSeconds: 60 },
+  '24h': { hours: 24, bucketSeconds: 3600 },
+  '7d': { hours: 7 * 24, bucketSeconds: 6 * 3600 },
+  '30d': { hours: 30 * 24, bucketSeconds: 24 * 3600 },
+} as const;
+export const statsRangeSchema = z.enum(Object.keys(STATS_RANGES) as [keyof typeof STATS_RANGES, ...(keyof typeof STATS_RANGES)[]]);
+export type StatsRange = z.infer<typeof statsRangeSchema>;
+
+/** One bucket of a request series: calls, the failed ones, and the 95th percentile of their durations. */
+const statsPointSchema = z.object({
+  at: isoDateSchema,
+  calls: z.number().int(),
+  errors: z.number().int(),
+  p95_ms: z.number().nullable(),
+});
+const statsTotalsSchema = z.object({ calls: z.number().int(), errors: z.number().int(), p95_ms: z.number().nullable() });
+
 export const statsGet = defineRpc(
   'registry.stats.get.v1',
   z.object({
     caller: callerSchema,
+    /** Hourly buckets over the last `hours` (when no range is given). */
     hours: z
       .number()
       .int()
       .min(1)
       .max(24 * 31)
       .default(24),
+    /** One of the dashboard's ranges, with its own bucket width; wins over `hours`. */
+    range: statsRangeSchema.optional(),
   }),
   z.object({
-    counts: z.object({ machines: z.number().int(), endpoints: z.number().int(), tasks: z.number().int() }),
-    series: z.object({
-      ondemand: z.array(z.object({ at: isoDateSchema, calls: z.number().int(), errors: z.number().int() })),
-      enqueue: z.array(z.object({ at: isoDateSchema, calls: z.number().int(), errors: z.number().int() })),
+    bucket_seconds: z.number().int(),
+    counts: z.object({
+      machines: z.number().int(),
+      endpoints: z.number().int(),
+      tasks: z.number().int(),
+      runs: z.record(runStatusSchema, z.number().int()),
+    }),
+    series: z.object({ ondemand: z.array(statsPointSchema), enqueue: z.array(statsPointSchema) }),
+    totals: z.object({ ondemand: statsTotalsSchema, enqueue: statsTotalsSchema }),
+    /** The most called endpoints and most requested tasks over the period, most first (at most 5 each). */
+    busiest: z.object({
+      endpoints: z.array(statsTotalsSchema.extend({ machine_id: z.string(), machine_name: z.string().nullable(), endpoint: z.string() })),
+      tasks: z.array(statsTotalsSchema.extend({ task_id: z.string(), template_name: z.string().nullable() })),
     }),
   }),
 );
+export type Stats = z.output<typeof statsGet.response>;
 
 export const enqueueOutcomeSchema = z.enum(['queued', 'failed', 'rejected']);
 export type EnqueueOutcome = z.infer<typeof enqueueOutcomeSchema>;

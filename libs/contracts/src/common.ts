@@ -44,6 +44,10 @@ export const pageRequestSchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 export type PageRequest = z.output<typeof pageRequestSchema>;
+/** Orders of the registry's lists (machines, endpoints, tasks): a field, descending with a leading `-`. */
+export const listSortSchema = z.enum(['-created_at', 'created_at', 'name', '-name']);
+export type ListSort = z.infer<typeof listSortSchema>;
+
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 
 /** Who besides the owner may use an endpoint or task. */

@@ -7,6 +7,11 @@ export interface RpcContract<Req extends z.ZodType = z.ZodType, Res extends z.Zo
   subject: string;
   request: Req;
   response: Res;
+  /**
+   * Every replica of the owning service answers (no queue group) and the caller gathers the
+   * answers: for state each replica keeps on its own, such as the router's circuit breakers.
+   */
+  fanOut?: boolean;
 }
 
 /** A message kept in a JetStream stream (an event, or a unit of work on a work queue). */
@@ -33,7 +38,8 @@ export const defineRpc = <Req extends z.ZodType, Res extends z.ZodType>(
   subject: string,
   request: Req,
   response: Res,
-): RpcContract<Req, Res> => ({ kind: 'rpc', subject, request, response });
+  options: { fanOut?: boolean } = {},
+): RpcContract<Req, Res> => ({ kind: 'rpc', subject, request, response, ...(options.fanOut ? { fanOut: true } : {}) });
 
 export const defineMessage = <P extends z.ZodType>(subject: string, stream: StreamKey, payload: P): MessageContract<P> => ({
   kind: 'message',

@@ -10,6 +10,7 @@ export * from './calllogs';
 export * from './ondemand/invoke';
 export * from './ondemand/stream';
 export * from './ondemand/openai';
+export * from './ondemand/health';
 export * from './registry/tasks';
 export * from './registry/imports';
 export * from './runs/runs';

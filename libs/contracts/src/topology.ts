@@ -1,6 +1,7 @@
 import { alertRaised, taskStatusChanged } from './alerts/alerts';
 import { enqueueCallRecorded, enqueueLogList, ondemandCallsRecorded, ondemandLogList, statsGet } from './calllogs';
 import { BroadcastContract, MessageContract, RpcContract } from './contract';
+import { circuitList, machineHealthGet } from './ondemand/health';
 import { ONDEMAND_INVOKE_SUBJECT } from './ondemand/invoke';
 import { OPENAI_INVOKE_SUBJECT, openaiModels } from './ondemand/openai';
 import { endpointChanged, endpoints } from './registry/endpoints';
@@ -94,6 +95,7 @@ export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
       ...crud(endpoints),
       ...crud(tasks),
       machineTargets,
+      machineHealthGet,
       routingSnapshot,
       routingResolve,
       utilsImport,
@@ -115,7 +117,7 @@ export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
   },
   'ondemand-router': {
     ...none,
-    serves: [openaiModels],
+    serves: [openaiModels, circuitList],
     calls: [routingSnapshot, routingResolve],
     servesFrames: [ONDEMAND_INVOKE_SUBJECT, OPENAI_INVOKE_SUBJECT],
     publishes: [ondemandCallsRecorded],

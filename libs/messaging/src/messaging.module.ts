@@ -17,10 +17,7 @@ class NatsLifecycle implements OnApplicationShutdown {
 }
 
 /** The NATS settings every service's validated configuration carries (libs/config commonEnv). */
-export type NatsConfig = Pick<
-  CommonConfig,
-  'NATS_URL' | 'NATS_NAMESPACE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_REQUEST_TIMEOUT_MS'
-> &
+export type NatsConfig = Pick<CommonConfig, 'NATS_URL' | 'NATS_NAMESPACE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_REQUEST_TIMEOUT_MS'> &
   Partial<Pick<CommonConfig, 'NATS_COALESCE_WRITES'>>;
 
 /** Connection options of a service from its validated configuration. */

@@ -46,6 +46,41 @@ export class RpcClient {
     if (!reply.ok) throw AppError.fromBody(reply.error);
     return contract.response.parse(reply.data) as z.output<C['response']>;
   }
+
+  /**
+   * A fan-out request (see `RpcContract.fanOut`): every replica answers; the answers that came
+   * within `maxWaitMs`, closed `stallMs` after the last one, are returned. No replica answering
+   * is `unavailable`; a replica answering with an error is left out.
+   */
+  async gather<C extends RpcContract>(
+    contract: C,
+    payload: z.input<C['request']>,
+    options: { maxWaitMs?: number; stallMs?: number; correlationId?: string } = {},
+  ): Promise<z.output<C['response']>[]> {
+    const parsed = contract.request.safeParse(payload);
+    if (!parsed.success) throw invalidArgument(parsed.error);
+    const answers: z.output<C['response']>[] = [];
+    let replies = 0;
+    try {
+      const iterator = await this.nats.connection.requestMany(this.nats.subject(contract.subject), encodeJson(parsed.data), {
+        strategy: 'stall',
+        maxWait: options.maxWaitMs ?? 1000,
+        stall: options.stallMs ?? 50,
+        headers: this.nats.headers({}, options.correlationId),
+      });
+      for await (const msg of iterator) {
+        // An empty message with a 503 status is the server saying nobody subscribes.
+        if (msg.data.length === 0) continue;
+        replies++;
+        const reply = rpcReplySchema.safeParse(decodeJson(msg.data));
+        if (reply.success && reply.data.ok) answers.push(contract.response.parse(reply.data.data) as z.output<C['response']>);
+      }
+    } catch (err) {
+      throw natsFailure(err, contract.subject);
+    }
+    if (replies === 0) throw new AppError('unavailable', `no service is answering ${contract.subject}`);
+    return answers;
+  }
 }
 
 /** No responder means no replica of the owning service is running; a timeout means it is stuck. */
@@ -100,11 +135,11 @@ export class RpcServer implements OnApplicationBootstrap {
     }
   }
 
-  /** Subscribes one handler in the service's queue group, so replicas share the load. */
+  /** Subscribes one handler in the service's queue group, so replicas share the load (fan-out contracts: every replica). */
   serve(contract: RpcContract, handler: (request: unknown, ctx: RpcContext) => unknown): void {
     const subject = this.nats.subject(contract.subject);
     const sub = this.nats.connection.subscribe(subject, {
-      queue: queueGroup(this.nats.options.name),
+      ...(contract.fanOut ? {} : { queue: queueGroup(this.nats.options.name) }),
       callback: (err, msg) => {
         if (err) {
           this.logger.error({ err, subject }, 'subscription error');

@@ -18,7 +18,11 @@ const COMMON = new Set([
 /** The variables each service validates at start-up, read from its built config module. */
 function serviceVariables(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const app of readdirSync(join(ROOT, 'apps'))) {
+  // The services (Nx scope:runtime); the console is a browser app, configured at run time by the gateway that serves it.
+  const services = readdirSync(join(ROOT, 'apps')).filter((a) =>
+    (JSON.parse(readFileSync(join(ROOT, 'apps', a, 'project.json'), 'utf8')) as { tags: string[] }).tags.includes('scope:runtime'),
+  );
+  for (const app of services) {
     const built = join(ROOT, 'dist', 'apps', app, 'src', 'config.js');
     if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -5,7 +5,8 @@ import { Caller } from '@cleargate/contracts';
 import { AuthService, bearerToken } from './auth.service';
 
 export interface AuthRequirement {
-  level: 'caller' | 'registrar' | 'admin';
+  /** `authenticated`: any valid token, whatever its role (the console's /v1/me). */
+  level: 'authenticated' | 'caller' | 'registrar' | 'admin';
   /** The Snap4City Node-RED blocks send the token as `access_token` in the JSON body. */
   bodyToken?: boolean;
 }

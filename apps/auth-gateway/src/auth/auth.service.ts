@@ -4,6 +4,7 @@ import {
   identityFromClaims,
   IdentityProviderUnavailable,
   Role,
+  ROLES,
   TOKEN_REJECTION_REASONS,
   TokenRejected,
   TokenVerifier,
@@ -81,7 +82,8 @@ export class AuthService implements OnApplicationBootstrap {
     return caller;
   }
 
-  roleFor(level: 'caller' | 'registrar' | 'admin'): Role {
+  roleFor(level: 'authenticated' | 'caller' | 'registrar' | 'admin'): Role {
+    if (level === 'authenticated') return ROLES[0];
     return level === 'admin' ? this.config.ROLE_ADMIN : level === 'registrar' ? this.config.ROLE_REGISTRAR : this.config.ROLE_CALLER;
   }
 }

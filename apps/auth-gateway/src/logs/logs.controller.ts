@@ -12,6 +12,7 @@ import {
   pageRequestSchema,
   queryNumber,
   statsGet,
+  statsRangeSchema,
 } from '@cleargate/contracts';
 import { RpcClient } from '@cleargate/messaging';
 import { Auth, CurrentCaller, RequestId } from '../auth/auth.guard';
@@ -20,7 +21,10 @@ import { Doc } from '../openapi/doc.decorator';
 
 const ondemandLogQuery = ondemandLogFilterSchema.extend(pageRequestSchema.shape);
 const enqueueLogQuery = enqueueLogFilterSchema.extend(pageRequestSchema.shape);
-const statsQuery = z.object({ hours: queryNumber().int().min(1).max(744).default(24) });
+const statsQuery = z.object({
+  hours: queryNumber().int().min(1).max(744).default(24).describe('Hourly buckets over the last hours (when no range is given)'),
+  range: statsRangeSchema.optional().describe('1h (minute buckets), 24h (hours), 7d (6 hours) or 30d (days); wins over hours'),
+});
 
 /** The call logs of both services and the counts built from them. */
 @Controller('v1')
@@ -56,13 +60,13 @@ export class LogsController {
   @Get('stats')
   @Auth({ level: 'registrar' })
   @Doc({
-    summary: 'Counts of machines, endpoints and tasks, and hourly request series',
+    summary: 'Counts of machines, endpoints, tasks and runs; request series with errors and p95 latency; the busiest endpoints and tasks',
     tags: ['logs'],
     query: statsQuery,
     responses: { 200: statsGet.response },
     auth: true,
   })
-  stats(@Input('query') { hours }: z.output<typeof statsQuery>, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
-    return this.rpc.request(statsGet, { caller, hours }, { correlationId: rid });
+  stats(@Input('query') { hours, range }: z.output<typeof statsQuery>, @CurrentCaller() caller: Caller, @RequestId() rid: string) {
+    return this.rpc.request(statsGet, { caller, hours, ...(range ? { range } : {}) }, { correlationId: rid });
   }
 }

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { BrokenCircuitError, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel';
 import { Dispatcher, errors as undiciErrors, Pool } from 'undici';
-import { RoutingEndpoint, RoutingMachine } from '@cleargate/contracts';
+import { CircuitState as ContractCircuitState, RoutingEndpoint, RoutingMachine } from '@cleargate/contracts';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { ROUTER_CONFIG, RouterConfig } from '../config';
 
@@ -68,6 +68,8 @@ interface Upstream {
   pool: Pool;
   breaker: CircuitBreakerPolicy;
   machineName: string;
+  /** When the circuit last changed state; null while it has stayed closed. */
+  since: Date | null;
 }
 
 /** The path part of each machine's base URL, parsed once. */
@@ -152,6 +154,16 @@ export class UpstreamClient implements OnModuleDestroy {
     }
   }
 
+  /** The circuit of each of these machines this router has called (the others have none yet). */
+  circuits(machineIds: string[]): { machine_id: string; state: ContractCircuitState; since: string | null }[] {
+    return machineIds.flatMap((machineId) => {
+      const u = this.upstreams.get(machineId);
+      if (!u) return [];
+      const state = stateName(u.breaker.state);
+      return [{ machine_id: machineId, state: state === 'isolated' ? 'open' : state, since: u.since?.toISOString() ?? null }];
+    });
+  }
+
   /** A machine's address changed or it was deleted: drop its pool and breaker. */
   forget(machine: RoutingMachine): void {
     const u = this.upstreams.get(machine.machine_id);
@@ -180,11 +192,12 @@ export class UpstreamClient implements OnModuleDestroy {
       { halfOpenAfter: this.config.BREAKER_HALF_OPEN_AFTER_MS, breaker: new ConsecutiveBreaker(this.config.BREAKER_FAILURES) },
     );
     breaker.onStateChange((state) => {
+      u!.since = new Date();
       const name = stateName(state);
       this.transitions.inc({ machine: machine.name, state: name });
       this.logger.warn({ machine: machine.name, circuit: name }, 'circuit state changed');
     });
-    u = { pool, breaker, machineName: machine.name };
+    u = { pool, breaker, machineName: machine.name, since: null };
     this.upstreams.set(machine.machine_id, u);
     return u;
   }
@@ -381,7 +394,7 @@ function toFailure(err: unknown, machine: string, timeoutMs: number, elapsed: nu
   return new UpstreamFailure('reset', `the connection to ${machine} failed (${code ?? e.message ?? 'unknown error'})`, elapsed);
 }
 
-function stateName(state: CircuitState): string {
+function stateName(state: CircuitState): ContractCircuitState | 'isolated' {
   return state === CircuitState.Open
     ? 'open'
     : state === CircuitState.HalfOpen

@@ -191,23 +191,137 @@ export class CallLogsRepository {
     return (ondemand.affected ?? 0) + (enqueue.affected ?? 0);
   }
 
-  enqueueSeries(hours: number) {
-    return this.hourlySeries('enqueue_calls', "outcome <> 'queued'", hours);
-  }
-
-  /** Calls and errors per hour over the last `hours`, zero-filled. */
-  async ondemandSeries(hours: number): Promise<{ at: string; calls: number; errors: number }[]> {
-    return this.hourlySeries('ondemand_calls', "outcome <> 'ok'", hours);
-  }
-
-  async hourlySeries(table: string, errorCondition: string, hours: number) {
-    const rows: { at: Date; calls: string; errors: string }[] = await this.dataSource.query(
-      `SELECT h.at, COUNT(c.at) AS calls, COUNT(c.at) FILTER (WHERE ${errorCondition}) AS errors
-         FROM generate_series(date_trunc('hour', now()) - make_interval(hours => $1 - 1), date_trunc('hour', now()), interval '1 hour') AS h(at)
-         LEFT JOIN ${table} c ON c.at >= h.at AND c.at < h.at + interval '1 hour'
-        GROUP BY h.at ORDER BY h.at`,
-      [hours],
+  /**
+   * Calls, failed calls and the 95th percentile of their durations per bucket of
+   * `bucketSeconds` since `since` (buckets aligned to the Unix epoch, the first one holding
+   * `since`), zero-filled up to now.
+   */
+  async series(log: CallLog, since: Date, bucketSeconds: number): Promise<StatsPoint[]> {
+    const { table, failed } = CALL_LOGS[log];
+    const rows: { at: Date; calls: string; errors: string; p95: number | null }[] = await this.dataSource.query(
+      `SELECT date_bin(make_interval(secs => $2), at, 'epoch') AS at, count(*) AS calls,
+              count(*) FILTER (WHERE ${failed}) AS errors,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
+         FROM ${table} WHERE at >= $1 GROUP BY 1`,
+      [since, bucketSeconds],
     );
-    return rows.map((r) => ({ at: new Date(r.at).toISOString(), calls: Number(r.calls), errors: Number(r.errors) }));
+    const byStart = new Map(rows.map((r) => [new Date(r.at).getTime(), r]));
+    const step = bucketSeconds * 1000;
+    const points: StatsPoint[] = [];
+    for (let t = Math.floor(since.getTime() / step) * step; t <= Date.now(); t += step) {
+      const row = byStart.get(t);
+      points.push({
+        at: new Date(t).toISOString(),
+        calls: Number(row?.calls ?? 0),
+        errors: Number(row?.errors ?? 0),
+        p95_ms: p95(row?.p95),
+      });
+    }
+    return points;
   }
+
+  async totals(log: CallLog, since: Date): Promise<StatsTotals> {
+    const { table, failed } = CALL_LOGS[log];
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*) AS calls, count(*) FILTER (WHERE ${failed}) AS errors,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
+         FROM ${table} WHERE at >= $1`,
+      [since],
+    )) as { calls: string; errors: string; p95: number | null }[];
+    return { calls: Number(row?.calls ?? 0), errors: Number(row?.errors ?? 0), p95_ms: p95(row?.p95) };
+  }
+
+  /** The most called endpoints since `since`, most first. */
+  async busiestEndpoints(since: Date, limit: number) {
+    const rows: { machine_id: string; machine_name: string | null; endpoint: string; calls: string; errors: string; p95: number | null }[] =
+      await this.dataSource.query(
+        `SELECT machine_id, max(machine_name) AS machine_name, endpoint, count(*) AS calls,
+                count(*) FILTER (WHERE ${CALL_LOGS.ondemand.failed}) AS errors,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
+           FROM ondemand_calls WHERE at >= $1
+          GROUP BY machine_id, endpoint ORDER BY count(*) DESC, machine_id, endpoint LIMIT $2`,
+        [since, limit],
+      );
+    return rows.map((r) => ({
+      machine_id: r.machine_id,
+      machine_name: r.machine_name,
+      endpoint: r.endpoint,
+      calls: Number(r.calls),
+      errors: Number(r.errors),
+      p95_ms: p95(r.p95),
+    }));
+  }
+
+  /** The most requested tasks since `since`, most first. */
+  async busiestTasks(since: Date, limit: number) {
+    const rows: { task_id: string; template_name: string | null; calls: string; errors: string; p95: number | null }[] =
+      await this.dataSource.query(
+        `SELECT task_id, max(template_name) AS template_name, count(*) AS calls,
+                count(*) FILTER (WHERE ${CALL_LOGS.enqueue.failed}) AS errors,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95
+           FROM enqueue_calls WHERE at >= $1
+          GROUP BY task_id ORDER BY count(*) DESC, task_id LIMIT $2`,
+        [since, limit],
+      );
+    return rows.map((r) => ({
+      task_id: r.task_id,
+      template_name: r.template_name,
+      calls: Number(r.calls),
+      errors: Number(r.errors),
+      p95_ms: p95(r.p95),
+    }));
+  }
+
+  /**
+   * Each machine's calls and failed calls over the last `windowMinutes`, and its latest failed
+   * call of the last day (machines by public id; those without calls are absent).
+   */
+  async machineHealth(machineIds: string[], windowMinutes: number) {
+    const [recent, failures] = await Promise.all([
+      this.dataSource.query(
+        `SELECT machine_id, count(*) AS calls, count(*) FILTER (WHERE ${CALL_LOGS.ondemand.failed}) AS errors
+           FROM ondemand_calls WHERE machine_id = ANY($1) AND at >= now() - make_interval(mins => $2)
+          GROUP BY machine_id`,
+        [machineIds, windowMinutes],
+      ) as Promise<{ machine_id: string; calls: string; errors: string }[]>,
+      this.dataSource.query(
+        `SELECT DISTINCT ON (machine_id) machine_id, at, endpoint, outcome, status_code, error
+           FROM ondemand_calls WHERE machine_id = ANY($1) AND ${CALL_LOGS.ondemand.failed} AND at >= now() - interval '24 hours'
+          ORDER BY machine_id, at DESC`,
+        [machineIds],
+      ) as Promise<
+        { machine_id: string; at: Date; endpoint: string; outcome: OndemandOutcome; status_code: number; error: string | null }[]
+      >,
+    ]);
+    return {
+      recent: new Map(recent.map((r) => [r.machine_id, { calls: Number(r.calls), errors: Number(r.errors) }])),
+      lastErrors: new Map(
+        failures.map((f) => [
+          f.machine_id,
+          { at: new Date(f.at).toISOString(), endpoint: f.endpoint, outcome: f.outcome, status_code: f.status_code, error: f.error },
+        ]),
+      ),
+    };
+  }
+}
+
+export type CallLog = 'ondemand' | 'enqueue';
+export interface StatsTotals {
+  calls: number;
+  errors: number;
+  p95_ms: number | null;
+}
+export interface StatsPoint extends StatsTotals {
+  at: string;
+}
+
+/** Each log's table and what counts as a failed call in it. */
+const CALL_LOGS: Record<CallLog, { table: string; failed: string }> = {
+  ondemand: { table: 'ondemand_calls', failed: "outcome <> 'ok'" },
+  enqueue: { table: 'enqueue_calls', failed: "outcome <> 'queued'" },
+};
+
+/** Milliseconds to a tenth, as the log stores them; null when there were no calls. */
+function p95(value: number | string | null | undefined): number | null {
+  return value === null || value === undefined ? null : Math.round(Number(value) * 10) / 10;
 }

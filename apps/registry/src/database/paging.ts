@@ -1,5 +1,5 @@
 import { SelectQueryBuilder, ObjectLiteral } from 'typeorm';
-import { AppError } from '@cleargate/contracts';
+import { AppError, ListSort } from '@cleargate/contracts';
 
 /**
  * Keyset pagination, newest first, on (timestamp column, id): stable while rows are added,
@@ -43,5 +43,71 @@ export function pageResult<E, T>(
   return {
     items: items.map(toItem),
     next_cursor: rows.length > limit && last ? encodeCursor(...keyOf(last)) : null,
+  };
+}
+
+/** A list order: a column (entity property) and direction, with the id as tiebreaker. */
+export interface ListOrder {
+  /** The sort as the API names it, kept in the cursor so that a cursor of another order is refused. */
+  key: ListSort;
+  property: string;
+  desc: boolean;
+}
+
+/** The registry lists' orders (machines, endpoints, tasks); newest first by default. */
+export function listOrder(sort: ListSort | undefined): ListOrder {
+  const key = sort ?? '-created_at';
+  const desc = key.startsWith('-');
+  return { key, desc, property: key.replace(/^-/, '') === 'name' ? 'name' : 'createdAt' };
+}
+
+/** Keyset pagination in any of the list orders; the cursor holds the last row's sort value, id and order. */
+export function applyListOrder<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  alias: string,
+  order: ListOrder,
+  cursor: string | undefined,
+  limit: number,
+  /** The sort column as SQL when it is not the property itself (a nullable name sorts as ''). */
+  expression?: string,
+): SelectQueryBuilder<T> {
+  // Creation times are compared at the cursor's precision (JavaScript dates hold milliseconds,
+  // PostgreSQL microseconds): rows of one millisecond are then ordered by id alone.
+  const column =
+    expression ?? (order.property === 'createdAt' ? `date_trunc('milliseconds', ${alias}.createdAt)` : `${alias}.${order.property}`);
+  if (cursor) {
+    let value: unknown, id: unknown, key: unknown;
+    try {
+      [value, id, key] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    } catch {
+      throw new AppError('invalid_argument', 'invalid cursor');
+    }
+    // Cursors of the default order made before orders existed carry no order.
+    const sameOrder = key === order.key || (key === undefined && order.key === '-created_at');
+    const validValue = typeof value === 'string' && (order.property !== 'createdAt' || !Number.isNaN(Date.parse(value)));
+    if (!sameOrder || !validValue || typeof id !== 'string') throw new AppError('invalid_argument', 'invalid cursor');
+    qb.andWhere(`(${column}, ${alias}.id) ${order.desc ? '<' : '>'} (:cursorValue, :cursorId)`, { cursorValue: value, cursorId: id });
+  }
+  const direction = order.desc ? 'DESC' : 'ASC';
+  // LIMIT rather than take(): the lists join at most one row per item (an endpoint's machine),
+  // and take()'s two-query form cannot order by an expression.
+  return qb
+    .orderBy(column, direction)
+    .addOrderBy(`${alias}.id`, direction)
+    .limit(limit + 1);
+}
+
+export function listPage<E extends { id: string; createdAt: Date; name?: string | null }, T>(
+  rows: E[],
+  limit: number,
+  order: ListOrder,
+  toItem: (row: E) => T,
+): { items: T[]; next_cursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  const value = last && (order.property === 'name' ? (last.name ?? '') : last.createdAt.toISOString());
+  return {
+    items: items.map(toItem),
+    next_cursor: rows.length > limit && last ? Buffer.from(JSON.stringify([value, last.id, order.key])).toString('base64url') : null,
   };
 }

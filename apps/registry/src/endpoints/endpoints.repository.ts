@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
-import { applyCursor, pageResult } from '../database/paging';
+import type { ListSort } from '@cleargate/contracts';
+import { applyListOrder, listOrder, listPage } from '../database/paging';
 import { escapeLike, uniqueViolation } from '../machines/machines.repository';
 import { EndpointEntity } from './endpoint.entity';
 
@@ -29,18 +30,14 @@ export class EndpointsRepository {
     return this.endpoints.findOne({ where: { machineId, name }, relations: { machine: true } });
   }
 
-  async list(options: { owner?: string; machineId?: string; name?: string; cursor?: string; limit: number }) {
+  async list(options: { owner?: string; machineId?: string; name?: string; sort?: ListSort; cursor?: string; limit: number }) {
     const qb = this.endpoints.createQueryBuilder('e').leftJoinAndSelect('e.machine', 'm');
     if (options.owner !== undefined) qb.andWhere('e.owner = :owner', { owner: options.owner });
     if (options.machineId) qb.andWhere('e.machine_id = :machineId', { machineId: options.machineId });
     if (options.name) qb.andWhere('e.name ILIKE :name', { name: `%${escapeLike(options.name)}%` });
-    const rows = await applyCursor(qb, 'e', 'createdAt', options.cursor, options.limit).getMany();
-    return pageResult(
-      rows,
-      options.limit,
-      (e) => e,
-      (e) => [e.createdAt, e.id],
-    );
+    const order = listOrder(options.sort);
+    const rows = await applyListOrder(qb, 'e', order, options.cursor, options.limit).getMany();
+    return listPage(rows, options.limit, order, (e) => e);
   }
 
   all(): Promise<EndpointEntity[]> {

@@ -7,6 +7,7 @@ import {
   Endpoint,
   endpointInputSchema,
   endpointPatchSchema,
+  ListSort,
   RoutingEndpoint,
   TIMEOUT_MS_DEFAULT,
 } from '@cleargate/contracts';
@@ -84,7 +85,7 @@ export class EndpointsService {
     return toEndpoint(await this.visible(caller, id));
   }
 
-  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { machine_id?: string; name?: string }) {
+  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { machine_id?: string; name?: string; sort?: ListSort }) {
     let machineId: string | undefined;
     if (filter.machine_id) {
       const machine = await this.machines.findByRef(filter.machine_id);
@@ -94,6 +95,7 @@ export class EndpointsService {
     const result = await this.endpoints.list({
       ...page,
       ...(filter.name ? { name: filter.name } : {}),
+      ...(filter.sort ? { sort: filter.sort } : {}),
       ...(machineId ? { machineId } : {}),
       ...(caller.admin ? {} : { owner: caller.username }),
     });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { machines, machineTargets } from '@cleargate/contracts';
+import { machineHealthGet, machines, machineTargets, RpcParsed as Req } from '@cleargate/contracts';
 import { RpcHandler } from '@cleargate/messaging';
 import { CrudHandlers } from '../crud/crud.handlers';
 import { MachinesService } from './machines.service';
@@ -13,5 +13,10 @@ export class MachinesHandlers extends CrudHandlers(machines) {
   @RpcHandler(machineTargets)
   targets() {
     return this.service.targets();
+  }
+
+  @RpcHandler(machineHealthGet)
+  health({ caller, machine_ids, window_minutes }: Req<typeof machineHealthGet>) {
+    return this.service.health(caller, machine_ids, window_minutes);
   }
 }

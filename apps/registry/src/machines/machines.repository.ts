@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
 import { AppError } from '@cleargate/contracts';
-import { applyCursor, pageResult } from '../database/paging';
+import { applyListOrder, listOrder, listPage } from '../database/paging';
+import type { ListSort } from '@cleargate/contracts';
 import { EndpointEntity } from '../endpoints/endpoint.entity';
 import { UUID_PATTERN } from '../public-ids/public-id.service';
 import { MachineEntity } from './machine.entity';
@@ -33,19 +34,24 @@ export class MachinesRepository {
     return UUID_PATTERN.test(ref) ? this.machines.findOneBy({ id: ref }) : this.machines.findOneBy({ publicId: ref });
   }
 
-  async list(options: { owner?: string; name?: string; enabled?: boolean; cursor?: string; limit: number }) {
+  /** Machines by internal uuid or public id, in any order; unknown refs are left out. */
+  findByRefs(refs: string[]): Promise<MachineEntity[]> {
+    const ids = refs.filter((r) => UUID_PATTERN.test(r));
+    const publicIds = refs.filter((r) => !UUID_PATTERN.test(r));
+    return this.machines.find({
+      where: [...(ids.length ? [{ id: In(ids) }] : []), ...(publicIds.length ? [{ publicId: In(publicIds) }] : [])],
+    });
+  }
+
+  async list(options: { owner?: string; name?: string; enabled?: boolean; sort?: ListSort; cursor?: string; limit: number }) {
     const qb = this.machines.createQueryBuilder('m');
     if (options.owner !== undefined) qb.andWhere('m.owner = :owner', { owner: options.owner });
     if (options.name) qb.andWhere('m.name ILIKE :name', { name: `%${escapeLike(options.name)}%` });
     if (options.enabled !== undefined) qb.andWhere('m.enabled = :enabled', { enabled: options.enabled });
-    const rows = await applyCursor(qb, 'm', 'createdAt', options.cursor, options.limit).getMany();
+    const order = listOrder(options.sort);
+    const rows = await applyListOrder(qb, 'm', order, options.cursor, options.limit).getMany();
     const counts = await this.endpointCounts(rows.map((r) => r.id));
-    return pageResult(
-      rows,
-      options.limit,
-      (machine) => ({ machine, endpointCount: counts.get(machine.id) ?? 0 }),
-      (m) => [m.createdAt, m.id],
-    );
+    return listPage(rows, options.limit, order, (machine) => ({ machine, endpointCount: counts.get(machine.id) ?? 0 }));
   }
 
   async all(): Promise<MachineEntity[]> {

@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, Caller, Machine, machineInputSchema, machinePatchSchema, RoutingMachine } from '@cleargate/contracts';
+import {
+  AppError,
+  Caller,
+  ListSort,
+  Machine,
+  MachineCallHealth,
+  machineInputSchema,
+  machinePatchSchema,
+  RoutingMachine,
+} from '@cleargate/contracts';
+import { CallLogsRepository } from '../calllogs/calllogs.repository';
 import { ChangeEvents } from '../events/change-events';
 import { PublicIdService } from '../public-ids/public-id.service';
 import { MachineEntity } from './machine.entity';
@@ -49,6 +59,7 @@ export class MachinesService {
     private readonly repository: MachinesRepository,
     private readonly publicIds: PublicIdService,
     private readonly events: ChangeEvents,
+    private readonly calllogs: CallLogsRepository,
   ) {}
 
   async create(caller: Caller, input: z.output<typeof machineInputSchema>): Promise<Machine> {
@@ -76,7 +87,7 @@ export class MachinesService {
     return toMachine(machine, await this.repository.endpointCount(machine.id));
   }
 
-  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { name?: string; enabled?: boolean }) {
+  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { name?: string; enabled?: boolean; sort?: ListSort }) {
     const result = await this.repository.list({ ...filter, ...page, ...(caller.admin ? {} : { owner: caller.username }) });
     return { items: result.items.map((r) => toMachine(r.machine, r.endpointCount)), next_cursor: result.next_cursor };
   }
@@ -107,6 +118,28 @@ export class MachinesService {
     await this.repository.delete(machine.id);
     await this.events.machine('deleted', toRoutingMachine(machine));
     return { deleted: true, id: machine.id };
+  }
+
+  /** How the recent calls to each machine went (the caller's own machines; any for administrators). */
+  async health(caller: Caller, refs: string[], windowMinutes: number): Promise<{ items: MachineCallHealth[] }> {
+    const machines = (await this.repository.findByRefs(refs)).filter((m) => caller.admin || m.owner === caller.username);
+    if (!machines.length) return { items: [] };
+    const { recent, lastErrors } = await this.calllogs.machineHealth(
+      machines.map((m) => m.publicId),
+      windowMinutes,
+    );
+    return {
+      items: machines.map((m) => {
+        const calls = recent.get(m.publicId) ?? { calls: 0, errors: 0 };
+        return {
+          machine_id: m.publicId,
+          window_minutes: windowMinutes,
+          ...calls,
+          error_rate: calls.calls ? calls.errors / calls.calls : null,
+          last_error: lastErrors.get(m.publicId) ?? null,
+        };
+      }),
+    };
   }
 
   /** Every enabled machine that exports metrics: the registry is the source of scrape targets. */

@@ -6,6 +6,7 @@ import {
   Run,
   RunListFilter,
   RUN_STATUSES,
+  RunStatus,
   runStatusChanged,
   runStatusRank,
   TERMINAL_RUN_STATUSES,
@@ -105,6 +106,14 @@ export class RunsRepository {
     // For UPDATE … RETURNING the postgres driver answers [rows, affected].
     const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
     return rows.length > 0 ? this.findById(event.run_id) : null;
+  }
+
+  /** How many runs are in each status (every status, zero when none). */
+  async countByStatus(): Promise<Record<RunStatus, number>> {
+    const rows: { status: RunStatus; n: string }[] = await this.dataSource.query(`SELECT status, count(*) AS n FROM runs GROUP BY status`);
+    const counts = Object.fromEntries(RUN_STATUSES.map((status) => [status, 0])) as Record<RunStatus, number>;
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
   }
 
   /** Runs still waiting for the worker, oldest first: their enqueue message is republished. */

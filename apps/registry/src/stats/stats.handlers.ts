@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { RpcParsed as Req, statsGet } from '@cleargate/contracts';
+import { RpcParsed as Req, STATS_RANGES, statsGet } from '@cleargate/contracts';
 import { RpcHandler } from '@cleargate/messaging';
 import { CallLogsRepository } from '../calllogs/calllogs.repository';
 import { EndpointsRepository } from '../endpoints/endpoints.repository';
 import { MachinesRepository } from '../machines/machines.repository';
+import { RunsRepository } from '../runs/runs.repository';
 import { TasksRepository } from '../tasks/tasks.repository';
+
+const BUSIEST = 5;
 
 /** The admin console's home page: counts plus request series (the original "ClearML Utils" dashboard). */
 @Injectable()
@@ -14,17 +17,34 @@ export class StatsHandlers {
     private readonly endpoints: EndpointsRepository,
     private readonly calllogs: CallLogsRepository,
     private readonly tasks: TasksRepository,
+    private readonly runs: RunsRepository,
   ) {}
 
   @RpcHandler(statsGet)
-  async get({ hours }: Req<typeof statsGet>) {
-    const [machines, endpoints, tasks, ondemand, enqueue] = await Promise.all([
-      this.machines.count(),
-      this.endpoints.count(),
-      this.tasks.count(),
-      this.calllogs.ondemandSeries(hours),
-      this.calllogs.enqueueSeries(hours),
-    ]);
-    return { counts: { machines, endpoints, tasks }, series: { ondemand, enqueue } };
+  async get({ hours, range }: Req<typeof statsGet>) {
+    const period = range ? STATS_RANGES[range] : { hours, bucketSeconds: 3600 };
+    const step = period.bucketSeconds * 1000;
+    // The first bucket is the one holding the start of the period, so `hours` hourly buckets end with the current one.
+    const since = new Date(Math.floor((Date.now() - period.hours * 3_600_000) / step) * step + step);
+    const [machines, endpoints, tasks, runs, ondemand, enqueue, ondemandTotals, enqueueTotals, busiestEndpoints, busiestTasks] =
+      await Promise.all([
+        this.machines.count(),
+        this.endpoints.count(),
+        this.tasks.count(),
+        this.runs.countByStatus(),
+        this.calllogs.series('ondemand', since, period.bucketSeconds),
+        this.calllogs.series('enqueue', since, period.bucketSeconds),
+        this.calllogs.totals('ondemand', since),
+        this.calllogs.totals('enqueue', since),
+        this.calllogs.busiestEndpoints(since, BUSIEST),
+        this.calllogs.busiestTasks(since, BUSIEST),
+      ]);
+    return {
+      bucket_seconds: period.bucketSeconds,
+      counts: { machines, endpoints, tasks, runs },
+      series: { ondemand, enqueue },
+      totals: { ondemand: ondemandTotals, enqueue: enqueueTotals },
+      busiest: { endpoints: busiestEndpoints, tasks: busiestTasks },
+    };
   }
 }

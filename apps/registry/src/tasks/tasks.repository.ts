@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { AppError } from '@cleargate/contracts';
-import { applyCursor, pageResult } from '../database/paging';
+import { AppError, ListSort } from '@cleargate/contracts';
+import { applyListOrder, listOrder, listPage } from '../database/paging';
 import { escapeLike, uniqueViolation } from '../machines/machines.repository';
 import { UUID_PATTERN } from '../public-ids/public-id.service';
 import { TaskTemplateEntity } from './task-template.entity';
@@ -29,17 +29,15 @@ export class TasksRepository {
     return UUID_PATTERN.test(ref) ? this.templates.findOneBy({ id: ref }) : this.templates.findOneBy({ publicId: ref });
   }
 
-  async list(options: { owner?: string; name?: string; cursor?: string; limit: number }) {
+  async list(options: { owner?: string; name?: string; sort?: ListSort; cursor?: string; limit: number }) {
     const qb = this.templates.createQueryBuilder('t');
     if (options.owner !== undefined) qb.andWhere('t.owner = :owner', { owner: options.owner });
     if (options.name) qb.andWhere('t.name ILIKE :name', { name: `%${escapeLike(options.name)}%` });
-    const rows = await applyCursor(qb, 't', 'createdAt', options.cursor, options.limit).getMany();
-    return pageResult(
-      rows,
-      options.limit,
-      (t) => t,
-      (t) => [t.createdAt, t.id],
-    );
+    const order = listOrder(options.sort);
+    // A template without a name sorts as the empty name.
+    const expression = order.property === 'name' ? "COALESCE(t.name, '')" : undefined;
+    const rows = await applyListOrder(qb, 't', order, options.cursor, options.limit, expression).getMany();
+    return listPage(rows, options.limit, order, (t) => t);
   }
 
   async update(id: string, patch: Partial<TaskTemplateEntity>): Promise<TaskTemplateEntity> {

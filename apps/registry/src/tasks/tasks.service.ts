@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, Caller, TaskTemplate, taskTemplateInputSchema, taskTemplatePatchSchema } from '@cleargate/contracts';
+import { AppError, Caller, ListSort, TaskTemplate, taskTemplateInputSchema, taskTemplatePatchSchema } from '@cleargate/contracts';
 import { assertMayGivePublicId, assertOwner } from '../machines/machines.service';
 import { PublicIdService } from '../public-ids/public-id.service';
 import { ParamsValidator } from './params-validator';
@@ -61,7 +61,7 @@ export class TasksService {
     return toTaskTemplate(await this.visible(caller, ref));
   }
 
-  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { name?: string }) {
+  async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { name?: string; sort?: ListSort }) {
     const result = await this.repository.list({ ...page, ...filter, ...(caller.admin ? {} : { owner: caller.username }) });
     return { items: result.items.map(toTaskTemplate), next_cursor: result.next_cursor };
   }

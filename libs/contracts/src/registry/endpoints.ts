@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { entityRefSchema, isoDateSchema, publicIdSchema, sharedWithSchema, uuidSchema, visibilitySchema } from '../common';
+import { entityRefSchema, isoDateSchema, listSortSchema, publicIdSchema, sharedWithSchema, uuidSchema, visibilitySchema } from '../common';
 import { defineMessage } from '../contract';
 import { defineCrud } from './crud';
 
@@ -68,7 +68,7 @@ export const endpoints = defineCrud('endpoint', {
   input: endpointInputSchema,
   patch: endpointPatchSchema,
   ref: uuidSchema,
-  filter: z.object({ machine_id: entityRefSchema.optional(), name: z.string().max(128).optional() }),
+  filter: z.object({ machine_id: entityRefSchema.optional(), name: z.string().max(128).optional(), sort: listSortSchema.optional() }),
 });
 
 /** Routing facts about an endpoint, keyed by machine public id + endpoint name. */

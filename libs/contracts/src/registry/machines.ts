@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerSchema, entityRefSchema, givenPublicIdSchema, isoDateSchema, publicIdSchema, uuidSchema } from '../common';
+import { callerSchema, entityRefSchema, givenPublicIdSchema, isoDateSchema, listSortSchema, publicIdSchema, uuidSchema } from '../common';
 import { defineMessage, defineRpc } from '../contract';
 import { defineCrud } from './crud';
 
@@ -96,7 +96,7 @@ export const machines = defineCrud('machine', {
   input: machineInputSchema,
   patch: machinePatchSchema,
   ref: entityRefSchema,
-  filter: z.object({ name: z.string().max(100).optional(), enabled: z.boolean().optional() }),
+  filter: z.object({ name: z.string().max(100).optional(), enabled: z.boolean().optional(), sort: listSortSchema.optional() }),
 });
 
 /** Routing facts about a machine: what the router needs, nothing more. */

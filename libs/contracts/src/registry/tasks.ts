@@ -3,6 +3,7 @@ import {
   entityRefSchema,
   givenPublicIdSchema,
   isoDateSchema,
+  listSortSchema,
   publicIdSchema,
   sharedWithSchema,
   uuidSchema,
@@ -72,5 +73,5 @@ export const tasks = defineCrud('task', {
   input: taskTemplateInputSchema,
   patch: taskTemplatePatchSchema,
   ref: entityRefSchema,
-  filter: z.object({ name: z.string().max(200).optional() }),
+  filter: z.object({ name: z.string().max(200).optional(), sort: listSortSchema.optional() }),
 });

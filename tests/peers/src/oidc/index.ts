@@ -1,4 +1,5 @@
 export {
+  CONSOLE_CLIENT_ID,
   OidcPeer,
   startOidcPeer,
   type AccessTokenClaims,

@@ -1,8 +1,8 @@
 import { peerOptions, runPeer } from '../process';
 import { startOidcPeer } from './server';
 
-// node dist/tests/peers/src/oidc/main.js [--port 8081] [--host] [--realm] [--context-path] [--public-url]
-// (or OIDC_PEER_PORT, OIDC_PEER_HOST, OIDC_PEER_REALM, OIDC_PEER_CONTEXT_PATH, OIDC_PEER_PUBLIC_URL)
+// node dist/tests/peers/src/oidc/main.js [--port 8081] [--host] [--realm] [--context-path] [--public-url] [--console-url]
+// (or OIDC_PEER_PORT, OIDC_PEER_HOST, OIDC_PEER_REALM, OIDC_PEER_CONTEXT_PATH, OIDC_PEER_PUBLIC_URL, OIDC_PEER_CONSOLE_URL)
 runPeer(
   'oidc',
   () => {
@@ -12,6 +12,7 @@ runPeer(
       realm: 'OIDC_PEER_REALM',
       'context-path': 'OIDC_PEER_CONTEXT_PATH',
       'public-url': 'OIDC_PEER_PUBLIC_URL',
+      'console-url': 'OIDC_PEER_CONSOLE_URL',
     });
     return startOidcPeer({
       port: options.port('port') ?? 0,
@@ -19,6 +20,7 @@ runPeer(
       realm: options.string('realm'),
       contextPath: options.string('context-path'),
       publicUrl: options.string('public-url'),
+      consoleUrl: options.string('console-url'),
     });
   },
   (peer) => ({ issuer: peer.issuer, url: peer.url }),

@@ -40,6 +40,16 @@ export interface OidcClient {
   serviceAccountRoles: string[];
   enabled: boolean;
   serviceAccountUserId: string;
+  /** Browser logins (Authorization Code): Keycloak's "Standard flow". */
+  standardFlow: boolean;
+  /** Valid redirect URIs: exact, or ending in `*` for a prefix; `http://127.0.0.1`/`localhost` match any port. */
+  redirectUris: string[];
+  /** Web origins for CORS; `+` stands for the origins of the redirect URIs, `*` for any. */
+  webOrigins: string[];
+  /** Valid post-logout redirect URIs; `+` stands for the redirect URIs. */
+  postLogoutRedirectUris: string[];
+  /** "Proof Key for Code Exchange Code Challenge Method": when set, every authorization request must use it. */
+  pkceMethod?: 'S256' | 'plain';
 }
 
 export interface NewClient {
@@ -51,7 +61,28 @@ export interface NewClient {
   serviceAccount?: boolean;
   serviceAccountRoles?: string[];
   enabled?: boolean;
+  standardFlow?: boolean;
+  redirectUris?: string[];
+  webOrigins?: string[];
+  postLogoutRedirectUris?: string[];
+  pkceMethod?: 'S256' | 'plain';
 }
+
+/** An authorization code: one use, for one client and redirect URI, within Keycloak's 60 s "Client login timeout". */
+export interface AuthorizationCode {
+  clientId: string;
+  sessionId: string;
+  /** The redirect_uri parameter as sent, which the token request must repeat. */
+  redirectUriParam: string | undefined;
+  scope: string;
+  nonce: string | undefined;
+  codeChallenge: string | undefined;
+  codeChallengeMethod: string | undefined;
+  expiresSec: number;
+  used: boolean;
+}
+
+export const CODE_LIFESPAN_SEC = 60;
 
 export interface Session {
   id: string;
@@ -118,6 +149,7 @@ export class Realm {
   readonly users = new Map<string, OidcUser>();
   readonly clients = new Map<string, OidcClient>();
   readonly sessions = new Map<string, Session>();
+  readonly codes = new Map<string, AuthorizationCode>();
 
   constructor(
     readonly name: string,
@@ -157,9 +189,71 @@ export class Realm {
       serviceAccountRoles: [...(c.serviceAccountRoles ?? [])],
       enabled: c.enabled ?? true,
       serviceAccountUserId: stableUuid(`${this.name}/service-account/${c.clientId}`),
+      standardFlow: c.standardFlow ?? true,
+      redirectUris: [...(c.redirectUris ?? [])],
+      webOrigins: [...(c.webOrigins ?? [])],
+      postLogoutRedirectUris: [...(c.postLogoutRedirectUris ?? ['+'])],
+      ...(c.pkceMethod ? { pkceMethod: c.pkceMethod } : {}),
     };
     this.clients.set(c.clientId, client);
     return client;
+  }
+
+  /** A one-time authorization code for a logged-in session, in Keycloak's `<uuid>.<session>.<client>` form. */
+  issueCode(code: Omit<AuthorizationCode, 'expiresSec' | 'used'>): string {
+    const client = this.clients.get(code.clientId)!;
+    const id = `${randomUUID()}.${code.sessionId}.${stableUuid(`${this.name}/client/${client.clientId}`)}`;
+    const t = nowSec();
+    for (const [k, c] of this.codes) if (c.expiresSec < t) this.codes.delete(k);
+    this.codes.set(id, { ...code, expiresSec: t + CODE_LIFESPAN_SEC, used: false });
+    return id;
+  }
+
+  /**
+   * RedirectUtils.verifyRedirectUri: the URI (decoded, normalised, host lower-cased) must equal a
+   * valid one or start with a wildcard one's prefix; a loopback URI (http://localhost,
+   * http://127.0.0.1) is also tried without its port. Returns the URI to redirect to, or undefined.
+   */
+  verifyRedirectUri(client: OidcClient, redirectUri: string | undefined, valid: string[] = client.redirectUris): string | undefined {
+    if (redirectUri === undefined || valid.length === 0) return undefined;
+    let uri: string;
+    try {
+      const parsed = new URL(redirectUri);
+      if (parsed.username || parsed.password) return undefined;
+      uri = redirectUri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)/i, (authority) => authority.toLowerCase());
+      uri = decodePath(uri);
+    } catch {
+      return undefined;
+    }
+    if (matchesRedirect(valid, uri)) return uri;
+    const loopback = /^http:\/\/(localhost|127\.0\.0\.1):\d+(.*)$/i.exec(uri);
+    if (loopback && matchesRedirect(valid, `http://${loopback[1]!.toLowerCase()}${loopback[2]}`)) return uri;
+    return undefined;
+  }
+
+  /** Post-logout redirect URIs: the client's own list, `+` meaning its redirect URIs. */
+  verifyPostLogoutRedirectUri(client: OidcClient, uri: string): string | undefined {
+    const valid = client.postLogoutRedirectUris.flatMap((u) => (u === '+' ? client.redirectUris : [u]));
+    return this.verifyRedirectUri(client, uri, valid);
+  }
+
+  /** WebOriginsUtils.resolveValidWebOrigins: `+` adds the origin of every absolute redirect URI. */
+  webOrigins(client: OidcClient): Set<string> {
+    const origins = new Set<string>();
+    for (const o of client.webOrigins) {
+      if (o !== '+') {
+        origins.add(o);
+        continue;
+      }
+      for (const r of client.redirectUris) {
+        try {
+          if (/^[a-z]+:\/\//i.test(r)) origins.add(new URL(r.replace(/\*$/, '')).origin);
+        } catch {
+          /* a relative or malformed redirect URI gives no origin */
+        }
+      }
+    }
+    return origins;
   }
 
   /** Requested scope → granted scope, or Keycloak's invalid_scope error. */
@@ -222,7 +316,8 @@ export class Realm {
     return c;
   }
 
-  /** The access token payload of a user session, with Snap4City's `roles` and `username` mappers. */
+  /** The access token payload of a user session, with Snap4City's `roles` and `username` mappers
+   * (and `allowed-origins`, the client's web origins, when it has any). */
   userAccessClaims(user: OidcUser, clientId: string, session: Session | undefined, issuer: string, ttlSec: number): JWTPayload {
     const iat = nowSec();
     const sessionClaims = session ? { sid: session.id, session_state: session.id } : {};
@@ -238,6 +333,7 @@ export class Realm {
       azp: clientId,
       ...sessionClaims,
       acr: '1',
+      ...this.allowedOrigins(clientId),
       realm_access: { roles: this.realmRoles(user.roles) },
       resource_access: { account: { roles: ['manage-account', 'manage-account-links', 'view-profile'] } },
       scope,
@@ -247,6 +343,12 @@ export class Realm {
       roles: [...user.roles],
       ...user.attributes,
     };
+  }
+
+  private allowedOrigins(clientId: string): { 'allowed-origins'?: string[] } {
+    const client = this.clients.get(clientId);
+    const origins = client ? [...this.webOrigins(client)] : [];
+    return origins.length ? { 'allowed-origins': origins } : {};
   }
 
   /** A client_credentials token: the client's service-account user, no user session. */
@@ -294,7 +396,7 @@ export class Realm {
     };
   }
 
-  idTokenClaims(user: OidcUser, session: Session, issuer: string, ttlSec: number, atHash: string): JWTPayload {
+  idTokenClaims(user: OidcUser, session: Session, issuer: string, ttlSec: number, atHash: string, nonce?: string): JWTPayload {
     const iat = nowSec();
     return {
       exp: iat + ttlSec,
@@ -306,6 +408,7 @@ export class Realm {
       sub: user.id,
       typ: 'ID',
       azp: session.clientId,
+      ...(nonce === undefined ? {} : { nonce }),
       sid: session.id,
       session_state: session.id,
       at_hash: atHash,
@@ -331,4 +434,31 @@ export class Realm {
     for (const u of this.users.values()) if (u.id === id) return u;
     return undefined;
   }
+}
+
+function matchesRedirect(valid: string[], redirect: string): boolean {
+  for (const v of valid) {
+    if (v.endsWith('*') && !v.includes('?')) {
+      // wildcards ignore the query
+      const r = redirect.includes('?') ? redirect.slice(0, redirect.indexOf('?')) : redirect;
+      let prefix = v.slice(0, -1);
+      if (r.startsWith(prefix)) return true;
+      if (prefix.length > 1 && prefix.endsWith('/')) prefix = prefix.slice(0, -1);
+      if (prefix === r) return true;
+    } else if (v === redirect) return true;
+  }
+  return false;
+}
+
+/** Percent-decoding of the path (repeatedly, as Keycloak does), the query and fragment left as sent. */
+function decodePath(uri: string): string {
+  const cut = uri.search(/[?#]/);
+  let head = cut === -1 ? uri : uri.slice(0, cut);
+  const tail = cut === -1 ? '' : uri.slice(cut);
+  for (let i = 0; i < 5; i++) {
+    const next = decodeURIComponent(head);
+    if (next === head) break;
+    head = next;
+  }
+  return new URL(head).href.replace(/\/$/, head.endsWith('/') ? '/' : '') + tail;
 }

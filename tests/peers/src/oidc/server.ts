@@ -1,12 +1,26 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SignJWT, base64url, jwtVerify, type JWTPayload } from 'jose';
+import { SignJWT, base64url, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { closeServer, listen } from '../process';
+import {
+  COOKIES,
+  LOGIN_TIMEOUT_SEC,
+  cookie,
+  errorPage,
+  infoPage,
+  loginPage,
+  logoutConfirmPage,
+  readCookies,
+  redirect,
+  sendPage,
+  type PendingLogin,
+} from './browser';
 import { RealmKeys, type SigningAlg } from './keys';
 import {
   OAuthError,
   Realm,
   SSO_SESSION_IDLE_SEC,
+  SSO_SESSION_MAX_SEC,
   nowSec,
   safeEqual,
   type NewClient,
@@ -33,7 +47,15 @@ export interface OidcPeerOptions {
    * compose network; default the listening address. The issuer and all endpoints derive from it.
    */
   publicUrl?: string;
+  /**
+   * Where the admin console is served (e.g. `http://127.0.0.1:8080/console/`): the public client
+   * `cleargate-console` accepts redirects below it and CORS from its origin. Default that URL.
+   */
+  consoleUrl?: string;
 }
+
+/** The admin console's public client: Authorization Code with PKCE (S256) only. */
+export const CONSOLE_CLIENT_ID = 'cleargate-console';
 
 /** Claims of an access token as this issuer produces them (Keycloak's, plus Snap4City's mappers). */
 export interface AccessTokenClaims extends JWTPayload {
@@ -77,6 +99,10 @@ export interface OidcPeerStats {
   userinfo: number;
   introspect: number;
   logout: number;
+  /** Token requests by grant type (authorization_code, refresh_token, ...). */
+  grants: Record<string, number>;
+  /** Authorization requests (browser logins and silent ones). */
+  authorize: number;
 }
 
 const JSON_TYPE = 'application/json';
@@ -93,10 +119,59 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-function sendError(res: ServerResponse, e: OAuthError): void {
-  if (e.error === '') return send(res, e.status, undefined, { ...NO_STORE, ...e.headers });
+function sendError(res: ServerResponse, e: OAuthError, headers: Record<string, string> = {}): void {
+  if (e.error === '') return send(res, e.status, undefined, { ...NO_STORE, ...e.headers, ...headers });
   const body = e.description === undefined ? { error: e.error } : { error: e.error, error_description: e.description };
-  send(res, e.status, body, { ...NO_STORE, ...e.headers });
+  send(res, e.status, body, { ...NO_STORE, ...e.headers, ...headers });
+}
+
+/** Keycloak's Cors.DEFAULT_ALLOW_HEADERS, plus Authorization for endpoints that authenticate. */
+const CORS_ALLOW_HEADERS =
+  'Origin, Accept, X-Requested-With, Content-Type, Access-Control-Request-Method, Access-Control-Request-Headers, DPoP, Authorization';
+
+/**
+ * DefaultCors.add: without an Origin header nothing; an origin the endpoint does not allow gets
+ * no CORS headers (the browser then refuses the answer); an allowed one is echoed, never `*`.
+ */
+function corsHeaders(req: IncomingMessage, allowed: Set<string> | '*', exposed?: string): Record<string, string> {
+  const origin = req.headers.origin;
+  if (!origin || (allowed !== '*' && !allowed.has(origin) && !allowed.has('*'))) return {};
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
+    ...(exposed ? { 'access-control-expose-headers': exposed } : {}),
+  };
+}
+
+/** A CORS preflight: Keycloak answers every origin, and checks the actual request. */
+function preflight(req: IncomingMessage, res: ServerResponse, methods: string[]): void {
+  const origin = req.headers.origin;
+  const headers: Record<string, string> = origin
+    ? {
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': methods.join(', '),
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-headers': CORS_ALLOW_HEADERS,
+        'access-control-max-age': '3600',
+      }
+    : {};
+  res.writeHead(200, { ...headers, 'content-length': 0 });
+  res.end();
+}
+
+/** RFC 7636 §4.1: 43 to 128 characters of [A-Za-z0-9-._~], for both the verifier and the challenge. */
+const PKCE_VALUE = /^[0-9a-zA-Z\-._~]{43,128}$/;
+
+function queryParams(url: string): Map<string, string[]> {
+  const params = new Map<string, string[]>();
+  const q = url.indexOf('?');
+  if (q === -1) return params;
+  for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
+    const list = params.get(k);
+    if (list) list.push(v);
+    else params.set(k, [v]);
+  }
+  return params;
 }
 
 /** `application/x-www-form-urlencoded` body, or nothing, as JAX-RS decodes form parameters. */
@@ -168,7 +243,14 @@ export class OidcPeer {
   private readonly publicUrl: string | undefined;
   private listening = false;
   private closed = false;
-  private counts: OidcPeerStats = { discovery: 0, certs: 0, token: 0, userinfo: 0, introspect: 0, logout: 0 };
+  private counts: OidcPeerStats = emptyStats();
+  /** Sign-ins in progress, by AUTH_SESSION_ID cookie and tab. */
+  private readonly pending = new Map<string, Map<string, PendingLogin>>();
+  /** Logouts waiting for the user's confirmation, by session code. */
+  private readonly logoutConfirmations = new Map<
+    string,
+    { sessionId: string | undefined; redirect: string | undefined; state: string | undefined }
+  >();
 
   private constructor(
     private readonly keys: RealmKeys,
@@ -193,6 +275,7 @@ export class OidcPeer {
       serviceAccount: true,
       serviceAccountRoles: ['AreaManager'],
     });
+    this.registerConsole(options.consoleUrl ?? 'http://127.0.0.1:8080/console/');
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (err instanceof OAuthError) return sendError(res, err);
@@ -239,6 +322,30 @@ export class OidcPeer {
     return this.realm.addClient(client);
   }
 
+  /**
+   * The console's public client for a console served at `consoleUrl` (its redirect URIs below that
+   * URL, CORS from its origin, PKCE with S256 required, no password grant), as an administrator
+   * would register it. A loopback URL is registered for `localhost` and `127.0.0.1` alike.
+   */
+  registerConsole(consoleUrl: string): OidcClient {
+    const base = new URL(consoleUrl);
+    const urls = [base.href];
+    if (base.hostname === '127.0.0.1' || base.hostname === 'localhost') {
+      const other = new URL(base.href);
+      other.hostname = base.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+      urls.push(other.href);
+    }
+    return this.realm.addClient({
+      clientId: CONSOLE_CLIENT_ID,
+      publicClient: true,
+      directAccessGrants: false,
+      redirectUris: urls.map((u) => `${u.replace(/\/?$/, '/')}*`),
+      webOrigins: ['+'],
+      postLogoutRedirectUris: ['+'],
+      pkceMethod: 'S256',
+    });
+  }
+
   /** Log sessions out (all, or one user's): their refresh tokens and userinfo calls stop working. */
   endSessions(username?: string): number {
     return this.realm.endSessions(username);
@@ -254,11 +361,11 @@ export class OidcPeer {
   }
 
   stats(): OidcPeerStats {
-    return { ...this.counts };
+    return { ...this.counts, grants: { ...this.counts.grants } };
   }
 
   resetStats(): void {
-    this.counts = { discovery: 0, certs: 0, token: 0, userinfo: 0, introspect: 0, logout: 0 };
+    this.counts = emptyStats();
   }
 
   async start(): Promise<void> {
@@ -352,18 +459,22 @@ export class OidcPeer {
         if (!allow('GET')) return;
         return send(res, 200, await this.realmInfo());
       case '/.well-known/openid-configuration':
+        if (method === 'OPTIONS') return preflight(req, res, ['GET', 'OPTIONS']);
         if (!allow('GET')) return;
         this.counts.discovery++;
-        return send(res, 200, this.discovery());
+        return send(res, 200, this.discovery(), corsHeaders(req, '*'));
       case '/protocol/openid-connect/certs':
+        if (method === 'OPTIONS') return preflight(req, res, ['GET', 'OPTIONS']);
         if (!allow('GET')) return;
         this.counts.certs++;
-        return send(res, 200, this.keys.jwks(), { 'cache-control': 'no-cache' });
+        return send(res, 200, this.keys.jwks(), { 'cache-control': 'no-cache', ...corsHeaders(req, '*') });
       case '/protocol/openid-connect/token':
+        if (method === 'OPTIONS') return preflight(req, res, ['POST', 'OPTIONS']);
         if (!allow('POST')) return;
         this.counts.token++;
         return this.token(req, res, await readBody(req));
       case '/protocol/openid-connect/userinfo':
+        if (method === 'OPTIONS') return preflight(req, res, ['GET', 'POST', 'OPTIONS']);
         if (!allow('GET', 'POST')) return;
         this.counts.userinfo++;
         return this.userinfo(req, res, await readBody(req));
@@ -372,14 +483,21 @@ export class OidcPeer {
         this.counts.introspect++;
         return this.introspect(req, res, await readBody(req));
       case '/protocol/openid-connect/logout':
-        if (!allow('POST')) return;
+        if (method === 'OPTIONS') return preflight(req, res, ['GET', 'POST', 'OPTIONS']);
+        if (!allow('GET', 'POST')) return;
         this.counts.logout++;
+        if (method === 'GET') return this.browserLogout(req, res);
         return this.logout(req, res, await readBody(req));
+      case '/protocol/openid-connect/logout/logout-confirm':
+        if (!allow('POST')) return;
+        return this.confirmLogout(req, res, await readBody(req));
       case '/protocol/openid-connect/auth':
-        // browser logins (authorization code) are not part of this peer
-        res.writeHead(501, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('The authorization endpoint (browser login) is not available on this test issuer.');
-        return;
+        if (!allow('GET', 'POST')) return;
+        this.counts.authorize++;
+        return this.authorize(req, res, method === 'GET' ? queryParams(rawUrl) : formParams(req, await readBody(req)));
+      case '/login-actions/authenticate':
+        if (!allow('GET', 'POST')) return;
+        return this.authenticate(req, res, queryParams(rawUrl), method === 'POST' ? formParams(req, await readBody(req)) : undefined);
       default:
         return send(res, 404, notFound());
     }
@@ -411,7 +529,7 @@ export class OidcPeer {
       frontchannel_logout_session_supported: true,
       frontchannel_logout_supported: true,
       jwks_uri: `${oidc}/certs`,
-      grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+      grant_types_supported: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
       acr_values_supported: ['0', '1'],
       response_types_supported: [
         'code',
@@ -488,22 +606,30 @@ export class OidcPeer {
   }
 
   private async token(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    // Known once the client is: its web origins may read the answer, errors included.
+    let cors: Record<string, string> = {};
     try {
       const form = formParams(req, body);
       checkDuplicated(form);
       const grant = first(form, 'grant_type');
       if (grant === undefined) throw new OAuthError(400, 'invalid_request', 'Missing form parameter: grant_type');
-      if (!['password', 'client_credentials', 'refresh_token'].includes(grant)) {
+      if (!['authorization_code', 'password', 'client_credentials', 'refresh_token'].includes(grant)) {
         throw new OAuthError(400, 'unsupported_grant_type', 'Unsupported grant_type');
       }
       const client = this.authenticateClient(req, form);
-      if (grant === 'password') return send(res, 200, await this.passwordGrant(client, form), NO_STORE);
+      cors = corsHeaders(req, this.realm.webOrigins(client), 'Access-Control-Allow-Methods');
+      this.counts.grants[grant] = (this.counts.grants[grant] ?? 0) + 1;
+      if (grant === 'authorization_code') return send(res, 200, await this.authorizationCodeGrant(client, form), { ...NO_STORE, ...cors });
+      if (grant === 'password') return send(res, 200, await this.passwordGrant(client, form), { ...NO_STORE, ...cors });
       if (grant === 'client_credentials') {
-        return send(res, 200, await this.clientCredentialsGrant(client, form, req.socket.remoteAddress ?? '127.0.0.1'), NO_STORE);
+        return send(res, 200, await this.clientCredentialsGrant(client, form, req.socket.remoteAddress ?? '127.0.0.1'), {
+          ...NO_STORE,
+          ...cors,
+        });
       }
-      return send(res, 200, await this.refreshGrant(client, form), NO_STORE);
+      return send(res, 200, await this.refreshGrant(client, form), { ...NO_STORE, ...cors });
     } catch (e) {
-      if (e instanceof OAuthError) return sendError(res, e);
+      if (e instanceof OAuthError) return sendError(res, e, cors);
       throw e;
     }
   }
@@ -572,7 +698,7 @@ export class OidcPeer {
     }
   }
 
-  private async userTokenResponse(user: OidcUser, client: OidcClient, session: Session): Promise<unknown> {
+  private async userTokenResponse(user: OidcUser, client: OidcClient, session: Session, nonce?: string): Promise<unknown> {
     const access = await this.keys.sign(this.realm.userAccessClaims(user, client.clientId, session, this.issuer, this.accessTtl));
     const refreshClaims = this.realm.refreshClaims(session, this.issuer);
     const refresh = await this.keys.signRefresh(refreshClaims);
@@ -586,7 +712,7 @@ export class OidcPeer {
     if (session.scope.split(' ').includes('openid')) {
       const digest = createHash('sha256').update(access).digest();
       const atHash = base64url.encode(digest.subarray(0, digest.length / 2));
-      response['id_token'] = await this.keys.sign(this.realm.idTokenClaims(user, session, this.issuer, this.accessTtl, atHash));
+      response['id_token'] = await this.keys.sign(this.realm.idTokenClaims(user, session, this.issuer, this.accessTtl, atHash, nonce));
     }
     response['not-before-policy'] = 0;
     response['session_state'] = session.id;
@@ -611,8 +737,10 @@ export class OidcPeer {
       if (description) h += `, error_description="${description}"`;
       return { 'www-authenticate': h };
     };
+    // The token's allowed-origins may read the answer (known once the token is verified).
+    let cors: Record<string, string> = {};
     const fail = (status: number, error: string, description: string) =>
-      sendError(res, new OAuthError(status, error, description, challenge(error, description)));
+      sendError(res, new OAuthError(status, error, description, challenge(error, description)), cors);
     let token = bearer(req.headers['authorization']);
     if (req.method === 'POST') {
       const form = formParams(req, body);
@@ -634,6 +762,7 @@ export class OidcPeer {
     } catch {
       return fail(401, 'invalid_token', 'Token verification failed');
     }
+    cors = corsHeaders(req, new Set((claims as { 'allowed-origins'?: string[] })['allowed-origins'] ?? []));
     if (!claims.scope?.split(' ').includes('openid')) return fail(403, 'insufficient_scope', 'Missing openid scope');
     const client = this.realm.clients.get(claims.azp);
     if (!client) return fail(401, 'invalid_token', 'Client not found');
@@ -643,7 +772,7 @@ export class OidcPeer {
     const user = this.realm.userById(session.userId);
     if (!user) return fail(401, 'invalid_token', 'User not found');
     if (!user.enabled) return fail(401, 'invalid_token', 'User disabled');
-    send(res, 200, this.realm.userinfo(user, claims.scope), NO_STORE);
+    send(res, 200, this.realm.userinfo(user, claims.scope), { ...NO_STORE, ...cors });
   }
 
   private async introspect(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -691,10 +820,12 @@ export class OidcPeer {
 
   /** Back-channel logout with a refresh token, as keycloak-connect and Node-RED clients do it. */
   private async logout(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    let cors: Record<string, string> = {};
     try {
       const form = formParams(req, body);
       checkDuplicated(form);
       const client = this.authenticateClient(req, form);
+      cors = corsHeaders(req, this.realm.webOrigins(client));
       const token = first(form, 'refresh_token');
       if (token === undefined) throw new OAuthError(400, 'invalid_request', 'Missing parameter: refresh_token');
       const claims = await this.verifyRefresh(token);
@@ -704,12 +835,384 @@ export class OidcPeer {
       const session = this.realm.sessionValid(claims['sid']);
       if (!session) throw new OAuthError(400, 'invalid_grant', 'Session not active');
       session.active = false;
-      send(res, 204, undefined);
+      send(res, 204, undefined, cors);
     } catch (e) {
-      if (e instanceof OAuthError) return sendError(res, e);
+      if (e instanceof OAuthError) return sendError(res, e, cors);
       throw e;
     }
   }
+
+  // ---- browser logins: Authorization Code (+ PKCE), single sign-on, RP-initiated logout ----
+
+  private get cookiePath(): string {
+    return `${this.realmPath}/`;
+  }
+
+  /**
+   * The authorization endpoint as AuthorizationEndpoint + AuthorizationEndpointChecker order their
+   * checks: without a known client or a valid redirect URI an error page (nowhere safe to send the
+   * browser); every later problem is sent back to the redirect URI as `error`, `error_description`,
+   * `state` and `iss`. A browser with a live session (KEYCLOAK_IDENTITY) gets its code at once;
+   * `prompt=none` without one gets `login_required`; otherwise the login form.
+   */
+  private async authorize(req: IncomingMessage, res: ServerResponse, params: Map<string, string[]>): Promise<void> {
+    const p = (k: string) => params.get(k)?.[0];
+    const page = (status: number, message: string) => sendPage(res, status, errorPage(this.realmName, message));
+    const clientId = p('client_id');
+    if (clientId === undefined) return page(400, 'Missing parameters: client_id');
+    const client = this.realm.clients.get(clientId);
+    if (!client) return page(400, 'Client not found.');
+    if (!client.enabled) return page(400, 'Client disabled.');
+    const scopeParam = p('scope');
+    const isOidc = (scopeParam ?? '').split(' ').includes('openid');
+    const redirectUriParam = p('redirect_uri');
+    // redirect_uri is required by OpenID Connect; a plain OAuth2 request may omit it when the client has one.
+    const redirectUri =
+      redirectUriParam !== undefined
+        ? this.realm.verifyRedirectUri(client, redirectUriParam)
+        : !isOidc && client.redirectUris.length === 1
+          ? client.redirectUris[0]!.replace(/\/\*$/, '')
+          : undefined;
+    if (!redirectUri) return page(400, 'Invalid parameter: redirect_uri');
+
+    const state = p('state');
+    const responseType = p('response_type');
+    const modeParam = p('response_mode');
+    const types = (responseType ?? '').split(' ').filter(Boolean);
+    const implicit = types.includes('token') || types.includes('id_token');
+    const mode: 'query' | 'fragment' | undefined =
+      modeParam === undefined
+        ? implicit
+          ? 'fragment'
+          : 'query'
+        : modeParam === 'query' || modeParam === 'fragment'
+          ? modeParam
+          : undefined;
+    const fail = (error: string, description?: string) =>
+      redirect(res, this.responseUrl(redirectUri, mode ?? 'query', { error, error_description: description, state, iss: this.issuer }));
+    if (responseType === undefined) return fail('invalid_request', 'Missing parameter: response_type');
+    const known = ['code', 'token', 'id_token', 'none'];
+    if (!types.length || !types.every((t) => known.includes(t)) || (types.includes('none') && types.length > 1)) {
+      return fail('unsupported_response_type');
+    }
+    // This peer answers in the query or the fragment; form_post and the JWT modes are Keycloak's too, not this peer's.
+    if (!mode) return fail('invalid_request', 'Invalid parameter: response_mode');
+    if (implicit && mode === 'query') return fail('invalid_request', "Response_mode 'query' not allowed for implicit or hybrid flow");
+    if ((types.includes('code') || types.includes('none')) && !client.standardFlow) {
+      return fail(
+        'unauthorized_client',
+        'Client is not allowed to initiate browser login with given response_type. Standard flow is disabled for the client.',
+      );
+    }
+    if (implicit) {
+      return fail(
+        'unauthorized_client',
+        'Client is not allowed to initiate browser login with given response_type. Implicit flow is disabled for the client.',
+      );
+    }
+    let scope: string;
+    try {
+      scope = this.realm.grantScope(scopeParam);
+    } catch {
+      return fail('invalid_scope', `Invalid scopes: ${scopeParam}`);
+    }
+    const challenge = p('code_challenge');
+    const method = p('code_challenge_method');
+    if (client.pkceMethod) {
+      if (method === undefined) return fail('invalid_request', 'Missing parameter: code_challenge_method');
+      if (method !== client.pkceMethod)
+        return fail('invalid_request', 'Invalid parameter: code challenge method is not matching the configured one');
+      if (challenge === undefined) return fail('invalid_request', 'Missing parameter: code_challenge');
+      if (!PKCE_VALUE.test(challenge)) return fail('invalid_request', 'Invalid parameter: code_challenge');
+    } else if (challenge === undefined) {
+      if (method !== undefined) return fail('invalid_request', 'Missing parameter: code_challenge');
+    } else {
+      if (method !== undefined && method !== 'S256' && method !== 'plain')
+        return fail('invalid_request', 'Invalid parameter: code_challenge_method');
+      if (!PKCE_VALUE.test(challenge)) return fail('invalid_request', 'Invalid parameter: code_challenge');
+    }
+
+    const login: PendingLogin = {
+      tabId: randomUUID().replace(/-/g, '').slice(0, 11),
+      clientId,
+      redirectUri,
+      redirectUriParam,
+      responseMode: mode,
+      scope,
+      state,
+      nonce: p('nonce'),
+      codeChallenge: challenge,
+      codeChallengeMethod: method,
+      loginHint: p('login_hint'),
+      expiresSec: nowSec() + LOGIN_TIMEOUT_SEC,
+    };
+    const prompts = (p('prompt') ?? '').split(' ');
+    const sso = await this.browserSession(req);
+    if (sso && !prompts.includes('login')) return this.completeLogin(res, login, sso, []);
+    if (prompts.includes('none')) return fail('login_required');
+
+    let authSessionId = readCookies(req).get(COOKIES.authSession);
+    if (!authSessionId || !this.pending.has(authSessionId)) authSessionId = randomUUID();
+    const tabs = this.pending.get(authSessionId) ?? new Map<string, PendingLogin>();
+    this.pending.set(authSessionId, tabs);
+    tabs.set(login.tabId, login);
+    sendPage(res, 200, loginPage(this.realmName, this.loginAction(login), { username: login.loginHint }), [
+      cookie(COOKIES.authSession, authSessionId, this.cookiePath),
+    ]);
+  }
+
+  /** The login form's action: Keycloak's login-actions URL, with `client_data` to find the way back if the sign-in expires. */
+  private loginAction(login: PendingLogin): string {
+    const clientData = Buffer.from(
+      JSON.stringify({ ru: login.redirectUri, rt: 'code', rm: login.responseMode, ...(login.state ? { st: login.state } : {}) }),
+    ).toString('base64url');
+    const query = new URLSearchParams({
+      session_code: randomUUID().replace(/-/g, ''),
+      execution: LOGIN_EXECUTION,
+      client_id: login.clientId,
+      tab_id: login.tabId,
+      client_data: clientData,
+    });
+    return `${this.issuer}/login-actions/authenticate?${query}`;
+  }
+
+  /** The login form's submission: a wrong password shows the form again (200) with Keycloak's message. */
+  private async authenticate(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: Map<string, string[]>,
+    form: Map<string, string[]> | undefined,
+  ): Promise<void> {
+    const authSessionId = readCookies(req).get(COOKIES.authSession);
+    if (!authSessionId)
+      return sendPage(res, 400, errorPage(this.realmName, 'Cookie not found. Please make sure cookies are enabled in your browser.'));
+    const tabId = query.get('tab_id')?.[0] ?? '';
+    const login = this.pending.get(authSessionId)?.get(tabId);
+    if (!login || login.expiresSec < nowSec()) {
+      let back: string | undefined;
+      try {
+        back = (JSON.parse(Buffer.from(query.get('client_data')?.[0] ?? '', 'base64url').toString('utf8')) as { ru?: string }).ru;
+      } catch {
+        back = undefined;
+      }
+      return sendPage(res, 400, errorPage(this.realmName, 'Your login attempt timed out.  Login will start from the beginning.', back));
+    }
+    if (!form) return sendPage(res, 200, loginPage(this.realmName, this.loginAction(login), { username: login.loginHint }));
+    const username = (first(form, 'username') ?? '').trim();
+    const password = first(form, 'password') ?? '';
+    const user =
+      this.realm.findUser(username) ??
+      [...this.realm.users.values()].find((u) => u.email !== undefined && u.email.toLowerCase() === username.toLowerCase());
+    const again = (error: string) => sendPage(res, 200, loginPage(this.realmName, this.loginAction(login), { username, error }));
+    if (!user || !safeEqual(password, user.password)) return again('Invalid username or password.');
+    if (!user.enabled) return again('Account is disabled, contact your administrator.');
+    this.pending.get(authSessionId)!.delete(tabId);
+    const session = this.realm.openSession(user.id, login.clientId, login.scope);
+    const identity = await this.keys.signRefresh({
+      iat: nowSec(),
+      exp: session.startedSec + SSO_SESSION_MAX_SEC,
+      iss: this.issuer,
+      sub: user.id,
+      typ: 'Serialized-ID',
+      sid: session.id,
+    });
+    return this.completeLogin(res, login, session, [
+      cookie(COOKIES.authSession, '', this.cookiePath, { maxAgeSec: 0 }),
+      cookie(COOKIES.identity, identity, this.cookiePath),
+      cookie(COOKIES.session, createHash('sha256').update(session.id).digest('base64url'), this.cookiePath, { httpOnly: false }),
+    ]);
+  }
+
+  /** Back to the client with a code: `state`, `session_state`, `iss` and `code`, as OIDCLoginProtocol.authenticated adds them. */
+  private completeLogin(res: ServerResponse, login: PendingLogin, session: Session, cookies: string[]): void {
+    const code = this.realm.issueCode({
+      clientId: login.clientId,
+      sessionId: session.id,
+      redirectUriParam: login.redirectUriParam,
+      scope: login.scope,
+      nonce: login.nonce,
+      codeChallenge: login.codeChallenge,
+      codeChallengeMethod: login.codeChallengeMethod,
+    });
+    redirect(
+      res,
+      this.responseUrl(login.redirectUri, login.responseMode, { state: login.state, session_state: session.id, iss: this.issuer, code }),
+      cookies,
+    );
+  }
+
+  private responseUrl(redirectUri: string, mode: 'query' | 'fragment', params: Record<string, string | undefined>): string {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) query.append(k, v);
+    if (mode === 'fragment') return `${redirectUri}#${query}`;
+    return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${query}`;
+  }
+
+  /** The browser's single sign-on session, from its KEYCLOAK_IDENTITY cookie, while the session is valid. */
+  private async browserSession(req: IncomingMessage): Promise<Session | undefined> {
+    const token = readCookies(req).get(COOKIES.identity);
+    if (!token) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, this.keys.refreshSecret, { algorithms: ['HS512'], issuer: this.issuer });
+      return payload['typ'] === 'Serialized-ID' ? this.realm.sessionValid(payload['sid']) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * AuthorizationCodeGrantType with PkceUtils: the checks and messages in Keycloak's order. A code
+   * is good once, within 60 s, for the client and redirect_uri it was issued to; a reused code
+   * also ends its session.
+   */
+  private async authorizationCodeGrant(client: OidcClient, form: Map<string, string[]>): Promise<unknown> {
+    const code = first(form, 'code');
+    if (code === undefined) throw new OAuthError(400, 'invalid_request', 'Missing parameter: code');
+    const data = this.realm.codes.get(code);
+    if (!data || data.used) {
+      if (data) {
+        const reused = this.realm.sessions.get(data.sessionId);
+        if (reused) reused.active = false;
+      }
+      throw new OAuthError(400, 'invalid_grant', 'Code not valid');
+    }
+    data.used = true;
+    if (data.expiresSec < nowSec()) throw new OAuthError(400, 'invalid_grant', 'Code is expired');
+    const session = this.realm.sessions.get(data.sessionId);
+    if (!session) throw new OAuthError(400, 'invalid_grant', 'User session not found');
+    const user = this.realm.userById(session.userId);
+    if (!user) throw new OAuthError(400, 'invalid_grant', 'User not found');
+    if (!user.enabled) throw new OAuthError(400, 'invalid_grant', 'User disabled');
+    if (data.redirectUriParam !== undefined && data.redirectUriParam !== first(form, 'redirect_uri')) {
+      throw new OAuthError(400, 'invalid_grant', 'Incorrect redirect_uri');
+    }
+    if (client.clientId !== data.clientId)
+      throw new OAuthError(400, 'invalid_grant', 'Auth error: Found different client_id in clientSession');
+    if (!client.standardFlow) throw new OAuthError(400, 'invalid_grant', 'Client not allowed to exchange code');
+    if (!this.realm.sessionValid(session.id)) throw new OAuthError(400, 'invalid_grant', 'Session not active');
+    const verifier = first(form, 'code_verifier');
+    if (data.codeChallengeMethod) {
+      if (verifier === undefined) throw new OAuthError(400, 'invalid_grant', 'PKCE code verifier not specified');
+      verifyPkce(verifier, data.codeChallenge!, data.codeChallengeMethod);
+    } else {
+      if (data.codeChallenge !== undefined && verifier === undefined)
+        throw new OAuthError(400, 'invalid_grant', 'PKCE code verifier not specified');
+      if (data.codeChallenge === undefined && verifier !== undefined) {
+        throw new OAuthError(400, 'invalid_grant', 'PKCE code verifier specified but challenge not present in authorization');
+      }
+      if (data.codeChallenge !== undefined) verifyPkce(verifier!, data.codeChallenge, undefined);
+    }
+    session.scope = data.scope;
+    session.lastRefreshSec = nowSec();
+    return this.userTokenResponse(user, client, session, data.nonce);
+  }
+
+  /**
+   * RP-initiated logout (LogoutEndpoint, GET): with an id_token_hint naming the client, the session
+   * ends and the browser goes to the post_logout_redirect_uri (with `state`); otherwise Keycloak
+   * asks "Do you want to log out?" first.
+   */
+  private async browserLogout(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const params = queryParams(req.url ?? '');
+    const p = (k: string) => params.get(k)?.[0];
+    const page = (message: string) => sendPage(res, 400, errorPage(this.realmName, message));
+    if (p('redirect_uri') !== undefined) return page('Invalid parameter: redirect_uri');
+    const postLogout = p('post_logout_redirect_uri');
+    const hint = p('id_token_hint');
+    const clientId = p('client_id');
+    const state = p('state');
+    if (postLogout !== undefined && hint === undefined && clientId === undefined) return page('Missing parameters: id_token_hint');
+    let confirmationNeeded = true;
+    let forced = false;
+    let client = clientId === undefined ? undefined : this.realm.clients.get(clientId);
+    if (clientId !== undefined && !client) forced = true;
+    let idToken: JWTPayload | undefined;
+    if (hint !== undefined) {
+      idToken = await this.verifyIdToken(hint);
+      if (!idToken) return page('Invalid parameter: id_token_hint');
+    }
+    const issuedFor = typeof idToken?.['azp'] === 'string' ? (idToken['azp'] as string) : undefined;
+    if (clientId === undefined) {
+      client = issuedFor ? this.realm.clients.get(issuedFor) : undefined;
+      if (client) confirmationNeeded = false;
+    } else if (issuedFor) {
+      if (issuedFor !== clientId) return page('Invalid parameter: id_token_hint');
+      confirmationNeeded = false;
+    }
+    let validated: string | undefined;
+    if (postLogout !== undefined) {
+      if (client) validated = this.realm.verifyPostLogoutRedirectUri(client, postLogout);
+      else if (clientId === undefined) {
+        for (const c of this.realm.clients.values()) validated ??= this.realm.verifyPostLogoutRedirectUri(c, postLogout);
+      }
+      if (!validated) return page('Invalid redirect uri');
+    }
+    const browser = await this.browserSession(req);
+    const hintedSession = typeof idToken?.['sid'] === 'string' ? (idToken['sid'] as string) : undefined;
+    if (browser) {
+      if (hintedSession && hintedSession !== browser.id) forced = true;
+    } else if (hint === undefined && client && validated) {
+      confirmationNeeded = false;
+    }
+    const sessionId = browser?.id ?? hintedSession;
+    if (confirmationNeeded || forced) {
+      const code = randomUUID();
+      this.logoutConfirmations.set(code, { sessionId, redirect: validated, state });
+      return sendPage(res, 200, logoutConfirmPage(this.realmName, `${this.issuer}/protocol/openid-connect/logout/logout-confirm`, code));
+    }
+    this.finishLogout(res, sessionId, validated, state);
+  }
+
+  private confirmLogout(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    const code = first(formParams(req, body), 'session_code') ?? '';
+    const pending = this.logoutConfirmations.get(code);
+    if (!pending) return sendPage(res, 400, errorPage(this.realmName, 'Logout failed'));
+    this.logoutConfirmations.delete(code);
+    this.finishLogout(res, pending.sessionId, pending.redirect, pending.state);
+  }
+
+  private finishLogout(
+    res: ServerResponse,
+    sessionId: string | undefined,
+    redirectUri: string | undefined,
+    state: string | undefined,
+  ): void {
+    const session = sessionId === undefined ? undefined : this.realm.sessions.get(sessionId);
+    if (session) session.active = false;
+    const cookies = [
+      cookie(COOKIES.identity, '', this.cookiePath, { maxAgeSec: 0 }),
+      cookie(COOKIES.session, '', this.cookiePath, { maxAgeSec: 0, httpOnly: false }),
+    ];
+    if (redirectUri) return redirect(res, state === undefined ? redirectUri : this.responseUrl(redirectUri, 'query', { state }), cookies);
+    sendPage(res, 200, infoPage(this.realmName, 'You are logged out'), cookies);
+  }
+
+  /** An ID token of this realm (signature and type; an expired one still names its session, as Keycloak accepts). */
+  private async verifyIdToken(token: string): Promise<JWTPayload | undefined> {
+    let payload: JWTPayload;
+    try {
+      payload = (await jwtVerify(token, this.keys.localJwks(), { issuer: this.issuer, algorithms: ['RS256', 'ES256'] })).payload;
+    } catch (e) {
+      // jose checks the signature before the times: an expired token here is one of ours.
+      if ((e as { code?: string }).code !== 'ERR_JWT_EXPIRED') return undefined;
+      payload = decodeJwt(token);
+    }
+    return payload['typ'] === 'ID' ? payload : undefined;
+  }
+}
+
+/** The id of Keycloak's built-in "Username Password Form" execution, as the login form's action names it. */
+const LOGIN_EXECUTION = '3b6c1b8e-5f70-4d3c-9a8f-4c4e8b1f2d11';
+
+/** PkceUtils.verifyCodeVerifier: the verifier's form, then S256 (or plain) against the stored challenge. */
+function verifyPkce(verifier: string, challenge: string, method: string | undefined): void {
+  if (!PKCE_VALUE.test(verifier)) throw new OAuthError(400, 'invalid_grant', 'PKCE verification failed: Invalid code verifier');
+  const encoded = method === 'S256' ? createHash('sha256').update(verifier, 'latin1').digest('base64url') : verifier;
+  if (encoded !== challenge) throw new OAuthError(400, 'invalid_grant', 'PKCE verification failed: Code mismatch');
+}
+
+function emptyStats(): OidcPeerStats {
+  return { discovery: 0, certs: 0, token: 0, userinfo: 0, introspect: 0, logout: 0, grants: {}, authorize: 0 };
 }
 
 function notFound(): unknown {

@@ -108,7 +108,8 @@ describe('oidc peer: token, userinfo, introspection and logout endpoints', () =>
       [login('areamanager', 'wrong'), 401, 'invalid_grant', 'Invalid user credentials'],
       [login('nobody'), 401, 'invalid_grant', 'Invalid user credentials'],
       [post(tokenUrl, { grant_type: 'password', client_id: 'nodered-iotedge' }), 401, 'invalid_request', 'Missing parameter: username'],
-      [post(tokenUrl, { grant_type: 'authorization_code', client_id: 'nodered' }), 400, 'unsupported_grant_type', 'Unsupported grant_type'],
+      [post(tokenUrl, { grant_type: 'implicit', client_id: 'nodered' }), 400, 'unsupported_grant_type', 'Unsupported grant_type'],
+      [post(tokenUrl, { grant_type: 'authorization_code', client_id: 'nodered' }), 400, 'invalid_request', 'Missing parameter: code'],
       [post(tokenUrl, { client_id: 'nodered' }), 400, 'invalid_request', 'Missing form parameter: grant_type'],
       [
         post(tokenUrl, { grant_type: 'password', username: 'observer', password: 'observer' }),
@@ -360,7 +361,16 @@ describe('oidc peer: token, userinfo, introspection and logout endpoints', () =>
     await login('observer');
     await login('observer', 'bad');
     await request(userinfoUrl, { dispatcher: agent }).then((r) => r.body.dump());
-    expect(peer.stats()).toEqual({ discovery: 1, certs: 1, token: 2, userinfo: 1, introspect: 0, logout: 0 });
+    expect(peer.stats()).toEqual({
+      discovery: 1,
+      certs: 1,
+      token: 2,
+      userinfo: 1,
+      introspect: 0,
+      logout: 0,
+      grants: { password: 2 },
+      authorize: 0,
+    });
   });
 
   it('accepts users and clients added at run time', async () => {

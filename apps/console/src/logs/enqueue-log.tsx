@@ -1,0 +1,163 @@
+import {
+  DataTable,
+  ExportButton,
+  FilterButton,
+  List,
+  Pagination,
+  SelectInput,
+  SimpleList,
+  TextInput,
+  TopToolbar,
+  downloadCSV,
+  usePermissions,
+  useRecordContext,
+} from 'react-admin';
+import { Link as RouterLink } from 'react-router-dom';
+import { Box, Grid, Link, Typography, useMediaQuery, type Theme } from '@mui/material';
+import type { EnqueueCall } from '../api/types';
+import { ENQUEUE_OUTCOMES } from '../api/types';
+import type { Permissions } from '../auth/auth-provider';
+import { OutcomeChip } from '../common/chips';
+import { ShortId } from '../common/PublicId';
+import { toCsv, type CsvColumn } from '../data/csv';
+import { ms, when } from '../common/format';
+import { periodFilters } from './filters';
+
+const outcomes = ENQUEUE_OUTCOMES.map((o) => ({ id: o, name: o }));
+
+function filters(admin: boolean) {
+  return [
+    ...periodFilters(),
+    <SelectInput key="outcome" source="outcome" choices={outcomes} />,
+    <TextInput key="task" source="task_id" label="Task id" />,
+    <TextInput key="run" source="run_id" label="Run id" />,
+    ...(admin ? [<TextInput key="caller" source="caller" label="Caller" />] : []),
+  ];
+}
+
+const COLUMNS: CsvColumn<EnqueueCall>[] = [
+  { label: 'at', value: (r) => r.at },
+  { label: 'caller', value: (r) => r.caller },
+  { label: 'task_id', value: (r) => r.task_id },
+  { label: 'template_name', value: (r) => r.template_name },
+  { label: 'run_id', value: (r) => r.run_id },
+  { label: 'clearml_task_id', value: (r) => r.clearml_task_id },
+  { label: 'queue', value: (r) => r.queue },
+  { label: 'route', value: (r) => r.route },
+  { label: 'outcome', value: (r) => r.outcome },
+  { label: 'duration_ms', value: (r) => r.duration_ms },
+  { label: 'attempts', value: (r) => r.attempts },
+  { label: 'error', value: (r) => r.error },
+  { label: 'correlation_id', value: (r) => r.correlation_id },
+];
+
+const exporter = (rows: EnqueueCall[]) => downloadCSV(toCsv(COLUMNS, rows), 'enqueue-calls');
+
+function Detail() {
+  const r = useRecordContext<EnqueueCall>();
+  if (!r) return null;
+  const item = (label: string, value: React.ReactNode) => (
+    <Grid size={{ xs: 12, sm: 6, md: 3 }}>
+      <Typography variant="caption" component="div" color="text.secondary">
+        {label}
+      </Typography>
+      <Typography variant="body2" component="div" sx={{ overflowWrap: 'anywhere' }}>
+        {value}
+      </Typography>
+    </Grid>
+  );
+  return (
+    <Box sx={{ p: 2 }} data-testid="call-detail">
+      <Grid container spacing={2}>
+        {item('Outcome', r.outcome)}
+        {item('Duration', `${ms(r.duration_ms)} over ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`)}
+        {item('Task id', r.task_id)}
+        {item(
+          'Run',
+          r.run_id ? (
+            <Link component={RouterLink} to={`/runs/${r.run_id}/show`}>
+              {r.run_id}
+            </Link>
+          ) : (
+            '–'
+          ),
+        )}
+        {item('ClearML task (clone)', r.clearml_task_id ?? '–')}
+        {item('Queue', r.queue ?? '–')}
+        {item('Route', r.route === 'compat' ? 'compatible (Node-RED)' : (r.route ?? '–'))}
+        {item('Request id', r.correlation_id)}
+      </Grid>
+      {r.error && (
+        <>
+          <Typography variant="caption" component="div" color="text.secondary" sx={{ mt: 2 }}>
+            Error
+          </Typography>
+          <Box
+            component="pre"
+            tabIndex={0}
+            sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', contain: 'inline-size', fontSize: '0.8rem' }}
+          >
+            {r.error}
+          </Box>
+        </>
+      )}
+    </Box>
+  );
+}
+
+export function EnqueueLogList() {
+  const { permissions } = usePermissions<Permissions>();
+  const admin = !!permissions?.can.administer;
+  const small = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
+  return (
+    <List
+      title={admin ? 'Enqueue requests (everyone’s)' : 'Your enqueue requests'}
+      filters={filters(admin)}
+      filterDefaultValues={{ range: '24h' }}
+      actions={
+        <TopToolbar>
+          <FilterButton />
+          <ExportButton maxResults={10000} label="Export CSV" />
+        </TopToolbar>
+      }
+      exporter={exporter}
+      pagination={<Pagination rowsPerPageOptions={[25, 50, 100, 250]} />}
+      perPage={25}
+      empty={false}
+    >
+      {small ? (
+        <SimpleList
+          primaryText={(r: EnqueueCall) => `${r.template_name ?? r.task_id.slice(0, 12)} · ${r.outcome}`}
+          secondaryText={(r: EnqueueCall) => new Date(r.at).toLocaleString()}
+          linkType={false}
+        />
+      ) : (
+        <DataTable
+          bulkActionButtons={false}
+          expand={<Detail />}
+          expandSingle
+          rowClick="expand"
+          empty={<Typography sx={{ p: 2 }}>No request in this period.</Typography>}
+        >
+          <DataTable.Col source="at" label="Time" disableSort render={(r: EnqueueCall) => when(r.at)} />
+          {admin && <DataTable.Col source="caller" disableSort />}
+          <DataTable.Col
+            source="template_name"
+            label="Task"
+            disableSort
+            render={(r: EnqueueCall) => r.template_name ?? <ShortId value={r.task_id} />}
+          />
+          <DataTable.Col source="outcome" disableSort render={(r: EnqueueCall) => <OutcomeChip outcome={r.outcome} />} />
+          <DataTable.Col
+            source="clearml_task_id"
+            label="ClearML task"
+            disableSort
+            render={(r: EnqueueCall) => <ShortId value={r.clearml_task_id} />}
+          />
+          <DataTable.Col source="queue" disableSort />
+          <DataTable.NumberCol source="duration_ms" label="Duration (ms)" disableSort options={{ maximumFractionDigits: 1 }} />
+        </DataTable>
+      )}
+    </List>
+  );
+}

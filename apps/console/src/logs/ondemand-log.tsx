@@ -1,0 +1,158 @@
+import {
+  DataTable,
+  ExportButton,
+  FilterButton,
+  List,
+  Pagination,
+  SelectInput,
+  SimpleList,
+  TextInput,
+  TopToolbar,
+  downloadCSV,
+  usePermissions,
+  useRecordContext,
+} from 'react-admin';
+import { Box, Grid, Typography, useMediaQuery, type Theme } from '@mui/material';
+import type { OndemandCall } from '../api/types';
+import { ONDEMAND_OUTCOMES } from '../api/types';
+import type { Permissions } from '../auth/auth-provider';
+import { OutcomeChip } from '../common/chips';
+import { ShortId } from '../common/PublicId';
+import { toCsv, type CsvColumn } from '../data/csv';
+import { ms, when } from '../common/format';
+import { periodFilters } from './filters';
+
+const outcomes = ONDEMAND_OUTCOMES.map((o) => ({ id: o, name: o.replace(/_/g, ' ') }));
+
+function filters(admin: boolean) {
+  return [
+    ...periodFilters(),
+    <SelectInput key="outcome" source="outcome" choices={outcomes} />,
+    <TextInput key="machine" source="machine_id" label="Machine id" />,
+    <TextInput key="endpoint" source="endpoint" label="Endpoint" />,
+    ...(admin ? [<TextInput key="caller" source="caller" label="Caller" />] : []),
+  ];
+}
+
+const COLUMNS: CsvColumn<OndemandCall>[] = [
+  { label: 'at', value: (r) => r.at },
+  { label: 'caller', value: (r) => r.caller },
+  { label: 'machine_id', value: (r) => r.machine_id },
+  { label: 'machine_name', value: (r) => r.machine_name },
+  { label: 'endpoint', value: (r) => r.endpoint },
+  { label: 'route', value: (r) => r.route },
+  { label: 'status_code', value: (r) => r.status_code },
+  { label: 'outcome', value: (r) => r.outcome },
+  { label: 'duration_ms', value: (r) => r.duration_ms },
+  { label: 'upstream_ms', value: (r) => r.upstream_ms },
+  { label: 'request_bytes', value: (r) => r.request_bytes },
+  { label: 'response_bytes', value: (r) => r.response_bytes },
+  { label: 'error', value: (r) => r.error },
+  { label: 'correlation_id', value: (r) => r.correlation_id },
+];
+
+/** The filtered rows as CSV, every page of them (up to the export's limit). */
+const exporter = (rows: OndemandCall[]) => downloadCSV(toCsv(COLUMNS, rows), 'ondemand-calls');
+
+const bytes = (n: number) => (n < 1024 ? `${n} B` : `${Math.round(n / 102.4) / 10} KiB`);
+
+function Detail() {
+  const r = useRecordContext<OndemandCall>();
+  if (!r) return null;
+  const item = (label: string, value: React.ReactNode) => (
+    <Grid size={{ xs: 12, sm: 6, md: 3 }}>
+      <Typography variant="caption" component="div" color="text.secondary">
+        {label}
+      </Typography>
+      <Typography variant="body2" component="div" sx={{ overflowWrap: 'anywhere' }}>
+        {value}
+      </Typography>
+    </Grid>
+  );
+  return (
+    <Box sx={{ p: 2 }} data-testid="call-detail">
+      <Grid container spacing={2}>
+        {item('Status', `${r.status_code} (${r.outcome.replace(/_/g, ' ')})`)}
+        {item('Duration', `${ms(r.duration_ms)}${r.upstream_ms === null ? '' : `, of which the machine ${ms(r.upstream_ms)}`}`)}
+        {item('Sizes', `${bytes(r.request_bytes)} in, ${bytes(r.response_bytes)} out`)}
+        {item('Route', r.route === 'compat' ? 'compatible (Node-RED)' : '/v1')}
+        {item('Machine', `${r.machine_name ?? ''} ${r.machine_id}`)}
+        {item('Caller', r.caller)}
+        {item('Request id', r.correlation_id)}
+        {item('Error', r.error ?? '–')}
+      </Grid>
+      <Typography variant="caption" component="div" color="text.secondary" sx={{ mt: 2 }}>
+        Answer (first 2 KiB, when kept)
+      </Typography>
+      <Box
+        component="pre"
+        tabIndex={0}
+        sx={{
+          m: 0,
+          p: 1,
+          bgcolor: 'grey.100',
+          borderRadius: 1,
+          overflowX: 'auto',
+          contain: 'inline-size',
+          fontSize: '0.8rem',
+          maxHeight: 240,
+        }}
+      >
+        {r.response_excerpt ?? 'not kept'}
+      </Box>
+    </Box>
+  );
+}
+
+export function OndemandLogList() {
+  const { permissions } = usePermissions<Permissions>();
+  const admin = !!permissions?.can.administer;
+  const small = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
+  return (
+    <List
+      title={admin ? 'On-demand calls (everyone’s)' : 'Your on-demand calls'}
+      filters={filters(admin)}
+      filterDefaultValues={{ range: '24h' }}
+      actions={
+        <TopToolbar>
+          <FilterButton />
+          <ExportButton maxResults={10000} label="Export CSV" />
+        </TopToolbar>
+      }
+      exporter={exporter}
+      pagination={<Pagination rowsPerPageOptions={[25, 50, 100, 250]} />}
+      perPage={25}
+      empty={false}
+    >
+      {small ? (
+        <SimpleList
+          primaryText={(r: OndemandCall) => `${r.endpoint} · ${r.status_code}`}
+          secondaryText={(r: OndemandCall) => new Date(r.at).toLocaleString()}
+          tertiaryText={(r: OndemandCall) => ms(r.duration_ms)}
+          linkType={false}
+        />
+      ) : (
+        <DataTable
+          bulkActionButtons={false}
+          expand={<Detail />}
+          expandSingle
+          rowClick="expand"
+          empty={<Typography sx={{ p: 2 }}>No call in this period.</Typography>}
+        >
+          <DataTable.Col source="at" label="Time" disableSort render={(r: OndemandCall) => when(r.at)} />
+          {admin && <DataTable.Col source="caller" disableSort />}
+          <DataTable.Col
+            source="machine_name"
+            label="Machine"
+            disableSort
+            render={(r: OndemandCall) => r.machine_name ?? <ShortId value={r.machine_id} />}
+          />
+          <DataTable.Col source="endpoint" disableSort />
+          <DataTable.Col source="status_code" label="Status" disableSort />
+          <DataTable.Col source="outcome" disableSort render={(r: OndemandCall) => <OutcomeChip outcome={r.outcome} />} />
+          <DataTable.NumberCol source="duration_ms" label="Duration (ms)" disableSort options={{ maximumFractionDigits: 1 }} />
+        </DataTable>
+      )}
+    </List>
+  );
+}

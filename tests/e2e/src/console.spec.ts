@@ -1,0 +1,442 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { CLEARML_DEMO_IDS } from '@cleargate/peers';
+import { ROOT, waitFor } from '@cleargate/testing';
+import { consoleContext, launchChromium, PHONE, screenshot, seriousViolations, signIn } from './support/browser';
+import { ConsoleStack, startConsoleStack } from './support/stack';
+
+/**
+ * The admin console in Debian's Chromium against the whole stack: sign-in on the realm's login
+ * page, registering a machine, an endpoint and a task, calling the endpoint and starting a run
+ * from "Try it", the logs and the dashboard, what a Manager sees, a session that renews and one
+ * that ends mid-form. Every screen passes axe-core (no serious or critical violation) and no
+ * page logs an error.
+ */
+jest.setTimeout(240_000);
+
+let stack: ConsoleStack;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+const screens: string[] = [];
+const violations: Record<string, unknown[]> = {};
+let machineId = '';
+let taskId = '';
+
+/** Checks the page in front of the user with axe; every screen of the run goes through here. */
+async function audit(name: string, target: Page = page): Promise<void> {
+  await target.waitForLoadState('networkidle').catch(() => undefined);
+  // What is on screen without a pointer over it: a tooltip fading in or out is not the page.
+  const size = target.viewportSize()!;
+  await target.mouse.move(size.width - 2, size.height - 2);
+  await target
+    .locator('.MuiTooltip-popper')
+    .waitFor({ state: 'detached', timeout: 5000 })
+    .catch(() => undefined);
+  const found = await seriousViolations(target);
+  screens.push(name);
+  if (found.length) violations[name] = found;
+}
+
+/** Goes to a console path and waits for its title, as the app (a single page) changes screens. */
+async function open(path: string, title: RegExp | string, target: Page = page): Promise<void> {
+  await target.goto(stack.consoleUrl + path.replace(/^\//, ''));
+  await target.getByRole('heading', { name: title }).first().waitFor({ timeout: 20_000 });
+}
+
+async function choose(target: Page, label: string | RegExp, option: string | RegExp): Promise<void> {
+  await target.getByRole('combobox', { name: label }).click();
+  await target.getByRole('option', { name: option }).click();
+}
+
+/** An 8×8 red PNG, made here (signature, IHDR, IDAT, IEND). */
+function tinyPng(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(8, 0);
+  header.writeUInt32BE(8, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.from([0, ...Array.from({ length: 8 }, () => [255, 0, 0]).flat()])));
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+beforeAll(async () => {
+  // Access tokens of 70 s: the console renews them about every 10 s (a minute before they expire).
+  [stack, browser] = await Promise.all([startConsoleStack({ accessTokenTtlSec: 70 }), launchChromium()]);
+  ({ page, errors } = await consoleContext(browser, stack.consoleUrl));
+});
+
+/** What a page showed at the end of a test, under tmp/e2e/ (to see what a failing step saw). */
+async function picture(target: Page, suffix = ''): Promise<void> {
+  const name = (expect.getState().currentTestName ?? 'test').replace(/[^\w]+/g, '-').slice(0, 80);
+  mkdirSync(join(ROOT, 'tmp', 'e2e'), { recursive: true });
+  if (!target.isClosed()) await target.screenshot({ path: join(ROOT, 'tmp', 'e2e', `${name}${suffix}.png`) }).catch(() => undefined);
+}
+afterEach(() => picture(page));
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('the admin console, as an administrator', () => {
+  it('signs in on the realm’s login page and comes back showing the name and role', async () => {
+    await page.goto(stack.consoleUrl);
+    await page.waitForSelector('#kc-form-login', { timeout: 20_000 });
+    expect(page.url().startsWith(`${stack.oidc.issuer}/protocol/openid-connect/auth?`)).toBe(true);
+    const authorize = new URL(page.url());
+    expect(authorize.searchParams.get('client_id')).toBe('cleargate-console');
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    await signIn(page, stack.consoleUrl, 'rootadmin');
+    await page.getByRole('heading', { name: 'Dashboard' }).first().waitFor();
+    await expect(page.getByText('RootAdmin').first().isVisible()).resolves.toBe(true);
+    await audit('dashboard (empty)');
+  });
+
+  it('registers a serving machine with the keyboard, and copies its public id', async () => {
+    await open('machines', 'Serving machines');
+    await audit('machines (empty)');
+    await page
+      .getByRole('link', { name: /register a machine/i })
+      .first()
+      .click();
+    await page.getByRole('heading', { name: 'Register a serving machine' }).waitFor();
+    await audit('machine create');
+    const name = page.getByLabel(/^Name/);
+    await name.focus();
+    await page.keyboard.type('e2e-gpu');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(stack.serving.url);
+    await page.keyboard.press('Tab');
+    // The protocol list opens from the keyboard too.
+    await page.keyboard.press('ArrowDown');
+    await page.getByRole('option', { name: /^clearml-serving/ }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: /Machine e2e-gpu/ }).waitFor();
+    machineId = (await page.getByTestId('public-id-machine-id').textContent())!;
+    expect(machineId).toMatch(/^[a-f0-9]{64}$/);
+    await page.getByRole('button', { name: 'Copy machine id' }).click();
+    // In the page (DOM code, given as text: this file is compiled for Node).
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(machineId);
+    await audit('machine show');
+  });
+
+  it('registers the model endpoint on it and shows how to call it', async () => {
+    await page.getByRole('tab', { name: 'Endpoints' }).click();
+    await page.getByRole('link', { name: /add an endpoint/i }).click();
+    await page.getByRole('heading', { name: 'Register an on-demand endpoint' }).waitFor();
+    // The machine comes preselected from its page (its name shows once the input has read the machine).
+    const machineInput = page.getByRole('combobox', { name: /Machine/ });
+    await waitFor(async () => (await machineInput.inputValue()) === 'e2e-gpu', { timeoutMs: 10_000, message: 'the machine preselected' });
+    await page.getByLabel(/^Name/).fill('test_model_pytorch');
+    await page.getByRole('radio', { name: /Public/ }).check();
+    await audit('endpoint create');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: /Endpoint test_model_pytorch/ }).waitFor();
+    const nodeRed = await page
+      .getByRole('region', { name: /Node-RED/ })
+      .or(page.locator('pre', { hasText: '"endpoint": "test_model_pytorch"' }))
+      .first()
+      .textContent();
+    expect(JSON.parse(nodeRed!)).toMatchObject({ machine_id: machineId, endpoint: 'test_model_pytorch' });
+    await audit('endpoint show');
+    await open('endpoints', 'Endpoints');
+    await page.getByRole('cell', { name: 'test_model_pytorch' }).waitFor();
+    await audit('endpoints');
+    // A link with the machine's public id (what users share) leads to its page, which lists the endpoint.
+    await open(`machines/${machineId}/show/endpoints`, /Machine e2e-gpu/);
+    await page.getByRole('cell', { name: 'test_model_pytorch' }).waitFor();
+    await page.getByRole('tab', { name: 'Health' }).click();
+    await page
+      .getByText(/circuit (closed|unknown)/)
+      .first()
+      .waitFor();
+    await audit('machine health');
+  });
+
+  it('registers a task with a parameter schema, previewing the form it gives', async () => {
+    await open('tasks/create', 'Register a runnable task');
+    await page.getByLabel(/^ClearML task id/).fill(CLEARML_DEMO_IDS.templateTask);
+    await page.getByLabel(/^Default queue/).fill('default');
+    await page.getByLabel(/^Name/).fill('traffic_forecast');
+    const schema = page.getByLabel('Parameter JSON Schema');
+    await schema.fill('{"type": "object", "properties": {');
+    await page.getByText('The preview waits for a valid schema.').waitFor();
+    await schema.fill(
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          sensor_id: { type: 'string', title: 'Sensor', minLength: 3 },
+          horizon_minutes: { type: 'integer', minimum: 5, default: 30 },
+          model: { enum: ['lstm', 'arima'] },
+        },
+        required: ['sensor_id'],
+      }),
+    );
+    const preview = page.getByRole('group', { name: 'Preview of the run form' });
+    await preview.getByLabel(/^Sensor/).waitFor();
+    await expect(preview.getByLabel(/^horizon_minutes/).inputValue()).resolves.toBe('30');
+    await audit('task create');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: /Task traffic_forecast/ }).waitFor();
+    taskId = (await page.getByTestId('public-id-task-id').textContent())!;
+    expect(taskId).toMatch(/^[a-f0-9]{64}$/);
+    await audit('task show');
+    await open('tasks', 'Runnable tasks');
+    await audit('tasks');
+  });
+
+  it('calls the endpoint in “Try it” and shows the model’s answer, status and time', async () => {
+    await open(`try?machine_id=${machineId}&endpoint=test_model_pytorch`, 'Try it');
+    await audit('try it: endpoint');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const answer = page.getByTestId('invoke-answer');
+    await answer.waitFor();
+    await expect(page.getByTestId('invoke-status').textContent()).resolves.toBe('HTTP 200');
+    expect(await page.getByTestId('invoke-time').textContent()).toMatch(/^\d+(\.\d)? ms$/);
+    expect(JSON.parse((await page.getByTestId('invoke-body').textContent())!)).toHaveProperty('digit');
+    await audit('try it: answer');
+    // An uploaded image goes as it is, its type as the Content-Type.
+    await page.getByRole('radio', { name: 'An image' }).check();
+    await page.setInputFiles('#tryit-image', { name: 'digit.png', mimeType: 'image/png', buffer: tinyPng() });
+    await page.getByRole('img', { name: 'The image to send' }).waitFor();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByTestId('invoke-body').filter({ hasText: 'digit' }).waitFor();
+    await expect(page.getByTestId('invoke-status').textContent()).resolves.toBe('HTTP 200');
+  });
+
+  it('shows the call in the on-demand log, with its detail and a CSV export of the filtered rows', async () => {
+    await open('ondemand-log', /on-demand calls/i);
+    const row = page.getByRole('row', { name: /test_model_pytorch/ });
+    await waitFor(async () => (await row.count()) > 0 || (await page.getByRole('button', { name: 'Refresh' }).click(), false), {
+      timeoutMs: 15_000,
+      intervalMs: 1000,
+    });
+    await row.first().click();
+    const detail = page.getByTestId('call-detail');
+    await detail.waitFor();
+    expect(await detail.textContent()).toContain('"digit"');
+    await audit('on-demand log');
+    await screenshot(page, 'ondemand-log');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const [header, first] = csv.split('\r\n');
+    expect(header).toBe(
+      'at,caller,machine_id,machine_name,endpoint,route,status_code,outcome,duration_ms,upstream_ms,request_bytes,response_bytes,error,correlation_id',
+    );
+    expect(first).toContain(`rootadmin,${machineId},e2e-gpu,test_model_pytorch,v1,200,ok`);
+  });
+
+  it('counts the calls on the dashboard, over each range', async () => {
+    await open('', 'Dashboard');
+    await waitFor(async () => (await page.getByTestId('count-serving-machines').textContent()) === '1', { timeoutMs: 10_000 });
+    await page.getByRole('button', { name: 'Last 1 h' }).click();
+    await waitFor(async () => /^2 calls, 0 failed/.test((await page.getByTestId('ondemand-chart-totals').textContent()) ?? ''), {
+      timeoutMs: 10_000,
+    });
+    await page.getByRole('cell', { name: /test_model_pytorch/ }).waitFor();
+    await page.getByRole('button', { name: 'Last 7 d' }).click();
+    await page.getByRole('button', { name: 'Last 24 h' }).click();
+    await audit('dashboard');
+  });
+
+  it('starts a run from the task’s generated form and follows it to completed', async () => {
+    await open(`try?task_id=${taskId}`, 'Try it');
+    const sensor = page.getByLabel(/^Sensor/);
+    await sensor.waitFor();
+    await sensor.fill('FI');
+    await page.getByRole('button', { name: 'Start the run' }).click();
+    // The schema's minLength, before anything is sent.
+    await page.getByText('Must be 3 characters at least').first().waitFor();
+    await sensor.fill('FI-METRO-12');
+    await choose(page, /^model/, 'arima');
+    await audit('try it: task');
+    await page.getByRole('button', { name: 'Start the run' }).click();
+    const detail = page.getByTestId('run-detail');
+    await detail.waitFor();
+    await detail.locator('[data-status="completed"]').first().waitFor({ timeout: 60_000 });
+    expect(await detail.getByRole('link', { name: 'its log in ClearML' }).getAttribute('href')).toMatch(
+      /^https:\/\/app\.clearml\.example\/projects\/\*\/experiments\/[^/]+\/output\/log$/,
+    );
+    await audit('try it: run completed');
+    await open('runs', /runs/i);
+    await page
+      .getByRole('row', { name: /traffic_forecast/ })
+      .first()
+      .click();
+    await page.getByRole('heading', { name: /Run of traffic_forecast/ }).waitFor();
+    expect(
+      await page.getByRole('list', { name: 'Status timeline' }).or(page.locator('[aria-label="Status timeline"]')).first().textContent(),
+    ).toContain('Ended: completed');
+    await audit('run show');
+    await open('enqueue-log', /enqueue requests/i);
+    await page
+      .getByRole('row', { name: /traffic_forecast/ })
+      .first()
+      .waitFor();
+    await audit('enqueue log');
+  });
+
+  it('splits successes from errors on the dashboard, with the busiest endpoints and tasks', async () => {
+    // Snap4City users' traffic, straight to the API: calls that succeed and one to an endpoint that is not there.
+    const token = await stack.oidc.mint({ username: 'observer' });
+    const call = (endpoint: string) =>
+      fetch(`${stack.gatewayUrl}/v1/ondemand/${machineId}/${endpoint}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: 'https://example.org/5.jpg' }),
+      });
+    for (let i = 0; i < 6; i++) expect((await call('test_model_pytorch')).status).toBe(200);
+    expect((await call('resnet50')).status).toBe(404);
+    await open('', 'Dashboard');
+    await page.getByRole('button', { name: 'Last 1 h' }).click();
+    await waitFor(async () => /, 1 failed/.test((await page.getByTestId('ondemand-chart-totals').textContent()) ?? ''), {
+      timeoutMs: 15_000,
+      intervalMs: 500,
+    }).catch(async () => page.getByRole('button', { name: 'Refresh' }).click());
+    await page.getByText(/^9 calls, 1 failed/).waitFor({ timeout: 15_000 });
+    await page.getByRole('cell', { name: 'traffic_forecast' }).waitFor();
+    expect(await page.getByTestId('runs-by-status').textContent()).toContain('completed');
+    await audit('dashboard (busy)');
+    await screenshot(page, 'dashboard', { fullPage: true });
+  });
+
+  it('fits a phone-width screen', async () => {
+    const phone = await consoleContext(browser, stack.consoleUrl, { viewport: PHONE });
+    try {
+      await phone.page.goto(stack.consoleUrl);
+      await signIn(phone.page, stack.consoleUrl, 'rootadmin');
+      await phone.page.getByRole('heading', { name: 'Dashboard' }).first().waitFor();
+      for (const [path, title] of [
+        ['', 'Dashboard'],
+        ['ondemand-log', /on-demand calls/i],
+        ['machines', 'Serving machines'],
+        [`machines/${machineId}/show`, /^Machine /],
+        [`tasks/${taskId}/show`, /^Task /],
+      ] as const) {
+        await open(path, title, phone.page);
+        const overflow = await phone.page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+        expect({ path, overflow }).toEqual({ path, overflow: 0 });
+        await audit(`phone: ${path || 'dashboard'}`, phone.page);
+      }
+      expect(phone.errors).toEqual([]);
+    } finally {
+      await picture(phone.page, '-phone');
+      await phone.context.close();
+    }
+  });
+});
+
+describe('the admin console, as a Manager', () => {
+  it('shows no registry screens, refuses them by URL, and shows only the Manager’s own calls', async () => {
+    const manager = await consoleContext(browser, stack.consoleUrl);
+    try {
+      await manager.page.goto(stack.consoleUrl);
+      await signIn(manager.page, stack.consoleUrl, 'manager');
+      await manager.page.getByRole('heading', { name: 'Dashboard' }).first().waitFor();
+      await audit('manager: dashboard', manager.page);
+      await manager.page.getByRole('menuitem', { name: 'Runs' }).waitFor();
+      for (const shown of ['Dashboard', 'Try it', 'On-demand log', 'Enqueue log']) {
+        await manager.page.getByRole('menuitem', { name: shown }).waitFor();
+      }
+      for (const hidden of ['Serving machines', 'Endpoints', 'Tasks']) {
+        expect(await manager.page.getByRole('menuitem', { name: hidden }).count()).toBe(0);
+      }
+      await manager.page.goto(`${stack.consoleUrl}machines`);
+      await manager.page.getByText('Access denied').first().waitFor();
+
+      // The Manager calls the public endpoint with its id and name, as a Snap4City user would.
+      await open(`try?machine_id=${machineId}&endpoint=test_model_pytorch`, 'Try it', manager.page);
+      await manager.page.getByRole('button', { name: 'Send' }).click();
+      await expect(manager.page.getByTestId('invoke-status').textContent()).resolves.toBe('HTTP 200');
+      await open('ondemand-log', /your on-demand calls/i, manager.page);
+      await waitFor(async () => (await manager.page.getByRole('row', { name: /test_model_pytorch/ }).count()) === 1, {
+        timeoutMs: 15_000,
+        intervalMs: 500,
+      }).catch(async () => {
+        await manager.page.getByRole('button', { name: 'Refresh' }).click();
+      });
+      await manager.page
+        .getByRole('row', { name: /test_model_pytorch/ })
+        .first()
+        .waitFor();
+      // Only the Manager's own call: the administrator's is not there, and there is no caller filter.
+      expect(await manager.page.getByRole('row', { name: /test_model_pytorch/ }).count()).toBe(1);
+      await audit('manager: on-demand log', manager.page);
+      expect(manager.errors).toEqual([]);
+    } finally {
+      await picture(manager.page, '-manager');
+      await manager.context.close();
+    }
+  });
+});
+
+describe('sessions', () => {
+  it('renews the token silently, and after the realm ends the session returns to its login without losing the form', async () => {
+    const user = await consoleContext(browser, stack.consoleUrl, { clock: true });
+    try {
+      await user.page.goto(stack.consoleUrl);
+      await signIn(user.page, stack.consoleUrl, 'areamanager');
+      await open('machines', 'Serving machines', user.page);
+
+      // Two minutes later in the browser the token was renewed with the refresh token: no new login.
+      const renewals = stack.oidc.stats().grants['refresh_token'] ?? 0;
+      await user.page.clock.fastForward('02:00');
+      await waitFor(() => (stack.oidc.stats().grants['refresh_token'] ?? 0) > renewals, { timeoutMs: 10_000 });
+      // An AreaManager sees only their own machines: none yet. The list is read again with the renewed token.
+      await user.page.getByRole('button', { name: 'Refresh' }).click();
+      await user.page.getByText('No serving machine is registered yet.').waitFor();
+      expect(user.page.url().startsWith(stack.consoleUrl)).toBe(true);
+
+      // Halfway through a form, the realm ends the session (an administrator did, or its idle timeout):
+      // the token can no longer be renewed. Saving leads to the realm's login page and back to the form.
+      await open('machines/create', 'Register a serving machine', user.page);
+      await user.page.getByLabel(/^Name/).fill('half-typed-machine');
+      await user.page.getByLabel(/^Base URL/).fill('http://10.1.2.3:8080');
+      await choose(user.page, /^Protocol/, /^KServe v2/);
+      stack.oidc.endSessions('areamanager');
+      await user.page.clock.fastForward('05:00');
+      await user.page.getByRole('button', { name: 'Save' }).click();
+      await user.page.waitForSelector('#kc-form-login', { timeout: 30_000 });
+      await signIn(user.page, stack.consoleUrl, 'areamanager');
+      await user.page.getByRole('heading', { name: 'Register a serving machine' }).waitFor();
+      await user.page.getByText('Your unsaved changes were restored').waitFor();
+      await expect(user.page.getByLabel(/^Name/).inputValue()).resolves.toBe('half-typed-machine');
+      await expect(user.page.getByLabel(/^Base URL/).inputValue()).resolves.toBe('http://10.1.2.3:8080');
+      await audit('restored form', user.page);
+      // Nothing was saved while signed out; saving now does.
+      await user.page.getByRole('button', { name: 'Save' }).click();
+      await user.page.getByRole('heading', { name: /Machine half-typed-machine/ }).waitFor();
+      // The browser reports the refused renewals (400 from the realm) and the refused save (401):
+      // what ending the session means, nothing else.
+      expect(user.errors.filter((e) => !/status of (400|401) /.test(e))).toEqual([]);
+    } finally {
+      await picture(user.page, '-user');
+      await user.context.close();
+    }
+  });
+});
+
+describe('the whole run', () => {
+  it('found no serious or critical accessibility violation on any screen, and no console error', () => {
+    writeFileSync(join(ROOT, 'tmp', 'e2e', 'violations.json'), JSON.stringify(violations, null, 2));
+    expect(violations).toEqual({});
+    expect(screens.length).toBeGreaterThanOrEqual(20);
+    expect(errors).toEqual([]);
+  });
+});
