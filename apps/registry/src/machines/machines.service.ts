@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, Caller, Machine, machineInputSchema, machinePatchSchema, RoutingMachine } from '@cleargate/contracts';
+import { AddressPolicy } from '@cleargate/egress';
+import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { ChangeEvents } from '../events/change-events';
 import { PublicIdService } from '../public-ids/public-id.service';
 import { MachineEntity } from './machine.entity';
@@ -35,15 +37,34 @@ export function assertOwner(caller: Caller, owner: string, what: string): void {
     throw new AppError('forbidden', `only the owner or an administrator may change this ${what}`);
 }
 
+/**
+ * Refuses a URL the outbound address policy does not allow (EGRESS_ALLOWED_CIDRS): its literal
+ * address, or any address its name resolves to now. The router checks again on every connection.
+ */
+export async function assertReachableUrl(policy: AddressPolicy, field: string, url: string | null | undefined): Promise<void> {
+  if (!url) return;
+  const refused = await policy.check(url);
+  if (!refused) return;
+  const message = `${field}: ${refused.message}; an administrator can allow its range in EGRESS_ALLOWED_CIDRS`;
+  throw new AppError('invalid_argument', message, { issues: [{ path: `body.${field}`, message: refused.message }] });
+}
+
 @Injectable()
 export class MachinesService {
+  private readonly policy: AddressPolicy;
+
   constructor(
     private readonly repository: MachinesRepository,
     private readonly publicIds: PublicIdService,
     private readonly events: ChangeEvents,
-  ) {}
+    @Inject(REGISTRY_CONFIG) config: RegistryConfig,
+  ) {
+    this.policy = new AddressPolicy(config.EGRESS_ALLOWED_CIDRS);
+  }
 
   async create(caller: Caller, input: z.output<typeof machineInputSchema>): Promise<Machine> {
+    await assertReachableUrl(this.policy, 'base_url', input.base_url);
+    await assertReachableUrl(this.policy, 'metrics_url', input.metrics_url);
     const id = randomUUID();
     const entity = Object.assign(new MachineEntity(), {
       id,
@@ -75,6 +96,8 @@ export class MachinesService {
   async update(caller: Caller, ref: string, patch: z.output<typeof machinePatchSchema>): Promise<Machine> {
     const machine = await this.visible(caller, ref);
     assertOwner(caller, machine.owner, 'machine');
+    await assertReachableUrl(this.policy, 'base_url', patch.base_url);
+    await assertReachableUrl(this.policy, 'metrics_url', patch.metrics_url);
     const changes: Partial<MachineEntity> = {};
     if (patch.name !== undefined) changes.name = patch.name;
     if (patch.base_url !== undefined) changes.baseUrl = patch.base_url;
