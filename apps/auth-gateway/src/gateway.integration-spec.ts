@@ -553,6 +553,7 @@ describe('documentation and operations', () => {
         HTTP_PORT: '0',
         HTTP_HOST: '127.0.0.1',
         OIDC_ISSUER_URL: oidc.issuer,
+        OIDC_AUDIENCES: 'nodered-iotedge',
       }),
       createRuntime('auth-gateway', 'silent'),
     );
@@ -592,6 +593,7 @@ describe('userinfo verification mode', () => {
         HTTP_PORT: '0',
         HTTP_HOST: '127.0.0.1',
         OIDC_ISSUER_URL: oidc.issuer,
+        OIDC_AUDIENCES: 'nodered-iotedge',
         OIDC_VERIFICATION: 'userinfo',
       }),
       createRuntime('auth-gateway', 'silent'),

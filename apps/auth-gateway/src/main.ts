@@ -6,7 +6,8 @@ import { createRuntime, NestPinoLogger, runMain, startService } from '@cleargate
 import { GatewayModule } from './app.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { ErrorEnvelopeFilter } from './http/error.filter';
-import { configureFastify, requestIdFrom } from './http/fastify-setup';
+import { drainAfterAnswer, guardServer } from './http/connection-guard';
+import { configureFastify, frameworkErrors, requestIdFrom } from './http/fastify-setup';
 import { HttpMetrics } from './http/http-metrics';
 import { RouteMethods } from './http/route-methods';
 import { AuthService } from './auth/auth.service';
@@ -29,10 +30,23 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       const ondemand: { http?: OndemandHttp } = {};
       const adapter = new FastifyAdapter({
         serverFactory: (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void) => {
-          const server = createServer((req, res) => {
-            if (!ondemand.http?.handle(req, res)) fastifyHandler(req, res);
+          const server = createServer(
+            {
+              maxHeaderSize: config.HTTP_MAX_HEADER_BYTES,
+              // How often Node looks for requests past their timeouts (30 s by default, which would stretch them).
+              connectionsCheckingInterval: Math.min(5_000, Math.max(250, config.HTTP_HEADERS_TIMEOUT_MS / 4)),
+            },
+            (req, res) => {
+              if (ondemand.http?.handle(req, res)) return;
+              drainAfterAnswer(req, res);
+              fastifyHandler(req, res);
+            },
+          );
+          guardServer(server, {
+            headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+            requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+            keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
           });
-          server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
           return server;
         },
         bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
@@ -42,6 +56,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         logger: false,
         // No Nest middleware is used; skipping @fastify/middie saves a hook on every request.
         skipMiddie: true,
+        frameworkErrors,
       });
       const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, rt), adapter, {
         logger: new NestPinoLogger(rt.logger),
@@ -54,13 +69,10 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       configureFastify(fastify, config.HTTP_BODY_LIMIT_BYTES, routeMethods);
       const httpMetrics = new HttpMetrics(rt.metrics);
       httpMetrics.register(fastify);
-      ondemand.http = new OndemandHttp(
-        app.get(AuthService),
-        app.get(OndemandService),
-        httpMetrics,
-        rt.logger,
-        config.HTTP_BODY_LIMIT_BYTES,
-      );
+      ondemand.http = new OndemandHttp(app.get(AuthService), app.get(OndemandService), httpMetrics, rt.logger, {
+        body: config.HTTP_BODY_LIMIT_BYTES,
+        compatBody: config.HTTP_COMPAT_BODY_LIMIT_BYTES,
+      });
       app.useGlobalFilters(new ErrorEnvelopeFilter(rt.logger, routeMethods));
       await app.listen(config.HTTP_PORT, config.HTTP_HOST);
       httpPort = (fastify.server.address() as { port: number }).port;

@@ -86,7 +86,9 @@ describe('machines', () => {
     ['carrier-grade NAT', 'http://100.64.0.1', '100.64.0.1 is a carrier-grade NAT address'],
     ['unique local IPv6', 'http://[fd00::1]', 'fd00::1 is a unique local (private) IPv6 address'],
   ])('refuses a %s base_url or metrics_url with a 400 that says why', async (_class, url, reason) => {
-    const base = await rejects(fx.bus.rpc.request(machines.create, { caller: alice, machine: { name: 'ssrf', base_url: url, protocol: 'kserve-v2' } }));
+    const base = await rejects(
+      fx.bus.rpc.request(machines.create, { caller: alice, machine: { name: 'ssrf', base_url: url, protocol: 'kserve-v2' } }),
+    );
     expect(base.code).toBe('invalid_argument');
     expect(base.message).toContain(`base_url: ${reason}`);
     expect(base.message).toContain('EGRESS_ALLOWED_CIDRS');

@@ -6,7 +6,11 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
 type Cidr = [Address, number];
 
 /** Node's `dns.lookup` with `all: true`, the resolver an AddressPolicy asks (replaceable, e.g. in tests). */
-export type Resolver = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type Resolver = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 /** The `lookup` option of `net.connect` (and so of undici's `connect` options). */
 export type ConnectLookup = (

@@ -130,7 +130,8 @@ describe('the outbound address policy at connection time', () => {
   it('never opens the circuit for refused addresses: they say nothing about the machine', async () => {
     table['loop.test'] = ['127.0.0.1'];
     const c = client();
-    for (let i = 0; i < 5; i++) expect(await failure(call(c, `http://loop.test:${listenerPort}`))).toMatchObject({ kind: 'address_refused' });
+    for (let i = 0; i < 5; i++)
+      expect(await failure(call(c, `http://loop.test:${listenerPort}`))).toMatchObject({ kind: 'address_refused' });
   });
 
   it('connects through the policy to an address the allow-list names', async () => {

@@ -130,7 +130,10 @@ export class UpstreamClient implements OnModuleDestroy {
    */
   private addressRefused(machine: string, cause: unknown): UpstreamFailure {
     this.logger.warn({ machine, reason: (cause as Error)?.message }, 'connection refused by the outbound address policy');
-    return new UpstreamFailure('address_refused', `the serving machine ${machine} is at an address the outbound address policy does not allow`);
+    return new UpstreamFailure(
+      'address_refused',
+      `the serving machine ${machine} is at an address the outbound address policy does not allow`,
+    );
   }
 
   /** A machine's address changed or it was deleted: drop its pool and breaker. */
