@@ -94,6 +94,7 @@ beforeAll(async () => {
       labels: {},
       enabled: true,
       owner: caller.username,
+      owner_subject: caller.subject,
       endpoint_count: 0,
       created_at: now,
       updated_at: now,

@@ -154,6 +154,7 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
       response_bytes: result.body.length,
       error: result.error,
       response_excerpt: this.config.CALLLOG_RESPONSE_EXCERPT ? responseExcerpt(result) : null,
+      caller_subject: caller?.subject ?? null,
     });
   }
 

@@ -45,3 +45,23 @@ export function pageResult<E, T>(
     next_cursor: rows.length > limit && last ? encodeCursor(...keyOf(last)) : null,
   };
 }
+
+/**
+ * The caller filter of records kept per caller (runs, call logs): by subject, and by user name
+ * for records stored before subjects were kept (`readableBy` sets both for a non-administrator);
+ * by user name alone when an administrator filters with `caller`.
+ */
+export function callerCondition(
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  alias: string,
+  filter: { caller?: string; caller_subject?: string },
+): void {
+  if (filter.caller_subject !== undefined) {
+    qb.andWhere(`(${alias}.caller_subject = :callerSubject OR (${alias}.caller_subject IS NULL AND ${alias}.caller = :callerName))`, {
+      callerSubject: filter.caller_subject,
+      callerName: filter.caller ?? '',
+    });
+  } else if (filter.caller) {
+    qb.andWhere(`${alias}.caller = :caller`, { caller: filter.caller });
+  }
+}

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, Caller, Machine, machineInputSchema, machinePatchSchema, RoutingMachine } from '@cleargate/contracts';
+import { AppError, Caller, isOwner, Machine, machineInputSchema, machinePatchSchema, RoutingMachine } from '@cleargate/contracts';
 import { AddressPolicy } from '@cleargate/egress';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
+import { assertOwner, claimBy, ownedBy, ownerFilterOf } from '../ownership';
 import { ChangeEvents } from '../events/change-events';
 import { PublicIdService } from '../public-ids/public-id.service';
 import { MachineEntity } from './machine.entity';
@@ -21,6 +22,7 @@ export function toMachine(m: MachineEntity, endpointCount: number): Machine {
     labels: m.labels,
     enabled: m.enabled,
     owner: m.owner,
+    owner_subject: m.ownerSubject,
     endpoint_count: endpointCount,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
@@ -29,12 +31,6 @@ export function toMachine(m: MachineEntity, endpointCount: number): Machine {
 
 export function toRoutingMachine(m: MachineEntity): RoutingMachine {
   return { id: m.id, machine_id: m.publicId, name: m.name, base_url: m.baseUrl, protocol: m.protocol, enabled: m.enabled };
-}
-
-/** Registrars manage their own machines; administrators manage all of them. */
-export function assertOwner(caller: Caller, owner: string, what: string): void {
-  if (!caller.admin && caller.username !== owner)
-    throw new AppError('forbidden', `only the owner or an administrator may change this ${what}`);
 }
 
 /**
@@ -77,6 +73,7 @@ export class MachinesService {
       labels: input.labels ?? {},
       enabled: input.enabled ?? true,
       owner: caller.username,
+      ownerSubject: caller.subject,
     });
     const saved = await this.repository.insert(entity);
     await this.events.machine('created', toRoutingMachine(saved));
@@ -89,13 +86,13 @@ export class MachinesService {
   }
 
   async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { name?: string; enabled?: boolean }) {
-    const result = await this.repository.list({ ...filter, ...page, ...(caller.admin ? {} : { owner: caller.username }) });
+    const result = await this.repository.list({ ...filter, ...page, ...(caller.admin ? {} : { owner: ownerFilterOf(caller) }) });
     return { items: result.items.map((r) => toMachine(r.machine, r.endpointCount)), next_cursor: result.next_cursor };
   }
 
   async update(caller: Caller, ref: string, patch: z.output<typeof machinePatchSchema>): Promise<Machine> {
     const machine = await this.visible(caller, ref);
-    assertOwner(caller, machine.owner, 'machine');
+    assertOwner(caller, machine, 'machine');
     await assertReachableUrl(this.policy, 'base_url', patch.base_url);
     await assertReachableUrl(this.policy, 'metrics_url', patch.metrics_url);
     const changes: Partial<MachineEntity> = {};
@@ -113,7 +110,7 @@ export class MachinesService {
 
   async delete(caller: Caller, ref: string): Promise<{ deleted: true; id: string }> {
     const machine = await this.visible(caller, ref);
-    assertOwner(caller, machine.owner, 'machine');
+    assertOwner(caller, machine, 'machine');
     const endpoints = await this.repository.endpointCount(machine.id);
     if (endpoints > 0) {
       throw new AppError('conflict', `the machine still has ${endpoints} endpoint(s); delete them first`, { endpoint_count: endpoints });
@@ -133,7 +130,12 @@ export class MachinesService {
   /** Non-administrators see only their own machines; anything else is "not found". */
   private async visible(caller: Caller, ref: string): Promise<MachineEntity> {
     const machine = await this.repository.findByRef(ref);
-    if (!machine || (!caller.admin && machine.owner !== caller.username)) throw AppError.notFound('machine', ref);
+    if (!machine || (!caller.admin && !isOwner(caller, ownedBy(machine)))) throw AppError.notFound('machine', ref);
+    const claimed = claimBy(caller, machine);
+    if (claimed) {
+      await this.repository.claim(machine.id, claimed);
+      machine.ownerSubject = claimed;
+    }
     return machine;
   }
 }
