@@ -329,3 +329,118 @@ describe('TokenVerifier, properties', () => {
     );
   });
 });
+
+describe('TokenVerifier at the edges', () => {
+  it('serves a verified token from memory until its exp (plus tolerance), and never caches one already past it', async () => {
+    const r = realm();
+    const v = verifier(r);
+    const now = Date.now();
+    const t = await token({}, { exp: Math.floor(now / 1000) + 2 });
+    const first = await v.verify(t);
+    expect(await v.verify(t)).toBe(first);
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 10_000);
+    try {
+      // past its exp (and the tolerance) by the cache's clock: verified again, not served from memory
+      expect(await v.verify(t)).not.toBe(first);
+    } finally {
+      clock.mockRestore();
+    }
+    const late = await token({}, { exp: Math.floor(now / 1000) - 2 });
+    const once = await v.verify(late);
+    expect(await v.verify(late)).not.toBe(once);
+    const uncached = verifier(r, { cacheTtlMs: 0 });
+    const fresh = await token();
+    expect(await uncached.verify(fresh)).not.toBe(await uncached.verify(fresh));
+  });
+
+  it('warms up discovery and, offline only, the keys', async () => {
+    const offline = realm();
+    const v = verifier(offline);
+    expect(v.jwksFetches).toBe(0);
+    await v.warmUp();
+    expect(offline.calls).toEqual([`${ISSUER}/.well-known/openid-configuration`, `${ISSUER}/certs`]);
+    expect(v.jwksFetches).toBe(1);
+    const online = realm();
+    await verifier(online, { mode: 'userinfo' }).warmUp();
+    expect(online.calls).toEqual([`${ISSUER}/.well-known/openid-configuration`]);
+  });
+
+  it('finds discovery under the issuer whatever trailing slashes it was given, and insists on a JWKS address', async () => {
+    const r = realm();
+    await verifier(r, { issuerUrl: `${ISSUER}///` }).warmUp();
+    expect(r.calls[0]).toBe(`${ISSUER}/.well-known/openid-configuration`);
+    r.discovery = json({ issuer: ISSUER });
+    expect(await outcome(verifier(r).verify(await token()))).toEqual({
+      unavailable: `discovery document at ${ISSUER}/.well-known/openid-configuration does not describe issuer ${ISSUER}/`,
+    });
+  });
+
+  it('asks for JSON, and sends the token to userinfo only', async () => {
+    const seen: Record<string, Record<string, string>> = {};
+    const r = realm();
+    const v = verifier(r, {
+      mode: 'userinfo',
+      http: async (url, headers) => {
+        seen[url] = headers;
+        if (url.endsWith('openid-configuration')) return r.discovery;
+        return r.userinfo as HttpAnswer;
+      },
+    });
+    const t = await token();
+    await v.verify(t);
+    expect(seen[`${ISSUER}/.well-known/openid-configuration`]).toEqual({ accept: 'application/json' });
+    expect(seen[USERINFO]).toEqual({ authorization: `Bearer ${t}`, accept: 'application/json' });
+  });
+
+  it('accepts ES256 tokens, and keeps the audience check when both a list and "any" are given', async () => {
+    const es = await generateKeyPair('ES256', { extractable: true });
+    const r = realm();
+    r.jwks = json({ keys: [jwk, { ...(await exportJWK(es.publicKey)), kid: 'e1', alg: 'ES256', use: 'sig' }] });
+    const t = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'ES256', kid: 'e1' })
+      .setIssuer(ISSUER)
+      .setExpirationTime('5m')
+      .sign(es.privateKey);
+    expect(await outcome(verifier(r).verify(t))).toHaveProperty('ok');
+    const both = verifier(r, { audiences: ['cleargate'], anyAudience: true });
+    expect(await outcome(both.verify(await token({ aud: 'account', azp: 'other' })))).toMatchObject({ rejected: 'audience' });
+  });
+
+  it('names an invalid claim, and takes a failed key fetch for the provider’s fault', async () => {
+    const badIat = await new SignJWT({ ...claims(), iat: 'yesterday' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect(await outcome(verifier(realm()).verify(badIat))).toEqual({
+      rejected: 'malformed',
+      message: "the access token's iat claim is invalid",
+    });
+    const r = realm();
+    const v = verifier(r, {
+      http: async (url) => {
+        if (url.endsWith('/certs')) throw new Error('connect ETIMEDOUT');
+        return r.discovery;
+      },
+    });
+    expect(await outcome(v.verify(await token()))).toEqual({ unavailable: 'could not fetch the signing keys: connect ETIMEDOUT' });
+  });
+
+  it('in userinfo mode, takes exp and typ only from a token that has them', async () => {
+    const r = realm();
+    const v = verifier(r, { mode: 'userinfo' });
+    const noExp = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(ISSUER).sign(privateKey);
+    const result = (await v.verify(noExp)) as Record<string, unknown>;
+    expect(Object.keys(result)).not.toContain('exp');
+    expect(result.typ).toBe('Bearer');
+    expect(await outcome(v.verify('not-a-jwt'))).toMatchObject({ rejected: 'type' });
+    r.userinfo = {
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer error_description="Lightweight access token not allowed"' },
+      text: '',
+    };
+    expect(await outcome(v.verify('a.bnVsbA.c'))).toEqual({ rejected: 'no_identity', message: 'the access token names no user' });
+    expect(new TokenRejected('m', 'missing').name).toBe('TokenRejected');
+    expect(new IdentityProviderUnavailable('m').name).toBe('IdentityProviderUnavailable');
+  });
+});
