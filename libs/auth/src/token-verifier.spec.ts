@@ -407,7 +407,7 @@ describe('TokenVerifier at the edges', () => {
   });
 
   it('names an invalid claim, and takes a failed key fetch for the provider’s fault', async () => {
-    const badIat = await new SignJWT({ ...claims(), iat: 'yesterday' })
+    const badIat = await new SignJWT({ ...claims(), iat: 'yesterday' as unknown as number })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setIssuer(ISSUER)
       .setExpirationTime('5m')

@@ -132,12 +132,8 @@ describe('fuzzing the HTTP API', () => {
         if (res.status >= 500 && !(ondemand && [502, 503, 504].includes(res.status)))
           findings.push(`${method} ${path}?${query} → ${res.status} ${text.slice(0, 200)}`);
         if (res.status >= 400 && method !== 'HEAD') {
-          let envelope: { error?: { code?: unknown; message?: unknown }; request_id?: unknown } | null = null;
-          try {
-            envelope = JSON.parse(text) as typeof envelope;
-          } catch {
-            /* not JSON */
-          }
+          type Envelope = { error?: { code?: unknown; message?: unknown }; request_id?: unknown } | null;
+          const envelope = parseJson(text) as Envelope;
           if (
             typeof envelope?.error?.code !== 'string' ||
             typeof envelope.error.message !== 'string' ||
@@ -159,3 +155,11 @@ describe('fuzzing the HTTP API', () => {
     }
   }, 120_000);
 });
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}

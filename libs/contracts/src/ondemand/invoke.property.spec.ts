@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { z } from 'zod';
 import { decodeInvokeFrame, encodeInvokeFrame, InvalidInvokeFrame, invokeReplyMetaSchema, invokeRequestMetaSchema } from './invoke';
 
 // The frame codec is the one parser between the gateway and the router that sees bytes a client
@@ -64,7 +65,7 @@ describe('invocation frames, properties', () => {
     );
     fc.assert(
       fc.property(frames, (frame) => {
-        for (const schema of [invokeRequestMetaSchema, invokeReplyMetaSchema]) {
+        for (const schema of [invokeRequestMetaSchema, invokeReplyMetaSchema] as z.ZodType<unknown>[]) {
           try {
             const { meta, payload: rest } = decodeInvokeFrame(frame, schema);
             expect(schema.safeParse(meta).success).toBe(true);
