@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, envBool, envInt, envJson, envList, envPort, envUrl, loadConfig } from '@cleargate/config';
+import { commonEnv, ConfigError, envBool, envInt, envJson, envList, envPort, envUrl, loadConfig } from '@cleargate/config';
 import { ROLES } from '@cleargate/auth';
 import { corsEnv, credentialsWithWildcard } from './http/cors';
 
@@ -12,12 +12,25 @@ export const gatewayEnv = z
     HTTP_PORT: envPort(8080),
     /** Largest accepted request body (model inputs can be images). NATS max_payload must be larger. */
     HTTP_BODY_LIMIT_BYTES: envInt({ min: 1024, max: 64 * 1024 * 1024, default: 8 * 1024 * 1024 }),
+    /**
+     * Largest body of the compatible routes (the Node-RED blocks' JSON: a token, ids and params),
+     * checked before it is parsed; at most HTTP_BODY_LIMIT_BYTES.
+     */
+    HTTP_COMPAT_BODY_LIMIT_BYTES: envInt({ min: 1024, max: 64 * 1024 * 1024, default: 1024 * 1024 }),
+    /** Longest a client may take to send a request's headers (Node's server.headersTimeout): slow-header clients are cut off. */
+    HTTP_HEADERS_TIMEOUT_MS: envInt({ min: 1_000, max: 300_000, default: 20_000 }),
+    /** Longest a client may take to send a whole request, body included (Node's server.requestTimeout). */
+    HTTP_REQUEST_TIMEOUT_MS: envInt({ min: 1_000, max: 3_600_000, default: 120_000 }),
+    /** Largest request head (request line and headers) in bytes (Node's maxHeaderSize); larger gets 431. */
+    HTTP_MAX_HEADER_BYTES: envInt({ min: 4096, max: 1024 * 1024, default: 32 * 1024 }),
     /** Trust X-Forwarded-* from a reverse proxy in front of the gateway. */
     HTTP_TRUST_PROXY: envBool(false),
     /** The realm's issuer, e.g. https://www.snap4city.org/auth/realms/master. */
     OIDC_ISSUER_URL: envUrl(),
-    /** Accepted audiences (aud or azp); empty accepts tokens for any client of the realm. */
+    /** Accepted audiences (aud or azp): the clients whose tokens are accepted. Required unless OIDC_AUDIENCES_ANY. */
     OIDC_AUDIENCES: envList(),
+    /** With an empty OIDC_AUDIENCES, accept tokens of any client of the realm: a local demo, never production. */
+    OIDC_AUDIENCES_ANY: envBool(false),
     /** offline: JWKS signature check; userinfo: ask the realm for every new token (cached briefly). */
     OIDC_VERIFICATION: z.enum(['offline', 'userinfo']).default('offline'),
     OIDC_CLOCK_TOLERANCE_SEC: envInt({ min: 0, max: 300, default: 30 }),
@@ -75,5 +88,26 @@ export const gatewayEnv = z
     }
   });
 export type GatewayConfig = z.infer<typeof gatewayEnv>;
-export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig('auth-gateway', gatewayEnv, env);
+/** Loads the gateway's configuration; beyond the schema, an accepted audience is required and the limits must nest. */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const config = loadConfig('auth-gateway', gatewayEnv, env);
+  const problems: string[] = [];
+  if (config.OIDC_AUDIENCES.length === 0 && !config.OIDC_AUDIENCES_ANY) {
+    problems.push(
+      'OIDC_AUDIENCES: name the clients whose tokens are accepted (aud or azp), e.g. nodered-iotedge; ' +
+        'OIDC_AUDIENCES_ANY=true accepts tokens of any client of the realm (a local demo only)',
+    );
+  }
+  if (config.OIDC_AUDIENCES.length > 0 && config.OIDC_AUDIENCES_ANY) {
+    problems.push('OIDC_AUDIENCES_ANY: cannot be true while OIDC_AUDIENCES names audiences');
+  }
+  if (config.HTTP_COMPAT_BODY_LIMIT_BYTES > config.HTTP_BODY_LIMIT_BYTES) {
+    problems.push('HTTP_COMPAT_BODY_LIMIT_BYTES: must not be larger than HTTP_BODY_LIMIT_BYTES');
+  }
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS');
+  }
+  if (problems.length > 0) throw new ConfigError('auth-gateway', problems);
+  return config;
+}
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -94,6 +94,7 @@ beforeAll(async () => {
       labels: {},
       enabled: true,
       owner: caller.username,
+      owner_subject: caller.subject,
       endpoint_count: 0,
       created_at: now,
       updated_at: now,
@@ -564,6 +565,7 @@ describe('documentation and operations', () => {
         HTTP_PORT: '0',
         HTTP_HOST: '127.0.0.1',
         OIDC_ISSUER_URL: oidc.issuer,
+        OIDC_AUDIENCES: 'nodered-iotedge',
       }),
       createRuntime('auth-gateway', 'silent'),
     );
@@ -603,6 +605,7 @@ describe('userinfo verification mode', () => {
         HTTP_PORT: '0',
         HTTP_HOST: '127.0.0.1',
         OIDC_ISSUER_URL: oidc.issuer,
+        OIDC_AUDIENCES: 'nodered-iotedge',
         OIDC_VERIFICATION: 'userinfo',
       }),
       createRuntime('auth-gateway', 'silent'),

@@ -7,9 +7,10 @@ import { createRuntime, NestPinoLogger, runMain, startService } from '@cleargate
 import { GatewayModule } from './app.module';
 import { GatewayConfig, loadGatewayConfig } from './config';
 import { registerConsole } from './console/console.routes';
-import { ErrorEnvelopeFilter, errorEnvelope } from './http/error.filter';
+import { drainAfterAnswer, guardServer } from './http/connection-guard';
 import { CorsPolicy } from './http/cors';
-import { configureFastify, requestIdFrom } from './http/fastify-setup';
+import { ErrorEnvelopeFilter, errorEnvelope } from './http/error.filter';
+import { configureFastify, frameworkErrors, requestIdFrom } from './http/fastify-setup';
 import { HttpMetrics } from './http/http-metrics';
 import { RouteMethods } from './http/route-methods';
 import { AuthService } from './auth/auth.service';
@@ -34,10 +35,23 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       const ondemand: { http?: OndemandHttp; openai?: OpenaiHttp } = {};
       const adapter = new FastifyAdapter({
         serverFactory: (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void) => {
-          const server = createServer((req, res) => {
-            if (!ondemand.http?.handle(req, res) && !ondemand.openai?.handle(req, res)) fastifyHandler(req, res);
+          const server = createServer(
+            {
+              maxHeaderSize: config.HTTP_MAX_HEADER_BYTES,
+              // How often Node looks for requests past their timeouts (30 s by default, which would stretch them).
+              connectionsCheckingInterval: Math.min(5_000, Math.max(250, config.HTTP_HEADERS_TIMEOUT_MS / 4)),
+            },
+            (req, res) => {
+              if (ondemand.http?.handle(req, res) || ondemand.openai?.handle(req, res)) return;
+              drainAfterAnswer(req, res);
+              fastifyHandler(req, res);
+            },
+          );
+          guardServer(server, {
+            headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+            requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+            keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
           });
-          server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
           return server;
         },
         bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
@@ -47,6 +61,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         logger: false,
         // No Nest middleware is used; skipping @fastify/middie saves a hook on every request.
         skipMiddie: true,
+        frameworkErrors,
       });
       const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, rt), adapter, {
         logger: new NestPinoLogger(rt.logger),
@@ -76,7 +91,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         app.get(OndemandService),
         httpMetrics,
         rt.logger,
-        config.HTTP_BODY_LIMIT_BYTES,
+        { body: config.HTTP_BODY_LIMIT_BYTES, compatBody: config.HTTP_COMPAT_BODY_LIMIT_BYTES },
         cors,
       );
       ondemand.openai = new OpenaiHttp(

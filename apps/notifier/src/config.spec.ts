@@ -28,6 +28,30 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadNotifierConfig', () => {
+  it('refuses channel URLs at refused addresses, naming the host but never the secret path', () => {
+    const problems = problemsOf({
+      NOTIFIER_CHANNELS: JSON.stringify([
+        { name: 'internal', type: 'webhook', url: 'http://169.254.169.254/latest/hook-secret-path', secret: 's'.repeat(16) },
+        { name: 'local-mm', type: 'mattermost', url: 'http://localhost:8065/hooks/mm-secret-key' },
+        { name: 'tg', type: 'telegram', token: TELEGRAM_TOKEN, chat_id: 1, api_url: 'http://10.1.2.3' },
+        { name: 'mx', type: 'matrix', homeserver: 'http://[::1]:8008', room_id: '!r:s', access_token: 'matrix-token' },
+        { name: 'mail', type: 'email', host: '127.0.0.1', port: 25, tls: 'none', from: 'a@b.c', to: 'd@e.f' },
+      ]),
+    });
+    expect(problems).toEqual([
+      'NOTIFIER_CHANNELS: channel "internal": 169.254.169.254 is a link-local address (cloud metadata services live there), which outbound connections may not reach (allow it in EGRESS_ALLOWED_CIDRS)',
+      'NOTIFIER_CHANNELS: channel "local-mm": localhost resolves to 127.0.0.1, a loopback address, which outbound connections may not reach (allow it in EGRESS_ALLOWED_CIDRS)',
+      'NOTIFIER_CHANNELS: channel "tg": 10.1.2.3 is a private address, which outbound connections may not reach (allow it in EGRESS_ALLOWED_CIDRS)',
+      'NOTIFIER_CHANNELS: channel "mx": ::1 is a loopback address, which outbound connections may not reach (allow it in EGRESS_ALLOWED_CIDRS)',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/secret|mm-secret-key|matrix-token/);
+    const allowed = loadNotifierConfig({
+      EGRESS_ALLOWED_CIDRS: '127.0.0.0/8',
+      NOTIFIER_CHANNELS: JSON.stringify([{ name: 'local-mm', type: 'mattermost', url: 'http://localhost:8065/hooks/k' }]),
+    });
+    expect(allowed.EGRESS_ALLOWED_CIDRS).toEqual(['127.0.0.0/8']);
+  });
+
   it('parses channels, routes and defaults', () => {
     const config = loadNotifierConfig({
       NOTIFIER_CHANNELS: JSON.stringify(channels),

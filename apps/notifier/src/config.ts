@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonEnv, ConfigError, envInt, envJson, loadConfig } from '@cleargate/config';
+import { AddressPolicy, egressEnv } from '@cleargate/egress';
 import { channelSchema } from './channels/channel-config';
 import { defaultChannelsSchema, routesSchema } from './routing/routes';
 
@@ -26,6 +27,8 @@ export const notifierEnv = z.object({
   NOTIFIER_RATE_WAIT_INLINE_MS: envInt({ min: 0, max: 60_000, default: 1000 }),
   /** How long successful deliveries are remembered (deduplication by alert id). */
   NOTIFIER_DEDUP_TTL_HOURS: envInt({ min: 1, max: 24 * 365, default: 168 }),
+  /** Private, loopback or link-local ranges a channel's URL may point at after all (see libs/egress); not SMTP. */
+  ...egressEnv,
 });
 export type NotifierConfig = z.infer<typeof notifierEnv>;
 
@@ -57,12 +60,32 @@ function hideChannelValues(problem: string): string {
   return quoted < 0 ? problem : `${problem.slice(0, quoted)} (value not shown: it holds secrets)`;
 }
 
+/** The URLs a channel connects to (an e-mail channel's SMTP relay is not an HTTP URL and not checked). */
+export function channelUrls(channel: NotifierConfig['NOTIFIER_CHANNELS'][number]): string[] {
+  switch (channel.type) {
+    case 'telegram':
+      return [channel.api_url];
+    case 'matrix':
+      return [channel.homeserver];
+    case 'email':
+      return [];
+    default:
+      return [channel.url];
+  }
+}
+
 function crossCheck(config: NotifierConfig): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
+  const policy = new AddressPolicy(config.EGRESS_ALLOWED_CIDRS);
   for (const channel of config.NOTIFIER_CHANNELS) {
     if (names.has(channel.name)) problems.push(`${CHANNELS_KEY}: channel name "${channel.name}" is used twice`);
     names.add(channel.name);
+    // Only the host is named: the rest of a webhook URL is its secret. Names are checked per connection.
+    for (const url of channelUrls(channel)) {
+      const refused = policy.refusal(new URL(url).hostname);
+      if (refused) problems.push(`${CHANNELS_KEY}: channel "${channel.name}": ${refused.message} (allow it in EGRESS_ALLOWED_CIDRS)`);
+    }
   }
   const rules = new Set<string>();
   config.NOTIFIER_ROUTES.forEach((route, i) => {

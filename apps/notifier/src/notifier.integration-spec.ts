@@ -126,6 +126,8 @@ describe('notifier', () => {
         OPS_PORT: '0',
         LOG_LEVEL: 'debug',
         NOTIFIER_CHANNELS: JSON.stringify(channelsFor(peer)),
+        // the chat peer listens on loopback, which the outbound address policy refuses by default
+        EGRESS_ALLOWED_CIDRS: '127.0.0.0/8',
         NOTIFIER_ROUTES: JSON.stringify(ROUTES),
         NOTIFIER_DEFAULT_CHANNELS: 'ops-webhook',
         // No console cap of our own: every channel has to cut to its provider's limit.
@@ -430,6 +432,7 @@ describe('notifier giving up', () => {
         NATS_URL: DEV_NATS_URL,
         NATS_NAMESPACE: namespace,
         OPS_PORT: '0',
+        EGRESS_ALLOWED_CIDRS: '127.0.0.0/8',
         NOTIFIER_CHANNELS: JSON.stringify([
           // Nothing listens on port 1: every attempt fails as a refused connection.
           { name: 'broken-webhook', type: 'webhook', url: 'http://127.0.0.1:1/webhook/x', secret: WEBHOOK_SECRET, ...FAST },

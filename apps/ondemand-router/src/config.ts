@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { commonEnv, envBool, envInt, loadConfig } from '@cleargate/config';
 import { CALLLOG_BATCH_RECORDS_MAX } from '@cleargate/contracts';
+import { egressEnv } from '@cleargate/egress';
 
 export const routerEnv = z.object({
   ...commonEnv,
+  /** Private, loopback or link-local ranges serving machines may be at after all (see libs/egress). */
+  ...egressEnv,
   /** Keep-alive connections per serving machine. */
   UPSTREAM_CONNECTIONS: envInt({ min: 1, max: 1024, default: 64 }),
   UPSTREAM_CONNECT_TIMEOUT_MS: envInt({ min: 50, max: 60_000, default: 2_000 }),

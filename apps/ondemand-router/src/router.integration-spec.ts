@@ -132,6 +132,8 @@ beforeAll(async () => {
       UPSTREAM_MAX_RESPONSE_BYTES: String(ANSWER_LIMIT),
       BREAKER_FAILURES: '3',
       BREAKER_HALF_OPEN_AFTER_MS: '400',
+      // the serving peer listens on loopback, which the outbound address policy refuses by default
+      EGRESS_ALLOWED_CIDRS: '127.0.0.0/8',
       LOG_LEVEL: 'warn',
     }),
     createRuntime('ondemand-router', 'silent'),
@@ -200,7 +202,21 @@ describe('routing', () => {
     });
     peer.setFault('test_model_pytorch', { kind: 'status', status: 500, body: { detail: 'boom' } });
     const answer = await invoke(gpu, 'test_model_pytorch', { url: 'x' });
-    expect(answer).toMatchObject({ status: 502, error: true, body: { code: 'upstream_error', details: { upstream_status: 500 } } });
+    expect(answer).toMatchObject({
+      status: 502,
+      error: true,
+      body: { code: 'upstream_error', details: { upstream_status: 500, upstream_body: '{"detail":"boom"}' } },
+    });
+  });
+
+  it('relays no more than a short excerpt of a 5xx answer', async () => {
+    peer.setFault('test_model_pytorch', { kind: 'status', status: 503, body: { detail: `line1\nsecret internals ${'x'.repeat(5000)}` } });
+    const answer = await invoke(gpu, 'test_model_pytorch', { url: 'x' });
+    const details = (answer.body as { details: { upstream_status: number; upstream_body: string } }).details;
+    expect(details.upstream_status).toBe(503);
+    expect(details.upstream_body).toHaveLength(200);
+    expect(details.upstream_body.startsWith('{"detail":"line1')).toBe(true);
+    expect(JSON.stringify(answer.body).length).toBeLessThan(500);
   });
 
   it('answers 504 within the endpoint timeout when the machine hangs', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonEnv, envBool, envInt, envSecret, envUrl, loadConfig } from '@cleargate/config';
+import { egressEnv } from '@cleargate/egress';
 
 export const registryEnv = z.object({
   ...commonEnv,
@@ -19,6 +20,8 @@ export const registryEnv = z.object({
   RUN_REPUBLISH_INTERVAL_MS: envInt({ min: 1000, max: 3_600_000, default: 30_000 }),
   /** …and how old they must be before their enqueue message is published again. */
   RUN_REPUBLISH_AFTER_MS: envInt({ min: 1000, max: 86_400_000, default: 60_000 }),
+  /** Private, loopback or link-local ranges a machine's base_url and metrics_url may point at after all (see libs/egress). */
+  ...egressEnv,
 });
 export type RegistryConfig = z.infer<typeof registryEnv>;
 

@@ -36,9 +36,15 @@ describe('machines', () => {
   it('creates a machine whose public id is the HMAC of its internal id', async () => {
     const machine = await fx.bus.rpc.request(machines.create, {
       caller: alice,
-      machine: { name: 'gpu-1', base_url: 'http://10.0.0.5:8080/', protocol: 'clearml-serving', labels: { site: 'florence' } },
+      machine: { name: 'gpu-1', base_url: 'http://gpu-1.example.org:8080/', protocol: 'clearml-serving', labels: { site: 'florence' } },
     });
-    expect(machine).toMatchObject({ name: 'gpu-1', base_url: 'http://10.0.0.5:8080', owner: 'alice', enabled: true, endpoint_count: 0 });
+    expect(machine).toMatchObject({
+      name: 'gpu-1',
+      base_url: 'http://gpu-1.example.org:8080',
+      owner: 'alice',
+      enabled: true,
+      endpoint_count: 0,
+    });
     expect(machine.machine_id).toBe(createHmac('sha256', fx.config.PUBLIC_ID_SECRET).update(machine.id).digest('hex'));
     expect(await fx.bus.rpc.request(machines.get, { caller: alice, id: machine.machine_id })).toEqual(machine);
     expect(await fx.bus.rpc.request(machines.get, { caller: alice, id: machine.id })).toEqual(machine);
@@ -63,6 +69,53 @@ describe('machines', () => {
       expect.arrayContaining(['machine.base_url', 'machine.protocol']),
     );
     expect((await fx.bus.rpc.request(machines.list, { caller: admin, page })).items).toHaveLength(before.items.length);
+  });
+
+  it.each([
+    ['loopback', 'http://127.0.0.1:8080', '127.0.0.1 is a loopback address'],
+    ['loopback by name', 'http://localhost:8080', 'localhost resolves to 127.0.0.1, a loopback address'],
+    ['IPv6 loopback', 'http://[::1]:8080', '::1 is a loopback address'],
+    ['IPv4-mapped IPv6 loopback', 'http://[::ffff:7f00:1]:8080', '::ffff:7f00:1 is a loopback address'],
+    ['cloud metadata', 'http://169.254.169.254/latest', '169.254.169.254 is a link-local address (cloud metadata services live there)'],
+    ['IPv6 link-local', 'http://[fe80::1]:8080', 'fe80::1 is a link-local address'],
+    ['unspecified', 'http://0.0.0.0:8080', '0.0.0.0 is the unspecified address'],
+    ['multicast', 'http://224.0.0.1:8080', '224.0.0.1 is a multicast address'],
+    ['private 10/8', 'http://10.0.0.5:8080', '10.0.0.5 is a private address'],
+    ['private 172.16/12', 'http://172.16.0.1', '172.16.0.1 is a private address'],
+    ['private 192.168/16', 'http://192.168.1.10', '192.168.1.10 is a private address'],
+    ['carrier-grade NAT', 'http://100.64.0.1', '100.64.0.1 is a carrier-grade NAT address'],
+    ['unique local IPv6', 'http://[fd00::1]', 'fd00::1 is a unique local (private) IPv6 address'],
+  ])('refuses a %s base_url or metrics_url with a 400 that says why', async (_class, url, reason) => {
+    const base = await rejects(
+      fx.bus.rpc.request(machines.create, { caller: alice, machine: { name: 'ssrf', base_url: url, protocol: 'kserve-v2' } }),
+    );
+    expect(base.code).toBe('invalid_argument');
+    expect(base.message).toContain(`base_url: ${reason}`);
+    expect(base.message).toContain('EGRESS_ALLOWED_CIDRS');
+    expect(base.details).toEqual({ issues: [{ path: 'body.base_url', message: expect.stringContaining(reason) }] });
+    const metrics = await rejects(
+      fx.bus.rpc.request(machines.create, {
+        caller: alice,
+        machine: { name: 'ssrf', base_url: 'http://gpu.example.org', metrics_url: `${url}/metrics`, protocol: 'kserve-v2' },
+      }),
+    );
+    expect(metrics.message).toContain(`metrics_url: ${reason}`);
+    expect((await fx.bus.rpc.request(machines.list, { caller: alice, page, filter: { name: 'ssrf' } })).items).toEqual([]);
+  });
+
+  it('refuses a refused address in a change too, and leaves the machine as it was', async () => {
+    const machine = await fx.bus.rpc.request(machines.create, {
+      caller: alice,
+      machine: { name: 'moving', base_url: 'http://moving.example.org', protocol: 'kserve-v2' },
+    });
+    for (const patch of [{ base_url: 'http://169.254.169.254' }, { metrics_url: 'http://127.0.0.1:8002/metrics' }]) {
+      expect((await rejects(fx.bus.rpc.request(machines.update, { caller: alice, id: machine.id, patch }))).code).toBe('invalid_argument');
+    }
+    expect(await fx.bus.rpc.request(machines.get, { caller: alice, id: machine.id })).toMatchObject({
+      base_url: 'http://moving.example.org',
+      metrics_url: null,
+    });
+    await fx.bus.rpc.request(machines.delete, { caller: alice, id: machine.id });
   });
 
   it('answers 409 on a duplicate name and hides other owners machines', async () => {

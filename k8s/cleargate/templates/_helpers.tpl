@@ -121,6 +121,11 @@ variable set twice stops the rendering.
 {{- $_ := set $plain "HTTP_HOST" "0.0.0.0" }}
 {{- $_ := set $plain "HTTP_PORT" .svc.httpPort }}
 {{- with $v.oidc.issuerUrl }}{{ $_ := set $plain "OIDC_ISSUER_URL" . }}{{ end }}
+{{- with $v.oidc.audiences }}{{ $_ := set $plain "OIDC_AUDIENCES" (join "," .) }}{{ end }}
+{{- if $v.oidc.anyAudience }}{{ $_ := set $plain "OIDC_AUDIENCES_ANY" "true" }}{{ end }}
+{{- end }}
+{{- if has .key (list "registry" "ondemandRouter" "notifier") }}
+{{- with $v.egress.allowedCidrs }}{{ $_ := set $plain "EGRESS_ALLOWED_CIDRS" (join "," .) }}{{ end }}
 {{- end }}
 {{- if or (eq .key "enqueueWorker") (eq .key "monitor") }}
 {{- with $v.clearml.apiHost }}{{ $_ := set $plain "CLEARML_API_HOST" . }}{{ end }}
@@ -201,6 +206,9 @@ readinessProbe:
 {{- if and (eq $key "authGateway") (not $v.oidc.issuerUrl) (not (hasKey ($svc.env | default dict) "OIDC_ISSUER_URL")) }}
 {{- $missing = append $missing "oidc.issuerUrl (auth-gateway)" }}
 {{- end }}
+{{- if and (eq $key "authGateway") (not $v.oidc.audiences) (not $v.oidc.anyAudience) (not (hasKey ($svc.env | default dict) "OIDC_AUDIENCES")) }}
+{{- $missing = append $missing "oidc.audiences (auth-gateway)" }}
+{{- end }}
 {{- if and (has $key (list "enqueueWorker" "monitor")) (not $v.clearml.apiHost) (not (hasKey ($svc.env | default dict) "CLEARML_API_HOST")) }}
 {{- $missing = append $missing (printf "clearml.apiHost (%s)" $c.name) }}
 {{- end }}
@@ -217,4 +225,22 @@ readinessProbe:
 {{- $missing = append $missing "secrets.values.DATABASE_URL (migrations)" }}
 {{- end }}
 {{- toJson (uniq $missing) }}
+{{- end }}
+
+{{/*
+The router's egress to serving machines when networkPolicy.egress.serving is empty: the public
+address space, every range the outbound address policy refuses excepted, plus egress.allowedCidrs.
+*/}}
+{{- define "cleargate.servingEgress" -}}
+- to:
+    - ipBlock:
+        cidr: 0.0.0.0/0
+        except: [0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, 172.16.0.0/12, 192.0.0.0/24, 192.168.0.0/16, 198.18.0.0/15, 224.0.0.0/4, 240.0.0.0/4]
+    - ipBlock:
+        cidr: ::/0
+        except: ['::/128', '::1/128', '::ffff:0:0/96', '64:ff9b::/96', '100::/64', '2001::/23', '2001:db8::/32', '2002::/16', 'fc00::/7', 'fe80::/10', 'ff00::/8']
+    {{- range .Values.egress.allowedCidrs }}
+    - ipBlock:
+        cidr: {{ if contains "/" . }}{{ . }}{{ else if contains ":" . }}{{ . }}/128{{ else }}{{ . }}/32{{ end }}
+    {{- end }}
 {{- end }}

@@ -8,8 +8,13 @@ export type VerificationMode = 'offline' | 'userinfo';
 
 export interface TokenVerifierOptions {
   issuerUrl: string;
-  /** Accepted audiences; empty accepts any. A token passes when `aud` contains one of them or `azp` equals one. */
+  /**
+   * Accepted audiences: a token passes when `aud` contains one of them or `azp` equals one. An
+   * empty list is refused unless `anyAudience` says so: any client of the realm would then do.
+   */
   audiences: string[];
+  /** Accept tokens issued for any client of the realm (only with an empty `audiences`; a local demo). */
+  anyAudience?: boolean;
   mode: VerificationMode;
   clockToleranceSec: number;
   /** Verified tokens are remembered (until they expire, at most this long) to keep verification off the hot path. */
@@ -23,7 +28,25 @@ export interface TokenVerifierOptions {
   /** The JWKS is fetched again before use when older than this (default 10 minutes). */
   jwksMaxAgeMs?: number;
   httpTimeoutMs: number;
+  /** How documents are fetched from the realm (discovery, JWKS, userinfo); undici by default. */
+  http?: HttpGet;
 }
+
+/** An answer of the realm as the verifier reads it: status, headers and the body as text. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** A GET to the realm; throws when the realm cannot be reached. */
+export type HttpGet = (url: string, headers: Record<string, string>, timeoutMs: number) => Promise<HttpAnswer>;
+
+/** undici's request, with the timeout for the headers and for the body. */
+export const undiciGet: HttpGet = async (url, headers, timeoutMs) => {
+  const res = await request(url, { method: 'GET', headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+};
 
 export const TOKEN_REJECTION_REASONS = [
   'missing',
@@ -37,6 +60,7 @@ export const TOKEN_REJECTION_REASONS = [
   'inactive',
   'scope',
   'no_identity',
+  'type',
 ] as const;
 
 /** Why a token was refused; the message is safe to show to the client. */
@@ -76,8 +100,13 @@ export class TokenVerifier {
   private discovery?: Promise<Discovery>;
   private jwks?: RemoteKeySet;
   private readonly cache: LRUCache<string, JWTPayload & Record<string, unknown>>;
+  private readonly http: HttpGet;
 
   constructor(private readonly options: TokenVerifierOptions) {
+    this.http = options.http ?? undiciGet;
+    if (options.audiences.length === 0 && !options.anyAudience) {
+      throw new Error('no accepted audience: name the clients whose tokens are accepted, or accept any audience explicitly');
+    }
     this.cache = new LRUCache({ max: options.cacheMaxEntries, ttl: options.cacheTtlMs, ttlAutopurge: false });
   }
 
@@ -89,6 +118,9 @@ export class TokenVerifier {
     if (cached && (cached.exp === undefined || cached.exp * 1000 > Date.now() - this.options.clockToleranceSec * 1000)) return cached;
     const claims = this.options.mode === 'offline' ? await this.verifyOffline(token) : await this.verifyOnline(token);
     if (!namesUser(claims)) throw new TokenRejected(missingUserMessage(claims), 'no_identity');
+    // Keycloak signs ID and refresh tokens with the realm's keys too (`typ` "ID", "Refresh"): an ID
+    // token carries the client as its audience, so only the type tells it from an access token.
+    if (claims.typ !== 'Bearer') throw new TokenRejected('the token is not an access token (typ must be "Bearer")', 'type');
     const ttl = claims.exp ? Math.min(this.options.cacheTtlMs, claims.exp * 1000 - Date.now()) : this.options.cacheTtlMs;
     if (ttl > 0) this.cache.set(key, claims, { ttl });
     return claims;
@@ -107,7 +139,7 @@ export class TokenVerifier {
 
   private keySet(discovery: Discovery): RemoteKeySet {
     this.jwks ??= new RemoteKeySet({
-      load: () => fetchJson(discovery.jwks_uri, this.options.httpTimeoutMs),
+      load: () => this.fetchJson(discovery.jwks_uri),
       cooldownMs: this.options.jwksCooldownMs,
       maxAgeMs: this.options.jwksMaxAgeMs ?? 600_000,
       issuer: discovery.issuer,
@@ -118,7 +150,7 @@ export class TokenVerifier {
   private discover(): Promise<Discovery> {
     this.discovery ??= (async () => {
       const url = `${this.options.issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-      const doc = (await fetchJson(url, this.options.httpTimeoutMs)) as Partial<Discovery>;
+      const doc = (await this.fetchJson(url)) as Partial<Discovery>;
       if (doc.issuer !== this.options.issuerUrl.replace(/\/+$/, '') || typeof doc.jwks_uri !== 'string') {
         throw new IdentityProviderUnavailable(`discovery document at ${url} does not describe issuer ${this.options.issuerUrl}`);
       }
@@ -149,29 +181,45 @@ export class TokenVerifier {
   private async verifyOnline(token: string): Promise<JWTPayload & Record<string, unknown>> {
     const discovery = await this.discover();
     if (!discovery.userinfo_endpoint) throw new IdentityProviderUnavailable('the issuer publishes no userinfo endpoint');
-    let res;
+    let res: HttpAnswer;
     try {
-      res = await request(discovery.userinfo_endpoint, {
-        method: 'GET',
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        headersTimeout: this.options.httpTimeoutMs,
-        bodyTimeout: this.options.httpTimeoutMs,
-      });
+      res = await this.http(
+        discovery.userinfo_endpoint,
+        { authorization: `Bearer ${token}`, accept: 'application/json' },
+        this.options.httpTimeoutMs,
+      );
     } catch (err) {
       throw new IdentityProviderUnavailable(`userinfo request failed: ${(err as Error).message}`);
     }
-    const body = await res.body.text();
-    if (res.statusCode === 401 || res.statusCode === 403) throw userinfoRefusal(res.headers['www-authenticate'], token);
-    if (res.statusCode !== 200) throw new IdentityProviderUnavailable(`userinfo answered ${res.statusCode}`);
-    const claims = JSON.parse(body) as JWTPayload & Record<string, unknown>;
-    // Userinfo does not return exp; the token's own (unverified) exp bounds the cache entry.
-    const exp = unverifiedExp(token);
-    return exp ? { ...claims, exp } : claims;
+    if (res.status === 401 || res.status === 403) throw userinfoRefusal(res.headers['www-authenticate'], token);
+    if (res.status !== 200) throw new IdentityProviderUnavailable(`userinfo answered ${res.status}`);
+    let claims: JWTPayload & Record<string, unknown>;
+    try {
+      claims = JSON.parse(res.text) as JWTPayload & Record<string, unknown>;
+    } catch {
+      throw new IdentityProviderUnavailable('userinfo answered something that is not JSON');
+    }
+    if (!claims || typeof claims !== 'object' || Array.isArray(claims))
+      throw new IdentityProviderUnavailable('userinfo answered no JSON object');
+    // Userinfo returns neither exp nor typ: they come from the token Keycloak has just accepted.
+    const { exp, typ } = unverifiedClaims(token);
+    return { ...claims, typ, ...(typeof exp === 'number' ? { exp } : {}) };
+  }
+
+  /** A JSON document of the realm (discovery, JWKS); anything but a 200 with JSON means the realm is unavailable. */
+  private async fetchJson(url: string): Promise<unknown> {
+    const res = await this.http(url, { accept: 'application/json' }, this.options.httpTimeoutMs);
+    if (res.status !== 200) throw new IdentityProviderUnavailable(`${url} answered ${res.status}`);
+    try {
+      return JSON.parse(res.text);
+    } catch {
+      throw new IdentityProviderUnavailable(`${url} answered something that is not JSON`);
+    }
   }
 
   private checkAudience(payload: JWTPayload): void {
     const accepted = this.options.audiences;
-    if (!accepted.length) return;
+    if (!accepted.length && this.options.anyAudience) return;
     const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
     const azp = (payload as { azp?: unknown }).azp;
     if (aud.some((a) => accepted.includes(a)) || (typeof azp === 'string' && accepted.includes(azp))) return;
@@ -224,21 +272,4 @@ function unverifiedClaims(token: string): Record<string, unknown> {
   } catch {
     return {};
   }
-}
-
-function unverifiedExp(token: string): number | undefined {
-  const exp = unverifiedClaims(token).exp;
-  return typeof exp === 'number' ? exp : undefined;
-}
-
-async function fetchJson(url: string, timeoutMs: number): Promise<unknown> {
-  const res = await request(url, {
-    method: 'GET',
-    headers: { accept: 'application/json' },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw new IdentityProviderUnavailable(`${url} answered ${res.statusCode}`);
-  return JSON.parse(text);
 }

@@ -24,6 +24,7 @@ export const ondemandCallRecordSchema = z.object({
   id: uuidSchema,
   at: isoDateSchema,
   correlation_id: z.string().max(128),
+  /** The caller's user name, for people to read. */
   caller: z.string().max(255),
   machine_id: z.string().max(64),
   machine_name: z.string().max(100).nullable(),
@@ -40,6 +41,8 @@ export const ondemandCallRecordSchema = z.object({
   /** Tokens of the prompt and of the answer, from the model's `usage` (LLM endpoints); null when it gave none. */
   prompt_tokens: z.number().int().min(0).nullable(),
   completion_tokens: z.number().int().min(0).nullable(),
+  /** The caller's subject (token `sub`): whose record it is. Absent in batches of a router of an earlier release. */
+  caller_subject: z.string().max(255).nullable().optional(),
 });
 export type OndemandCallRecord = z.infer<typeof ondemandCallRecordSchema>;
 
@@ -55,13 +58,19 @@ export const ONDEMAND_CALL_FIELDS = Object.keys(ondemandCallRecordSchema.shape) 
 const ondemandCallColumnsSchema = z
   .object(
     Object.fromEntries(
-      ONDEMAND_CALL_FIELDS.map((field) => [field, z.array(ondemandCallRecordSchema.shape[field]).max(CALLLOG_BATCH_RECORDS_MAX)]),
+      ONDEMAND_CALL_FIELDS.map((field) => {
+        const column = z.array(ondemandCallRecordSchema.shape[field]).max(CALLLOG_BATCH_RECORDS_MAX);
+        return [field, field === 'caller_subject' ? column.optional() : column];
+      }),
     ),
   )
   .refine(
     (columns) => {
       const rows = (columns as Record<string, unknown[]>).id!.length;
-      return rows > 0 && Object.values(columns as Record<string, unknown[]>).every((column) => column.length === rows);
+      return (
+        rows > 0 &&
+        Object.values(columns as Record<string, unknown[] | undefined>).every((column) => column === undefined || column.length === rows)
+      );
     },
     { message: 'every column must hold the same number (at least one) of records' },
   ) as unknown as z.ZodType<OndemandCallColumns, OndemandCallColumns>;
@@ -93,7 +102,7 @@ export function ondemandCallCount(columns: OndemandCallColumns): number {
 /** The batch as records, one object each (for readers that want rows, such as tests). */
 export function ondemandCallRecords(columns: OndemandCallColumns): OndemandCallRecord[] {
   return columns.id.map(
-    (_id, row) => Object.fromEntries(ONDEMAND_CALL_FIELDS.map((field) => [field, columns[field][row]])) as OndemandCallRecord,
+    (_id, row) => Object.fromEntries(ONDEMAND_CALL_FIELDS.map((field) => [field, columns[field]?.[row]])) as OndemandCallRecord,
   );
 }
 
@@ -175,6 +184,8 @@ export const enqueueCallRecordSchema = z.object({
   at: isoDateSchema,
   correlation_id: z.string().max(128),
   caller: z.string().max(255),
+  /** The caller's subject (token `sub`), where known. */
+  caller_subject: z.string().max(255).nullable().optional(),
   task_id: z.string().max(64),
   template_name: z.string().max(200).nullable(),
   run_id: uuidSchema.nullable(),

@@ -7,8 +7,8 @@ const root: Caller = { subject: 'u-root', username: 'root', roles: ['RootAdmin']
 describe('readableBy', () => {
   it('narrows a caller to their own records, whether or not they name themselves', () => {
     const byOutcome: { outcome: string; caller?: string } = { outcome: 'ok' };
-    expect(readableBy(bob, byOutcome)).toEqual({ outcome: 'ok', caller: 'bob' });
-    expect(readableBy(bob, { caller: 'bob' })).toEqual({ caller: 'bob' });
+    expect(readableBy(bob, byOutcome)).toEqual({ outcome: 'ok', caller: 'bob', caller_subject: 'u-bob' });
+    expect(readableBy(bob, { caller: 'bob' })).toEqual({ caller: 'bob', caller_subject: 'u-bob' });
   });
 
   it("refuses a caller who asks for someone else's records", () => {

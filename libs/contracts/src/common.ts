@@ -62,28 +62,50 @@ export const sharedWithSchema = z
 export type SharedWith = z.infer<typeof sharedWithSchema>;
 
 export interface AccessControlled {
+  /** The owner's user name when the resource was registered: for people to read. */
   owner: string;
+  /**
+   * The owner's subject (the token's `sub`), which is what ownership is keyed on: user names can
+   * change. Null for a resource registered before subjects were kept and not claimed yet; its
+   * user name stands in until its owner next uses it.
+   */
+  owner_subject?: string | null;
   visibility: z.infer<typeof visibilitySchema>;
   shared_with: SharedWith;
 }
 
+/** Whether the caller owns the resource: by subject, or by user name for a resource that has no subject yet. */
+export function isOwner(caller: Caller, resource: { owner: string; owner_subject?: string | null }): boolean {
+  return resource.owner_subject ? resource.owner_subject === caller.subject : resource.owner === caller.username;
+}
+
 /**
  * The one rule for records kept per caller (call logs, runs): a list filter narrowed to what the
- * caller may read. Administrators read anyone's; everyone else their own, and a `caller` filter
- * naming someone else is refused rather than quietly answered with their own.
+ * caller may read. Administrators read anyone's (`caller` filters by user name); everyone else
+ * their own, by subject (and, for records kept before subjects were, by user name), and a
+ * `caller` filter naming someone else is refused rather than quietly answered with their own.
  */
-export function readableBy<F extends { caller?: string }>(caller: Caller, filter: F): F {
+export function readableBy<F extends { caller?: string }>(caller: Caller, filter: F): F & { caller_subject?: string } {
   if (caller.admin) return filter;
   if (filter.caller !== undefined && filter.caller !== caller.username) {
     throw new AppError('forbidden', "only administrators can read other callers' records");
   }
-  return { ...filter, caller: caller.username };
+  return { ...filter, caller: caller.username, caller_subject: caller.subject };
 }
 
-/** The one rule for "may this caller use this endpoint/task": owner, shared, public or admin. */
+/**
+ * The one rule for "may this caller use this endpoint/task": owner, shared, public or admin.
+ * `shared_with.users` names users by subject or by user name (a name keeps working for whoever
+ * holds it: share by subject where that matters).
+ */
 export function mayUse(caller: Caller, resource: AccessControlled): boolean {
-  if (caller.admin || resource.owner === caller.username || resource.visibility === 'public') return true;
+  if (caller.admin || isOwner(caller, resource) || resource.visibility === 'public') return true;
   if (resource.visibility === 'private') return false;
   const { users, roles, groups } = resource.shared_with;
-  return users.includes(caller.username) || caller.roles.some((r) => roles.includes(r)) || caller.groups.some((g) => groups.includes(g));
+  return (
+    users.includes(caller.subject) ||
+    users.includes(caller.username) ||
+    caller.roles.some((r) => roles.includes(r)) ||
+    caller.groups.some((g) => groups.includes(g))
+  );
 }

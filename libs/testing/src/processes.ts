@@ -52,11 +52,27 @@ export interface ServiceProcess {
  * A ClearGate service as deployed: the built `dist/apps/<name>/src/main.js` in its own process,
  * configured only through the environment, ready when its /health/ready says so.
  */
+/**
+ * The outbound address policy's allow-list of every service a test starts: the test peers
+ * (serving machines, chat services) listen on loopback, which the policy refuses by default. The
+ * local demo allows the same (.env.example).
+ */
+export const TEST_EGRESS_ALLOWED_CIDRS = '127.0.0.0/8,::1/128';
+
+/**
+ * The gateway's accepted audiences in tests: the clients of the OIDC peer's realm (and of the
+ * Keycloak realm of tests/interop) whose tokens the tests send.
+ */
+export const TEST_OIDC_AUDIENCES = 'nodered-iotedge,nodered,cleargate-demo,cleargate-prometheus,admin-cli';
+
 export function serviceProcess(name: string, env: Record<string, string>, opsPort: number, nodeArgs: string[] = []): ServiceProcess {
+  const egress: Record<string, string> = ['registry', 'ondemand-router', 'notifier'].includes(name)
+    ? { EGRESS_ALLOWED_CIDRS: TEST_EGRESS_ALLOWED_CIDRS }
+    : {};
   return nodeProcess({
     name,
     entry: join('dist', 'apps', name, 'src', 'main.js'),
-    env: { ...env, OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1' },
+    env: { ...egress, ...env, OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1' },
     readyUrl: `http://127.0.0.1:${opsPort}/health/ready`,
     opsPort,
     nodeArgs,
@@ -155,7 +171,14 @@ export async function gatewayProcess(
   const httpPort = await freePort();
   const process = serviceProcess(
     'auth-gateway',
-    { ...common, HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1', OIDC_ISSUER_URL: oidcIssuer, ...extra },
+    {
+      ...common,
+      HTTP_PORT: String(httpPort),
+      HTTP_HOST: '127.0.0.1',
+      OIDC_ISSUER_URL: oidcIssuer,
+      OIDC_AUDIENCES: TEST_OIDC_AUDIENCES,
+      ...extra,
+    },
     await freePort(),
     nodeArgs,
   );

@@ -36,6 +36,8 @@ const VARIANTS: Record<string, RenderOptions> = {
     namespace: 'ml',
     set: [
       'oidc.issuerUrl=https://idp.example.org/auth/realms/snap4city',
+      'oidc.audiences={nodered-iotedge,js-snap4city-mobile-app}',
+      'egress.allowedCidrs={10.30.0.0/16}',
       'clearml.apiHost=http://clearml-apiserver:8008',
       'clearml.webHost=http://clearml-webserver:8080',
       'nats.auth=true',
@@ -347,8 +349,31 @@ describe('network policies', () => {
     expect(ports(egress('enqueue-worker'))).toEqual(['53', '53', '4222', '443', '8008']);
     expect(ports(egress('monitor'))).toEqual(['53', '53', '4222', '443', '8008']);
     expect(ports(egress('notifier'))).toEqual(['53', '53', '4222', '443', '587', '465']);
-    // Serving machines are registered at run time: any address unless configured.
-    expect(egress('ondemand-router')).toContainEqual({});
+    // Serving machines are registered at run time: the public address space, as the router's
+    // outbound address policy allows, plus egress.allowedCidrs; never everything.
+    const serving = egress('ondemand-router').filter((r) => r.to?.some((t: any) => t.ipBlock));
+    expect(egress('ondemand-router')).not.toContainEqual({});
+    expect(serving).toHaveLength(1);
+    const [v4, v6] = serving[0].to.map((t: any) => t.ipBlock);
+    expect(v4.cidr).toBe('0.0.0.0/0');
+    expect(v4.except).toEqual(
+      expect.arrayContaining([
+        '10.0.0.0/8',
+        '172.16.0.0/12',
+        '192.168.0.0/16',
+        '100.64.0.0/10',
+        '127.0.0.0/8',
+        '169.254.0.0/16',
+        '0.0.0.0/8',
+        '224.0.0.0/4',
+      ]),
+    );
+    expect(v6.cidr).toBe('::/0');
+    expect(v6.except).toEqual(expect.arrayContaining(['::1/128', '::ffff:0:0/96', 'fc00::/7', 'fe80::/10', 'ff00::/8']));
+    const allowed = policy(render({ set: ['egress.allowedCidrs={10.20.0.0/16,fd00::7}'] }), 'ondemand-router').spec.egress as any[];
+    expect(allowed.flatMap((r) => r.to ?? []).map((t: any) => t.ipBlock?.cidr)).toEqual(
+      expect.arrayContaining(['0.0.0.0/0', '::/0', '10.20.0.0/16', 'fd00::7/128']),
+    );
     const production = policy(rendered['production']!, 'ondemand-router').spec.egress;
     expect(production).not.toContainEqual({});
     expect(production).toContainEqual({
@@ -461,6 +486,9 @@ describe('environment', () => {
     expect(env('monitor')['CLEARML_WEB_HOST']).toBe('http://clearml-webserver:8080');
     expect(env('enqueue-worker')['CLEARML_WEB_HOST']).toBeUndefined();
     expect(env('registry')['OIDC_ISSUER_URL']).toBeUndefined();
+    expect(env('auth-gateway')['OIDC_AUDIENCES']).toBe('nodered-iotedge,js-snap4city-mobile-app');
+    for (const c of ['registry', 'ondemand-router', 'notifier']) expect(env(c)['EGRESS_ALLOWED_CIDRS']).toBe('10.30.0.0/16');
+    for (const c of ['auth-gateway', 'enqueue-worker', 'monitor']) expect(env(c)['EGRESS_ALLOWED_CIDRS']).toBeUndefined();
     for (const c of COMPONENTS) expect(env(c)['NATS_URL']).toBe('nats://nats:4222');
   });
 
@@ -574,6 +602,7 @@ describe('NOTES.txt', () => {
       'secrets.values.PUBLIC_ID_SECRET (registry)',
       'secrets.values.CLEARML_API_ACCESS_KEY (enqueue-worker)',
       'oidc.issuerUrl (auth-gateway)',
+      'oidc.audiences (auth-gateway)',
       'clearml.apiHost (monitor)',
       'secrets.values.DATABASE_URL (migrations)',
     ]) {

@@ -28,7 +28,7 @@ describe('deploy/compose.yaml', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       expect({ name, imageOrBuild: Boolean(service.image || service.build) }).toEqual({ name, imageOrBuild: true });
     }
-    const extra = Object.keys(compose).filter((k) => !['name', 'services', 'volumes'].includes(k) && !k.startsWith('x-'));
+    const extra = Object.keys(compose).filter((k) => !['name', 'services', 'volumes', 'networks'].includes(k) && !k.startsWith('x-'));
     expect(extra).toEqual([]);
   });
 
@@ -191,6 +191,16 @@ describe('deploy/compose.yaml', () => {
     const channels = JSON.parse(environmentOf(compose.services['notifier']!)['NOTIFIER_CHANNELS']!) as { url: string }[];
     expect(channels.length).toBeGreaterThan(0);
     for (const c of channels) expect(c.url).toMatch(/^http:\/\/chat:8380\//);
+  });
+
+  it('lets the services that connect to registered URLs reach exactly the compose network, which it pins', () => {
+    const subnet = (compose['networks'] as { default: { ipam: { config: { subnet: string }[] } } }).default.ipam.config[0]!.subnet;
+    for (const app of ['registry', 'ondemand-router', 'notifier']) {
+      expect({ app, allowed: environmentOf(compose.services[app]!)['EGRESS_ALLOWED_CIDRS'] }).toEqual({ app, allowed: subnet });
+    }
+    for (const app of ['auth-gateway', 'enqueue-worker', 'monitor'])
+      expect(environmentOf(compose.services[app]!)['EGRESS_ALLOWED_CIDRS']).toBeUndefined();
+    expect(environmentOf(compose.services['auth-gateway']!)['OIDC_AUDIENCES']).toBe('nodered-iotedge,nodered,cleargate-demo');
   });
 
   it('publishes ports on the loopback address only', () => {

@@ -31,6 +31,7 @@ export class AuthService implements OnApplicationBootstrap {
     this.verifier = new TokenVerifier({
       issuerUrl: config.OIDC_ISSUER_URL,
       audiences: config.OIDC_AUDIENCES,
+      anyAudience: config.OIDC_AUDIENCES_ANY,
       mode: config.OIDC_VERIFICATION,
       clockToleranceSec: config.OIDC_CLOCK_TOLERANCE_SEC,
       cacheTtlMs: config.OIDC_CACHE_TTL_MS,

@@ -14,7 +14,7 @@ afterAll(async () => {
 const verifier = (overrides: Partial<TokenVerifierOptions> = {}) =>
   new TokenVerifier({
     issuerUrl: peer.issuer,
-    audiences: [],
+    audiences: ['nodered-iotedge'],
     mode: 'offline',
     clockToleranceSec: 5,
     cacheTtlMs: 60_000,

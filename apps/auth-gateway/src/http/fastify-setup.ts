@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '@cleargate/contracts';
 import { sanitizeCorrelationId } from '@cleargate/observability';
 import { RouteMethods } from './route-methods';
 
@@ -35,4 +36,23 @@ export function configureFastify(app: FastifyInstance, bodyLimit: number, routeM
 export function requestIdFrom(headers: Record<string, string | string[] | undefined>): string {
   const value = headers['x-request-id'];
   return sanitizeCorrelationId(Array.isArray(value) ? value[0] : value);
+}
+
+/**
+ * Fastify's router refuses some requests before any route or Nest's filter sees them (a path
+ * segment over `maxParamLength`, a URL it cannot decode); its own answers are not the envelope.
+ * This is Fastify's `frameworkErrors` option.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const appError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError('uri_too_long', 'a path segment is longer than the limit')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new AppError('invalid_argument', 'the URL is malformed')
+        : new AppError('internal', 'internal error');
+  void reply
+    .status(appError.httpStatus)
+    .header('x-request-id', request.id)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(JSON.stringify({ error: appError.toBody(), request_id: request.id }));
 }

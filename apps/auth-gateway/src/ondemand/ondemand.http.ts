@@ -32,7 +32,7 @@ export class OndemandHttp {
     private readonly ondemand: OndemandService,
     metrics: HttpMetrics,
     private readonly logger: Logger,
-    private readonly bodyLimit: number,
+    private readonly limits: { body: number; compatBody: number },
     private readonly cors: CorsPolicy,
   ) {
     this.callerRole = auth.roleFor('caller');
@@ -96,7 +96,7 @@ export class OndemandHttp {
         { machineId: decodeSegment(rawMachineId), endpoint: decodeSegment(rawEndpoint) },
         'path',
       );
-      const body = await this.readBody(req);
+      const body = await this.readBody(req, this.limits.body);
       const answer = await this.ondemand.invoke({
         caller,
         machineId,
@@ -122,7 +122,8 @@ export class OndemandHttp {
     if (type === undefined ? hasBody(req) : mediaType(type) !== 'application/json') {
       throw new AppError('unsupported_media_type', 'unsupported content type');
     }
-    const body = await this.readBody(req);
+    // The compatible body is a token, two ids and the params: capped well below a /v1 model input.
+    const body = await this.readBody(req, this.limits.compatBody);
     if (body.length === 0) return undefined;
     try {
       return JSON.parse(body.toString('utf8'));
@@ -132,8 +133,7 @@ export class OndemandHttp {
   }
 
   /** The whole body, refused with 413 once it passes the limit (at once when Content-Length says so). */
-  private readBody(req: IncomingMessage): Promise<Buffer> {
-    const limit = this.bodyLimit;
+  private readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
     return new Promise<Buffer>((resolve, reject) => {
       let first: Buffer | undefined;
@@ -192,10 +192,14 @@ export class OndemandHttp {
     // Errors too: a page can read why its call failed. Precomputed; nothing without CORS_ALLOWED_ORIGINS.
     const cors = this.cors.answerHeaders(req.headers.origin);
     if (cors.length > 0) headers.push(...cors);
-    // Answering before the body was read (413, 415, 401 on /v1): the rest is not worth reading.
-    if (!req.complete) headers.push('connection', 'close');
+    // Answering before the body was read (413, 415, 401 on /v1): the rest is not worth keeping.
+    // It is read and thrown away while the connection lingers (see connection-guard.ts), so a
+    // client that sends its whole body before reading gets this answer, not a broken pipe.
+    const early = !req.complete;
+    if (early) headers.push('connection', 'close');
     res.writeHead(status, headers);
     res.end(body);
+    if (early) req.resume();
   }
 }
 

@@ -80,6 +80,7 @@ export class RunEvents {
       at: at.toISOString(),
       correlation_id: result.correlationId.slice(0, 128),
       caller: run.caller.slice(0, 255),
+      caller_subject: run.caller_subject ?? null,
       task_id: run.task_id,
       template_name: run.template_name?.slice(0, 200) ?? null,
       run_id: run.run_id,

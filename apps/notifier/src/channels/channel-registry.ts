@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { AddressPolicy } from '@cleargate/egress';
 import { NOTIFIER_CONFIG, NotifierConfig } from '../config';
 import { DiscordChannel } from './adapters/discord.channel';
 import { EmailChannel } from './adapters/email.channel';
@@ -37,10 +38,11 @@ export function createChannel(config: ChannelConfig, deps: ChannelDeps): ChatCha
 /** The configured channels by name, built once at start-up. */
 @Injectable()
 export class ChannelRegistry implements OnApplicationShutdown {
-  private readonly http = new HttpClient();
+  private readonly http: HttpClient;
   private readonly channels = new Map<string, ChatChannel>();
 
   constructor(@Inject(NOTIFIER_CONFIG) config: NotifierConfig) {
+    this.http = new HttpClient(new AddressPolicy(config.EGRESS_ALLOWED_CIDRS));
     for (const channel of config.NOTIFIER_CHANNELS) {
       this.channels.set(channel.name, createChannel(channel, { http: this.http, consoleMaxChars: config.NOTIFIER_CONSOLE_MAX_CHARS }));
     }

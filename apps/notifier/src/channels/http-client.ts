@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { AddressPolicy } from '@cleargate/egress';
 import { DeliveryError } from './channel';
 
 export interface HttpReply {
@@ -22,11 +23,20 @@ const REPLY_MAX_BYTES = 64 * 1024;
  * Outbound HTTP for every chat channel: one keep-alive undici agent, a deadline per request, no
  * redirects. Transport failures become transient DeliveryErrors that name only the error code:
  * undici's own messages may carry the address, and the path of a webhook URL is its secret.
+ * Every new connection goes through the outbound address policy (literal addresses were checked
+ * with the configuration; a name is checked against what it resolves to when connecting), and a
+ * refused address is a permanent failure: retrying cannot make it allowed.
  */
 export class HttpClient {
-  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 16, connect: { timeout: 10_000 } });
+  private readonly agent: Agent;
+
+  constructor(private readonly policy: AddressPolicy = new AddressPolicy()) {
+    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 16, connect: { timeout: 10_000, lookup: policy.lookup } });
+  }
 
   async send(req: HttpRequest): Promise<HttpReply> {
+    const refused = this.policy.refusal(new URL(req.url).hostname);
+    if (refused) throw new DeliveryError('permanent', `request refused: ${refused.message}`);
     let res;
     try {
       res = await request(req.url, {
@@ -39,6 +49,8 @@ export class HttpClient {
         signal: AbortSignal.timeout(req.timeoutMs),
       });
     } catch (err) {
+      const refusal = addressRefusal(err);
+      if (refusal) throw new DeliveryError('permanent', `request refused: ${refusal}`);
       throw new DeliveryError('transient', `request failed: ${errorCode(err)}`);
     }
     const chunks: Buffer[] = [];
@@ -71,4 +83,12 @@ export function errorCode(err: unknown): string {
   const code = e?.code ?? e?.cause?.code;
   if (typeof code === 'string' && /^[A-Z0-9_]{2,64}$/.test(code)) return code;
   return typeof e?.name === 'string' && /^[A-Za-z]{2,64}$/.test(e.name) ? e.name : 'Error';
+}
+
+/** The policy's message when the connection was refused by it (it names a host and an address, never a path). */
+function addressRefusal(err: unknown): string | null {
+  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
+  if (e?.code === 'EADDRNOTALLOWED' && typeof e.message === 'string') return e.message;
+  if (e?.cause?.code === 'EADDRNOTALLOWED' && typeof e.cause.message === 'string') return e.cause.message;
+  return null;
 }

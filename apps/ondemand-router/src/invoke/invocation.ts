@@ -66,19 +66,35 @@ export interface Outcome {
 }
 
 /**
+ * Characters of a serving machine's 5xx answer the caller sees (`details.upstream_body`): enough
+ * for a model's one-line error, too little to relay a page of whatever answered. Only a textual
+ * answer (JSON, text, XML) is excerpted, with control characters replaced; anything else is left out.
+ */
+export const UPSTREAM_ERROR_EXCERPT_MAX = 200;
+
+/** The start of a 5xx answer as the caller may see it, or null. */
+export function upstreamErrorExcerpt(contentType: string | undefined, body: Uint8Array): string | null {
+  if (!body.length || !/json|text|xml/i.test(contentType ?? '')) return null;
+  // Decoding a few bytes more than kept cannot split the last kept character.
+  const text = decoder.decode(body.subarray(0, UPSTREAM_ERROR_EXCERPT_MAX * 4)).slice(0, UPSTREAM_ERROR_EXCERPT_MAX);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
+
+/**
  * Step 3a: the serving machine's answer as the caller sees it. 2xx and 4xx pass through with
- * their body; 5xx becomes 502 with a short excerpt of what the machine said.
+ * their body (the model's answer to the caller's input); 5xx becomes 502 with at most
+ * UPSTREAM_ERROR_EXCERPT_MAX characters of what the machine said.
  */
 export function outcomeOfAnswer(answer: UpstreamResponse, machine: string): Outcome {
   if (answer.status >= 500) {
-    const text = decoder.decode(answer.body.subarray(0, 500));
+    const text = upstreamErrorExcerpt(answer.contentType, answer.body);
     return envelope(
       502,
       'upstream_error',
       {
         code: 'upstream_error',
         message: `the serving machine ${machine} answered ${answer.status}`,
-        details: { upstream_status: answer.status, upstream_body: text },
+        details: text === null ? { upstream_status: answer.status } : { upstream_status: answer.status, upstream_body: text },
       },
       answer.upstreamMs,
     );

@@ -156,6 +156,7 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
       response_excerpt: this.config.CALLLOG_RESPONSE_EXCERPT ? responseExcerpt(result) : null,
       prompt_tokens: null,
       completion_tokens: null,
+      caller_subject: caller?.subject ?? null,
     });
   }
 

@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { BrokenCircuitError, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel';
 import { Dispatcher, errors as undiciErrors, Pool } from 'undici';
 import { CircuitState as ContractCircuitState, RoutingEndpoint, RoutingMachine } from '@cleargate/contracts';
+import { AddressPolicy, AddressRefused } from '@cleargate/egress';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { ROUTER_CONFIG, RouterConfig } from '../config';
 
@@ -48,14 +49,17 @@ export interface UpstreamStream {
   abort(): void;
 }
 
+/** Replaces the router's own AddressPolicy (from EGRESS_ALLOWED_CIDRS), e.g. with one whose resolver a test controls. */
+export const ADDRESS_POLICY = Symbol('ADDRESS_POLICY');
+
 /**
  * Why an upstream call produced no usable answer. `kind` decides the HTTP status the caller
- * sees: refused/unreachable and an open circuit → 503, timeout → 504, a broken connection or
- * an oversized answer → 502.
+ * sees: refused/unreachable and an open circuit → 503, timeout → 504, a broken connection, an
+ * oversized answer or an address the outbound policy refuses → 502.
  */
 export class UpstreamFailure extends Error {
   constructor(
-    readonly kind: 'refused' | 'timeout' | 'reset' | 'circuit_open' | 'too_large',
+    readonly kind: 'refused' | 'timeout' | 'reset' | 'circuit_open' | 'too_large' | 'address_refused',
     message: string,
     readonly upstreamMs: number | null = null,
   ) {
@@ -70,6 +74,8 @@ interface Upstream {
   machineName: string;
   /** When the circuit last changed state; null while it has stayed closed. */
   since: Date | null;
+  /** A base URL with a literal address the policy refuses (names are checked per connection). */
+  refused: AddressRefused | null;
 }
 
 /** The path part of each machine's base URL, parsed once. */
@@ -96,12 +102,15 @@ export function upstreamPath(machine: RoutingMachine, endpoint: RoutingEndpoint)
 export class UpstreamClient implements OnModuleDestroy {
   private readonly upstreams = new Map<string, Upstream>();
   private readonly transitions;
+  private readonly policy: AddressPolicy;
 
   constructor(
     @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
     @InjectLogger() private readonly logger: Logger,
     metrics: Metrics,
+    @Optional() @Inject(ADDRESS_POLICY) policy?: AddressPolicy,
   ) {
+    this.policy = policy ?? new AddressPolicy(config.EGRESS_ALLOWED_CIDRS);
     const upstreams = this.upstreams;
     metrics.gauge('circuit_state', 'Circuit breaker state per serving machine: 0 closed, 1 open, 2 half-open', ['machine'], function () {
       this.reset();
@@ -127,12 +136,14 @@ export class UpstreamClient implements OnModuleDestroy {
 
   async invoke(req: UpstreamRequest): Promise<UpstreamResponse> {
     const upstream = this.upstream(req.machine);
+    if (upstream.refused) throw this.addressRefused(req.machine.name, upstream.refused);
     try {
       return await upstream.breaker.execute(() => this.send(upstream, req));
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
         throw new UpstreamFailure('circuit_open', `the circuit to ${req.machine.name} is open after repeated failures`);
       }
+      if (err instanceof UpstreamFailure && err.kind === 'address_refused') throw this.addressRefused(req.machine.name, err.cause);
       throw err;
     }
   }
@@ -144,6 +155,7 @@ export class UpstreamClient implements OnModuleDestroy {
    */
   async stream(req: UpstreamStreamRequest, sink: UpstreamStreamSink): Promise<UpstreamStream> {
     const upstream = this.upstream(req.machine);
+    if (upstream.refused) throw this.addressRefused(req.machine.name, upstream.refused);
     try {
       return await upstream.breaker.execute(() => this.sendStream(upstream, req, sink));
     } catch (err) {
@@ -164,6 +176,18 @@ export class UpstreamClient implements OnModuleDestroy {
     });
   }
 
+  /**
+   * The caller learns that the address is refused, not which address: that is the operator's
+   * business (logged), and a name's internal addresses are nobody else's.
+   */
+  private addressRefused(machine: string, cause: unknown): UpstreamFailure {
+    this.logger.warn({ machine, reason: (cause as Error)?.message }, 'connection refused by the outbound address policy');
+    return new UpstreamFailure(
+      'address_refused',
+      `the serving machine ${machine} is at an address the outbound address policy does not allow`,
+    );
+  }
+
   /** A machine's address changed or it was deleted: drop its pool and breaker. */
   forget(machine: RoutingMachine): void {
     const u = this.upstreams.get(machine.machine_id);
@@ -181,14 +205,17 @@ export class UpstreamClient implements OnModuleDestroy {
     let u = this.upstreams.get(machine.machine_id);
     if (u && u.machineName === machine.name) return u;
     if (u) this.forget(machine);
-    const pool = new Pool(new URL(machine.base_url).origin, {
+    const url = new URL(machine.base_url);
+    const pool = new Pool(url.origin, {
       connections: this.config.UPSTREAM_CONNECTIONS,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: { timeout: this.config.UPSTREAM_CONNECT_TIMEOUT_MS },
+      // Every new connection's name is resolved through the policy: no byte goes to a refused address.
+      connect: { timeout: this.config.UPSTREAM_CONNECT_TIMEOUT_MS, lookup: this.policy.lookup },
     });
     const breaker = circuitBreaker(
-      handleWhen((err) => err instanceof UpstreamFailure && err.kind !== 'too_large'),
+      // A refused address or an oversized answer says nothing about the machine's health.
+      handleWhen((err) => err instanceof UpstreamFailure && err.kind !== 'too_large' && err.kind !== 'address_refused'),
       { halfOpenAfter: this.config.BREAKER_HALF_OPEN_AFTER_MS, breaker: new ConsecutiveBreaker(this.config.BREAKER_FAILURES) },
     );
     breaker.onStateChange((state) => {
@@ -197,7 +224,7 @@ export class UpstreamClient implements OnModuleDestroy {
       this.transitions.inc({ machine: machine.name, state: name });
       this.logger.warn({ machine: machine.name, circuit: name }, 'circuit state changed');
     });
-    u = { pool, breaker, machineName: machine.name, since: null };
+    u = { pool, breaker, machineName: machine.name, since: null, refused: this.policy.refusal(url.hostname) };
     this.upstreams.set(machine.machine_id, u);
     return u;
   }
@@ -373,6 +400,11 @@ function toFailure(err: unknown, machine: string, timeoutMs: number, elapsed: nu
   if (err instanceof UpstreamFailure) return err;
   const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = e.code ?? e.cause?.code;
+  if (code === 'EADDRNOTALLOWED') {
+    const failure = new UpstreamFailure('address_refused', `${machine}: ${e.message}`, elapsed);
+    failure.cause = err instanceof AddressRefused ? err : e.cause;
+    return failure;
+  }
   if (
     err instanceof undiciErrors.HeadersTimeoutError ||
     err instanceof undiciErrors.BodyTimeoutError ||

@@ -16,7 +16,7 @@ import {
 } from '@cleargate/contracts';
 import { EnqueueCallEntity } from './enqueue-call.entity';
 import { PgClients } from '../database/database.module';
-import { applyCursor, pageResult } from '../database/paging';
+import { applyCursor, callerCondition, pageResult } from '../database/paging';
 import { OndemandCallEntity } from './ondemand-call.entity';
 
 export function toRecord(e: OndemandCallEntity): OndemandCallRecord {
@@ -25,6 +25,7 @@ export function toRecord(e: OndemandCallEntity): OndemandCallRecord {
     at: e.at.toISOString(),
     correlation_id: e.correlationId,
     caller: e.caller,
+    caller_subject: e.callerSubject,
     machine_id: e.machineId,
     machine_name: e.machineName,
     endpoint: e.endpoint,
@@ -48,6 +49,7 @@ export function toEnqueueRecord(e: EnqueueCallEntity): EnqueueCallRecord {
     at: e.at.toISOString(),
     correlation_id: e.correlationId,
     caller: e.caller,
+    caller_subject: e.callerSubject,
     task_id: e.taskId,
     template_name: e.templateName,
     run_id: e.runId,
@@ -69,7 +71,8 @@ const UNIQUE_VIOLATION = '23505';
  */
 export function copyText(columns: OndemandCallColumns): string {
   const rows = ondemandCallCount(columns);
-  const fields = ONDEMAND_CALL_FIELDS.map((field) => columns[field] as unknown[]);
+  // A batch of a router of an earlier release has no caller_subject column: null for each row.
+  const fields = ONDEMAND_CALL_FIELDS.map((field) => (columns[field] as unknown[] | undefined) ?? []);
   let out = '';
   for (let row = 0; row < rows; row++) {
     for (let f = 0; f < fields.length; f++) {
@@ -127,15 +130,19 @@ export class CallLogsRepository {
       `INSERT INTO ondemand_calls (${ONDEMAND_CALL_FIELDS.join(', ')})
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[],
                             $8::varchar[], $9::smallint[], $10::varchar[], $11::float8[], $12::float8[], $13::int[], $14::int[],
-                            $15::text[], $16::text[], $17::int[], $18::int[])
+                            $15::text[], $16::text[], $17::int[], $18::int[], $19::varchar[])
        ON CONFLICT (id) DO NOTHING`,
-      ONDEMAND_CALL_FIELDS.map((field) => (columns[field] as unknown[]).map((v) => (typeof v === 'string' ? v.replaceAll('\0', '') : v))),
+      ONDEMAND_CALL_FIELDS.map((field) =>
+        ((columns[field] as unknown[] | undefined) ?? columns.id.map(() => null)).map((v) =>
+          typeof v === 'string' ? v.replaceAll('\0', '') : v,
+        ),
+      ),
     );
   }
 
-  async listOndemand(filter: OndemandLogFilter, page: { limit: number; cursor?: string }) {
+  async listOndemand(filter: OndemandLogFilter & { caller_subject?: string }, page: { limit: number; cursor?: string }) {
     const qb = this.ondemand.createQueryBuilder('c');
-    if (filter.caller) qb.andWhere('c.caller = :caller', { caller: filter.caller });
+    callerCondition(qb, 'c', filter);
     if (filter.machine_id) qb.andWhere('c.machine_id = :machineId', { machineId: filter.machine_id });
     if (filter.endpoint) qb.andWhere('c.endpoint = :endpoint', { endpoint: filter.endpoint });
     if (filter.outcome) qb.andWhere('c.outcome = :outcome', { outcome: filter.outcome });
@@ -147,12 +154,13 @@ export class CallLogsRepository {
 
   async insertEnqueue(records: EnqueueCallRecord[]): Promise<void> {
     if (!records.length) return;
-    const column = <K extends keyof EnqueueCallRecord>(key: K) => records.map((r) => r[key]);
+    const column = <K extends keyof EnqueueCallRecord>(key: K) => records.map((r) => r[key] ?? null);
     await this.dataSource.query(
       `INSERT INTO enqueue_calls (id, at, correlation_id, caller, task_id, template_name, run_id, clearml_task_id, queue, route,
-                                  outcome, duration_ms, attempts, error)
+                                  outcome, duration_ms, attempts, error, caller_subject)
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::uuid[],
-                            $8::varchar[], $9::varchar[], $10::varchar[], $11::varchar[], $12::float8[], $13::int[], $14::text[])
+                            $8::varchar[], $9::varchar[], $10::varchar[], $11::varchar[], $12::float8[], $13::int[], $14::text[],
+                            $15::varchar[])
        ON CONFLICT (id) DO NOTHING`,
       [
         column('id'),
@@ -169,13 +177,14 @@ export class CallLogsRepository {
         column('duration_ms'),
         column('attempts'),
         column('error'),
+        column('caller_subject'),
       ],
     );
   }
 
-  async listEnqueue(filter: EnqueueLogFilter, page: { limit: number; cursor?: string }) {
+  async listEnqueue(filter: EnqueueLogFilter & { caller_subject?: string }, page: { limit: number; cursor?: string }) {
     const qb = this.dataSource.getRepository(EnqueueCallEntity).createQueryBuilder('c');
-    if (filter.caller) qb.andWhere('c.caller = :caller', { caller: filter.caller });
+    callerCondition(qb, 'c', filter);
     if (filter.task_id) qb.andWhere('c.task_id = :taskId', { taskId: filter.task_id });
     if (filter.run_id) qb.andWhere('c.run_id = :runId', { runId: filter.run_id });
     if (filter.outcome) qb.andWhere('c.outcome = :outcome', { outcome: filter.outcome });

@@ -15,6 +15,10 @@ export class EnqueueCallEntity {
   @Column({ type: 'varchar', length: 255 })
   caller!: string;
 
+  /** The caller's subject (token `sub`); null for records stored before subjects were kept. */
+  @Column({ name: 'caller_subject', type: 'varchar', length: 255, nullable: true })
+  callerSubject!: string | null;
+
   @Column({ name: 'task_id', type: 'varchar', length: 64 })
   taskId!: string;
 

@@ -6,6 +6,7 @@ import { MachinesEndpointsCallLogs1764150000000 } from './migrations/17641500000
 import { TasksRunsEnqueueLog1764250000000 } from './migrations/1764250000000-TasksRunsEnqueueLog';
 import { RunRoute1764350000000 } from './migrations/1764350000000-RunRoute';
 import { PublicIdsAcrossKinds1764450000000 } from './migrations/1764450000000-PublicIdsAcrossKinds';
+import { OwnerSubjects1764500000000 } from './migrations/1764500000000-OwnerSubjects';
 import { OpenaiMachinesTokens1764550000000 } from './migrations/1764550000000-OpenaiMachinesTokens';
 import { EnqueueCallEntity } from '../calllogs/enqueue-call.entity';
 import { RunEntity } from '../runs/run.entity';
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   TasksRunsEnqueueLog1764250000000,
   RunRoute1764350000000,
   PublicIdsAcrossKinds1764450000000,
+  OwnerSubjects1764500000000,
   OpenaiMachinesTokens1764550000000,
 ];
 

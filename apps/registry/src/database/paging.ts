@@ -111,3 +111,23 @@ export function listPage<E extends { id: string; createdAt: Date; name?: string 
     next_cursor: rows.length > limit && last ? Buffer.from(JSON.stringify([value, last.id, order.key])).toString('base64url') : null,
   };
 }
+
+/**
+ * The caller filter of records kept per caller (runs, call logs): by subject, and by user name
+ * for records stored before subjects were kept (`readableBy` sets both for a non-administrator);
+ * by user name alone when an administrator filters with `caller`.
+ */
+export function callerCondition(
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  alias: string,
+  filter: { caller?: string; caller_subject?: string },
+): void {
+  if (filter.caller_subject !== undefined) {
+    qb.andWhere(`(${alias}.caller_subject = :callerSubject OR (${alias}.caller_subject IS NULL AND ${alias}.caller = :callerName))`, {
+      callerSubject: filter.caller_subject,
+      callerName: filter.caller ?? '',
+    });
+  } else if (filter.caller) {
+    qb.andWhere(`${alias}.caller = :caller`, { caller: filter.caller });
+  }
+}

@@ -3,6 +3,7 @@ import { DataSource, Repository } from 'typeorm';
 import type { ListSort } from '@cleargate/contracts';
 import { applyListOrder, listOrder, listPage } from '../database/paging';
 import { escapeLike, uniqueViolation } from '../machines/machines.repository';
+import { ownerCondition, OwnerFilter, ownerParameters } from '../ownership';
 import { EndpointEntity } from './endpoint.entity';
 
 @Injectable()
@@ -30,9 +31,9 @@ export class EndpointsRepository {
     return this.endpoints.findOne({ where: { machineId, name }, relations: { machine: true } });
   }
 
-  async list(options: { owner?: string; machineId?: string; name?: string; sort?: ListSort; cursor?: string; limit: number }) {
+  async list(options: { owner?: OwnerFilter; machineId?: string; name?: string; sort?: ListSort; cursor?: string; limit: number }) {
     const qb = this.endpoints.createQueryBuilder('e').leftJoinAndSelect('e.machine', 'm');
-    if (options.owner !== undefined) qb.andWhere('e.owner = :owner', { owner: options.owner });
+    if (options.owner !== undefined) qb.andWhere(ownerCondition('e'), ownerParameters(options.owner));
     if (options.machineId) qb.andWhere('e.machine_id = :machineId', { machineId: options.machineId });
     if (options.name) qb.andWhere('e.name ILIKE :name', { name: `%${escapeLike(options.name)}%` });
     const order = listOrder(options.sort);
@@ -59,5 +60,15 @@ export class EndpointsRepository {
 
   count(): Promise<number> {
     return this.endpoints.count();
+  }
+
+  /** Sets the owner's subject of a row that has none (a claim by its owner); never overwrites one. */
+  async claim(id: string, subject: string): Promise<void> {
+    await this.endpoints
+      .createQueryBuilder()
+      .update()
+      .set({ ownerSubject: subject })
+      .where('id = :id AND owner_subject IS NULL', { id })
+      .execute();
   }
 }

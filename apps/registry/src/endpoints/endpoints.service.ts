@@ -7,12 +7,13 @@ import {
   Endpoint,
   endpointInputSchema,
   endpointPatchSchema,
+  isOwner,
   ListSort,
   RoutingEndpoint,
   TIMEOUT_MS_DEFAULT,
 } from '@cleargate/contracts';
 import { ChangeEvents } from '../events/change-events';
-import { assertOwner } from '../machines/machines.service';
+import { assertOwner, claimBy, ownedBy, ownerFilterOf } from '../ownership';
 import { MachinesRepository } from '../machines/machines.repository';
 import { EndpointEntity } from './endpoint.entity';
 import { EndpointsRepository } from './endpoints.repository';
@@ -32,6 +33,7 @@ export function toEndpoint(e: EndpointEntity): Endpoint {
     count_predictions: e.countPredictions,
     enabled: e.enabled,
     owner: e.owner,
+    owner_subject: e.ownerSubject,
     created_at: e.createdAt.toISOString(),
     updated_at: e.updatedAt.toISOString(),
   };
@@ -46,6 +48,7 @@ export function toRoutingEndpoint(e: EndpointEntity): RoutingEndpoint {
     timeout_ms: e.timeoutMs,
     enabled: e.enabled,
     owner: e.owner,
+    owner_subject: e.ownerSubject,
     visibility: e.visibility,
     shared_with: e.sharedWith,
     count_predictions: e.countPredictions,
@@ -63,7 +66,7 @@ export class EndpointsService {
 
   async create(caller: Caller, input: z.output<typeof endpointInputSchema>): Promise<Endpoint> {
     const machine = await this.machines.findByRef(input.machine_id);
-    if (!machine || (!caller.admin && machine.owner !== caller.username)) throw AppError.notFound('machine', input.machine_id);
+    if (!machine || (!caller.admin && !isOwner(caller, ownedBy(machine)))) throw AppError.notFound('machine', input.machine_id);
     const entity = Object.assign(new EndpointEntity(), {
       id: randomUUID(),
       machineId: machine.id,
@@ -75,6 +78,7 @@ export class EndpointsService {
       countPredictions: input.count_predictions ?? null,
       enabled: input.enabled ?? true,
       owner: caller.username,
+      ownerSubject: caller.subject,
     });
     const saved = await this.endpoints.insert(entity);
     await this.events.endpoint('created', toRoutingEndpoint(saved));
@@ -97,14 +101,14 @@ export class EndpointsService {
       ...(filter.name ? { name: filter.name } : {}),
       ...(filter.sort ? { sort: filter.sort } : {}),
       ...(machineId ? { machineId } : {}),
-      ...(caller.admin ? {} : { owner: caller.username }),
+      ...(caller.admin ? {} : { owner: ownerFilterOf(caller) }),
     });
     return { items: result.items.map(toEndpoint), next_cursor: result.next_cursor };
   }
 
   async update(caller: Caller, id: string, patch: z.output<typeof endpointPatchSchema>): Promise<Endpoint> {
     const endpoint = await this.visible(caller, id);
-    assertOwner(caller, endpoint.owner, 'endpoint');
+    assertOwner(caller, endpoint, 'endpoint');
     const changes: Partial<EndpointEntity> = {};
     if (patch.name !== undefined) changes.name = patch.name;
     if (patch.path !== undefined) changes.path = patch.path;
@@ -122,7 +126,7 @@ export class EndpointsService {
 
   async delete(caller: Caller, id: string): Promise<{ deleted: true; id: string }> {
     const endpoint = await this.visible(caller, id);
-    assertOwner(caller, endpoint.owner, 'endpoint');
+    assertOwner(caller, endpoint, 'endpoint');
     await this.endpoints.delete(endpoint.id);
     await this.events.endpoint('deleted', toRoutingEndpoint(endpoint));
     return { deleted: true, id: endpoint.id };
@@ -130,7 +134,14 @@ export class EndpointsService {
 
   private async visible(caller: Caller, id: string): Promise<EndpointEntity> {
     const endpoint = await this.endpoints.findById(id);
-    if (!endpoint || (!caller.admin && endpoint.owner !== caller.username)) throw AppError.notFound('endpoint', id);
+    if (!endpoint || (!caller.admin && !isOwner(caller, ownedBy(endpoint)))) throw AppError.notFound('endpoint', id);
+    const claimed = claimBy(caller, endpoint);
+    if (claimed) {
+      await this.endpoints.claim(endpoint.id, claimed);
+      endpoint.ownerSubject = claimed;
+      // the routers decide "owner" from the routing copy: it changes too
+      await this.events.endpoint('updated', toRoutingEndpoint(endpoint));
+    }
     return endpoint;
   }
 }

@@ -5,6 +5,7 @@ import { applyListOrder, listOrder, listPage } from '../database/paging';
 import type { ListSort } from '@cleargate/contracts';
 import { EndpointEntity } from '../endpoints/endpoint.entity';
 import { UUID_PATTERN } from '../public-ids/public-id.service';
+import { ownerCondition, OwnerFilter, ownerParameters } from '../ownership';
 import { MachineEntity } from './machine.entity';
 
 export interface MachineRow {
@@ -43,9 +44,11 @@ export class MachinesRepository {
     });
   }
 
-  async list(options: { owner?: string; name?: string; enabled?: boolean; sort?: ListSort; cursor?: string; limit: number }) {
+  async list(options: { owner?: OwnerFilter; name?: string; enabled?: boolean; sort?: ListSort; cursor?: string; limit: number }) {
     const qb = this.machines.createQueryBuilder('m');
-    if (options.owner !== undefined) qb.andWhere('m.owner = :owner', { owner: options.owner });
+    if (options.owner !== undefined) {
+      qb.andWhere(ownerCondition('m'), ownerParameters(options.owner));
+    }
     if (options.name) qb.andWhere('m.name ILIKE :name', { name: `%${escapeLike(options.name)}%` });
     if (options.enabled !== undefined) qb.andWhere('m.enabled = :enabled', { enabled: options.enabled });
     const order = listOrder(options.sort);
@@ -65,6 +68,16 @@ export class MachinesRepository {
       throw uniqueViolation(err, `a machine named "${patch.name}" already exists`);
     }
     return this.machines.findOneByOrFail({ id });
+  }
+
+  /** Sets the owner's subject of a row that has none (a claim by its owner); never overwrites one. */
+  async claim(id: string, subject: string): Promise<void> {
+    await this.machines
+      .createQueryBuilder()
+      .update()
+      .set({ ownerSubject: subject })
+      .where('id = :id AND owner_subject IS NULL', { id })
+      .execute();
   }
 
   async delete(id: string): Promise<void> {

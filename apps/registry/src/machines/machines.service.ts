@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   AppError,
   Caller,
+  isOwner,
   ListSort,
   Machine,
   MachineCallHealth,
@@ -11,7 +12,10 @@ import {
   machinePatchSchema,
   RoutingMachine,
 } from '@cleargate/contracts';
+import { AddressPolicy } from '@cleargate/egress';
 import { CallLogsRepository } from '../calllogs/calllogs.repository';
+import { REGISTRY_CONFIG, RegistryConfig } from '../config';
+import { assertOwner, claimBy, ownedBy, ownerFilterOf } from '../ownership';
 import { ChangeEvents } from '../events/change-events';
 import { PublicIdService } from '../public-ids/public-id.service';
 import { MachineEntity } from './machine.entity';
@@ -29,6 +33,7 @@ export function toMachine(m: MachineEntity, endpointCount: number): Machine {
     labels: m.labels,
     enabled: m.enabled,
     owner: m.owner,
+    owner_subject: m.ownerSubject,
     endpoint_count: endpointCount,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
@@ -47,23 +52,36 @@ export function assertMayGivePublicId(caller: Caller, given: string | undefined,
   if (given !== undefined && !caller.admin) throw new AppError('forbidden', `only administrators may give ${field}`);
 }
 
-/** Registrars manage their own machines; administrators manage all of them. */
-export function assertOwner(caller: Caller, owner: string, what: string): void {
-  if (!caller.admin && caller.username !== owner)
-    throw new AppError('forbidden', `only the owner or an administrator may change this ${what}`);
+/**
+ * Refuses a URL the outbound address policy does not allow (EGRESS_ALLOWED_CIDRS): its literal
+ * address, or any address its name resolves to now. The router checks again on every connection.
+ */
+export async function assertReachableUrl(policy: AddressPolicy, field: string, url: string | null | undefined): Promise<void> {
+  if (!url) return;
+  const refused = await policy.check(url);
+  if (!refused) return;
+  const message = `${field}: ${refused.message}; an administrator can allow its range in EGRESS_ALLOWED_CIDRS`;
+  throw new AppError('invalid_argument', message, { issues: [{ path: `body.${field}`, message: refused.message }] });
 }
 
 @Injectable()
 export class MachinesService {
+  private readonly policy: AddressPolicy;
+
   constructor(
     private readonly repository: MachinesRepository,
     private readonly publicIds: PublicIdService,
     private readonly events: ChangeEvents,
     private readonly calllogs: CallLogsRepository,
-  ) {}
+    @Inject(REGISTRY_CONFIG) config: RegistryConfig,
+  ) {
+    this.policy = new AddressPolicy(config.EGRESS_ALLOWED_CIDRS);
+  }
 
   async create(caller: Caller, input: z.output<typeof machineInputSchema>): Promise<Machine> {
     assertMayGivePublicId(caller, input.machine_id, 'machine_id');
+    await assertReachableUrl(this.policy, 'base_url', input.base_url);
+    await assertReachableUrl(this.policy, 'metrics_url', input.metrics_url);
     const id = randomUUID();
     const entity = Object.assign(new MachineEntity(), {
       id,
@@ -76,6 +94,7 @@ export class MachinesService {
       labels: input.labels ?? {},
       enabled: input.enabled ?? true,
       owner: caller.username,
+      ownerSubject: caller.subject,
     });
     const saved = await this.repository.insert(entity);
     await this.events.machine('created', toRoutingMachine(saved));
@@ -88,13 +107,15 @@ export class MachinesService {
   }
 
   async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { name?: string; enabled?: boolean; sort?: ListSort }) {
-    const result = await this.repository.list({ ...filter, ...page, ...(caller.admin ? {} : { owner: caller.username }) });
+    const result = await this.repository.list({ ...filter, ...page, ...(caller.admin ? {} : { owner: ownerFilterOf(caller) }) });
     return { items: result.items.map((r) => toMachine(r.machine, r.endpointCount)), next_cursor: result.next_cursor };
   }
 
   async update(caller: Caller, ref: string, patch: z.output<typeof machinePatchSchema>): Promise<Machine> {
     const machine = await this.visible(caller, ref);
-    assertOwner(caller, machine.owner, 'machine');
+    assertOwner(caller, machine, 'machine');
+    await assertReachableUrl(this.policy, 'base_url', patch.base_url);
+    await assertReachableUrl(this.policy, 'metrics_url', patch.metrics_url);
     const changes: Partial<MachineEntity> = {};
     if (patch.name !== undefined) changes.name = patch.name;
     if (patch.base_url !== undefined) changes.baseUrl = patch.base_url;
@@ -110,7 +131,7 @@ export class MachinesService {
 
   async delete(caller: Caller, ref: string): Promise<{ deleted: true; id: string }> {
     const machine = await this.visible(caller, ref);
-    assertOwner(caller, machine.owner, 'machine');
+    assertOwner(caller, machine, 'machine');
     const endpoints = await this.repository.endpointCount(machine.id);
     if (endpoints > 0) {
       throw new AppError('conflict', `the machine still has ${endpoints} endpoint(s); delete them first`, { endpoint_count: endpoints });
@@ -122,7 +143,7 @@ export class MachinesService {
 
   /** How the recent calls to each machine went (the caller's own machines; any for administrators). */
   async health(caller: Caller, refs: string[], windowMinutes: number): Promise<{ items: MachineCallHealth[] }> {
-    const machines = (await this.repository.findByRefs(refs)).filter((m) => caller.admin || m.owner === caller.username);
+    const machines = (await this.repository.findByRefs(refs)).filter((m) => caller.admin || isOwner(caller, ownedBy(m)));
     if (!machines.length) return { items: [] };
     const { recent, lastErrors } = await this.calllogs.machineHealth(
       machines.map((m) => m.publicId),
@@ -152,7 +173,12 @@ export class MachinesService {
   /** Non-administrators see only their own machines; anything else is "not found". */
   private async visible(caller: Caller, ref: string): Promise<MachineEntity> {
     const machine = await this.repository.findByRef(ref);
-    if (!machine || (!caller.admin && machine.owner !== caller.username)) throw AppError.notFound('machine', ref);
+    if (!machine || (!caller.admin && !isOwner(caller, ownedBy(machine)))) throw AppError.notFound('machine', ref);
+    const claimed = claimBy(caller, machine);
+    if (claimed) {
+      await this.repository.claim(machine.id, claimed);
+      machine.ownerSubject = claimed;
+    }
     return machine;
   }
 }

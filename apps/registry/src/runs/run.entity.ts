@@ -18,6 +18,10 @@ export class RunEntity {
   @Column({ type: 'varchar', length: 255 })
   caller!: string;
 
+  /** The caller's subject (token `sub`); null for records stored before subjects were kept. */
+  @Column({ name: 'caller_subject', type: 'varchar', length: 255, nullable: true })
+  callerSubject!: string | null;
+
   @Column({ type: 'jsonb' })
   params!: Record<string, unknown>;
 

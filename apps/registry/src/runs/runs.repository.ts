@@ -11,7 +11,7 @@ import {
   runStatusRank,
   TERMINAL_RUN_STATUSES,
 } from '@cleargate/contracts';
-import { applyCursor, pageResult } from '../database/paging';
+import { applyCursor, callerCondition, pageResult } from '../database/paging';
 import { RunEntity } from './run.entity';
 
 export function toRun(r: RunEntity): Run {
@@ -20,6 +20,7 @@ export function toRun(r: RunEntity): Run {
     task_id: r.taskPublicId,
     template_name: r.templateName,
     caller: r.caller,
+    caller_subject: r.callerSubject,
     params: r.params,
     queue: r.queue,
     status: r.status,
@@ -58,9 +59,9 @@ export class RunsRepository {
     return this.runs.findOneBy({ id });
   }
 
-  async list(filter: RunListFilter, page: { limit: number; cursor?: string }) {
+  async list(filter: RunListFilter & { caller_subject?: string }, page: { limit: number; cursor?: string }) {
     const qb = this.runs.createQueryBuilder('r');
-    if (filter.caller !== undefined) qb.andWhere('r.caller = :caller', { caller: filter.caller });
+    callerCondition(qb, 'r', filter);
     if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
     if (filter.task_id) qb.andWhere('r.task_public_id = :taskId', { taskId: filter.task_id });
     const rows = await applyCursor(qb, 'r', 'createdAt', page.cursor, page.limit).getMany();

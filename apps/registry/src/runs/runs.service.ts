@@ -74,7 +74,14 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
     const template = await this.tasks.findByRef(input.task_id);
     try {
       if (!template || !template.enabled) throw AppError.notFound('task', input.task_id);
-      if (!mayUse(caller, { owner: template.owner, visibility: template.visibility, shared_with: template.sharedWith })) {
+      if (
+        !mayUse(caller, {
+          owner: template.owner,
+          owner_subject: template.ownerSubject,
+          visibility: template.visibility,
+          shared_with: template.sharedWith,
+        })
+      ) {
         throw new AppError('forbidden', 'this task is not shared with you');
       }
       if (template.paramsSchema)
@@ -91,6 +98,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
         taskPublicId: template.publicId,
         templateName: template.name,
         caller: caller.username,
+        callerSubject: caller.subject,
         params: input.params,
         queue: input.queue ?? template.defaultQueue,
         status: 'accepted' as const,
@@ -142,7 +150,9 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
 
   private async visible(caller: Caller, runId: string): Promise<RunEntity> {
     const run = await this.runs.findById(runId);
-    if (!run || (!caller.admin && run.caller !== caller.username)) throw AppError.notFound('run', runId);
+    // A run is its caller's by subject; one stored before subjects were kept, by user name.
+    const own = run && (run.callerSubject ? run.callerSubject === caller.subject : run.caller === caller.username);
+    if (!run || (!caller.admin && !own)) throw AppError.notFound('run', runId);
     return run;
   }
 
@@ -156,6 +166,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       queue: run.queue,
       params: run.params,
       caller: run.caller,
+      caller_subject: run.callerSubject,
       route: run.route,
       requested_at: run.createdAt.toISOString(),
     };
@@ -181,6 +192,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       at: new Date(this.clock.now()).toISOString(),
       correlation_id: currentCorrelationId() ?? randomUUID(),
       caller: caller.username,
+      caller_subject: caller.subject,
       task_id: input.task_id,
       template_name: template?.name ?? null,
       run_id: null,

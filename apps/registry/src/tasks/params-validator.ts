@@ -1,28 +1,133 @@
 import { Injectable } from '@nestjs/common';
-import Ajv, { ValidateFunction } from 'ajv';
-import { LRUCache } from 'lru-cache';
+import Ajv, { type Options, type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import secureMetaSchema from 'ajv/lib/refs/json-schema-secure.json';
+import { LRUCache } from 'lru-cache';
+import { RE2JS } from 're2js';
 import { AppError } from '@cleargate/contracts';
 
+/** Largest parameter schema a registrar may save, as JSON text. */
+export const SCHEMA_MAX_BYTES = 64 * 1024;
+/** Deepest nesting of objects and arrays in a parameter schema. */
+export const SCHEMA_MAX_DEPTH = 32;
+/** Longest `pattern` (or `patternProperties` key). */
+export const PATTERN_MAX_LENGTH = 1000;
+/** Compiled validators kept, by the total size of their schemas' JSON. */
+export const CACHE_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
- * Validates run parameters against a template's JSON Schema (ajv). Draft-07 schemas (the
- * common `$schema` of hand-written ones) use ajv's draft-07 engine, everything else 2020-12.
- * Compiled validators are kept per template version.
+ * `pattern` and `patternProperties` run on RE2's linear-time engine (re2js, pure JavaScript): a
+ * registrar's pattern cannot make a run request take exponential time. RE2 knows no lookaround
+ * and no backreferences; such a pattern fails to compile and the schema is refused.
+ */
+const linearRegExp = Object.assign((pattern: string) => RE2JS.compile(pattern), { code: 're2js' });
+
+/**
+ * ajv's options for schemas written by registrars: unknown keywords and formats refused
+ * (strictSchema), no `$data` references, no remote `$ref` (nothing is loaded), and only the
+ * linear-time regular expressions above.
+ */
+const SECURE_OPTIONS: Options = {
+  allErrors: true,
+  strictSchema: true,
+  strictNumbers: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+  $data: false,
+  code: { regExp: linearRegExp },
+  logger: false,
+  // Meta-schema validation is done once, by the shared validators below; a fresh instance per
+  // schema then costs about 2 ms instead of 30.
+  meta: false,
+  validateSchema: false,
+};
+
+/**
+ * ajv's json-schema-secure.json ("may be unsafe to validate untrusted data": `pattern` and
+ * `format` without `maxLength`, `uniqueItems` of objects without `maxItems`,
+ * `patternProperties` without `propertyNames.maxLength`), extended to the subschema keywords of
+ * draft 2019-09/2020-12 that it does not descend into.
+ */
+function secureMeta(): Record<string, unknown> {
+  const meta = structuredClone(secureMetaSchema) as Record<string, unknown> & { properties: Record<string, unknown> };
+  meta.$id = 'https://cleargate.invalid/schemas/json-schema-secure-2020.json#';
+  const sub = { $ref: '#' };
+  const map = { additionalProperties: sub };
+  Object.assign(meta.properties, {
+    $defs: map,
+    dependentSchemas: map,
+    prefixItems: { type: 'array', items: sub },
+    unevaluatedItems: sub,
+    unevaluatedProperties: sub,
+    contentSchema: sub,
+  });
+  return meta;
+}
+
+/** Structural limits that hold before anything is compiled: size, depth, pattern length. */
+export function checkLimits(schema: unknown): string | null {
+  let text: string;
+  try {
+    text = JSON.stringify(schema);
+  } catch {
+    return 'the schema is not JSON';
+  }
+  if (Buffer.byteLength(text) > SCHEMA_MAX_BYTES) return `the schema is larger than ${SCHEMA_MAX_BYTES} bytes`;
+  const stack: { value: unknown; depth: number }[] = [{ value: schema, depth: 1 }];
+  while (stack.length) {
+    const { value, depth } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > SCHEMA_MAX_DEPTH) return `the schema is nested deeper than ${SCHEMA_MAX_DEPTH} levels`;
+    const record = value as Record<string, unknown>;
+    if (!Array.isArray(value)) {
+      if (typeof record.pattern === 'string' && record.pattern.length > PATTERN_MAX_LENGTH) {
+        return `a pattern is longer than ${PATTERN_MAX_LENGTH} characters`;
+      }
+      const patternProperties = record.patternProperties;
+      if (patternProperties && typeof patternProperties === 'object') {
+        if (Object.keys(patternProperties).some((p) => p.length > PATTERN_MAX_LENGTH)) {
+          return `a pattern is longer than ${PATTERN_MAX_LENGTH} characters`;
+        }
+      }
+    }
+    for (const child of Object.values(record)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return null;
+}
+
+const isDraft07 = (schema: Record<string, unknown>) => typeof schema.$schema === 'string' && /draft-0[4-7]/.test(schema.$schema);
+
+/**
+ * Validates run parameters against a template's JSON Schema (ajv). Draft-07 schemas (the common
+ * `$schema` of hand-written ones) use ajv's draft-07 engine, everything else 2020-12.
+ *
+ * A registrar's schema is untrusted input. When a template is saved (`check`) it must fit the
+ * limits above, be valid against its draft's meta-schema and ajv's secure meta-schema, and
+ * compile with SECURE_OPTIONS. Each schema is compiled in an ajv instance of its own, so that
+ * no `$id` of one template can be referenced by (or clash with) another's, and ajv keeps no
+ * schema after compiling it; the one cache of compiled validators is the LRU below, bounded by
+ * the size of the schemas it holds.
  */
 @Injectable()
 export class ParamsValidator {
-  private readonly draft07 = addFormats(new Ajv({ allErrors: true, strict: false }));
-  private readonly draft2020 = addFormats(new Ajv2020({ allErrors: true, strict: false }));
-  private readonly compiled = new LRUCache<string, ValidateFunction>({ max: 1000 });
+  private readonly metaValidators = {
+    draft07: new Ajv({ allErrors: true, strict: false, logger: false }).getSchema('http://json-schema.org/draft-07/schema')!,
+    draft2020: new Ajv2020({ allErrors: true, strict: false, logger: false }).getSchema('https://json-schema.org/draft/2020-12/schema')!,
+    secure: new Ajv({ allErrors: true, strict: false, logger: false }).compile(secureMeta()),
+  };
+  private readonly compiled = new LRUCache<string, ValidateFunction>({
+    maxSize: CACHE_MAX_BYTES,
+    sizeCalculation: () => 1,
+  });
 
-  /** Throws a 400 when the schema itself cannot be compiled (checked when a template is saved). */
+  /** Throws a 400 when the schema is too large, insecure or cannot be compiled (checked when a template is saved). */
   check(schema: Record<string, unknown>): void {
-    try {
-      this.engine(schema).compile(schema);
-    } catch (err) {
-      throw new AppError('invalid_argument', `params_schema is not a valid JSON Schema: ${(err as Error).message}`, {
-        issues: [{ path: 'body.params_schema', message: (err as Error).message }],
+    const problem = this.problem(schema);
+    if (problem) {
+      throw new AppError('invalid_argument', `params_schema is not accepted: ${problem}`, {
+        issues: [{ path: 'body.params_schema', message: problem }],
       });
     }
   }
@@ -31,8 +136,16 @@ export class ParamsValidator {
   validate(key: string, schema: Record<string, unknown>, params: unknown): void {
     let validate = this.compiled.get(key);
     if (!validate) {
-      validate = this.engine(schema).compile(schema);
-      this.compiled.set(key, validate);
+      try {
+        validate = compile(schema);
+      } catch (err) {
+        // Saved before these checks existed, or by hand in the database: not the caller's fault.
+        throw new AppError(
+          'invalid_argument',
+          `the task's parameter schema cannot be used (${(err as Error).message}); its owner must fix it`,
+        );
+      }
+      this.compiled.set(key, validate, { size: Math.max(1, JSON.stringify(schema).length) });
     }
     if (validate(params)) return;
     const issues = (validate.errors ?? []).map((e) => ({
@@ -42,8 +155,36 @@ export class ParamsValidator {
     throw new AppError('invalid_argument', 'params do not match the task’s parameter schema', { issues });
   }
 
-  private engine(schema: Record<string, unknown>): Ajv | Ajv2020 {
-    const declared = typeof schema.$schema === 'string' ? schema.$schema : '';
-    return /draft-0[4-7]/.test(declared) ? this.draft07 : this.draft2020;
+  /** How many compiled validators are held, and the size of their schemas. */
+  get cache(): { entries: number; bytes: number } {
+    return { entries: this.compiled.size, bytes: this.compiled.calculatedSize };
   }
+
+  private problem(original: Record<string, unknown>): string | null {
+    const limits = checkLimits(original);
+    if (limits) return limits;
+    // What is stored is JSON: judge exactly that (plain objects, no undefined, no prototypes of its own).
+    const schema = JSON.parse(JSON.stringify(original)) as Record<string, unknown>;
+    const meta = isDraft07(schema) ? this.metaValidators.draft07 : this.metaValidators.draft2020;
+    if (!meta(schema)) return `not a valid JSON Schema: ${describe(meta.errors)}`;
+    if (!this.metaValidators.secure(schema)) return `unsafe for untrusted input: ${describe(this.metaValidators.secure.errors)}`;
+    try {
+      compile(schema);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return null;
+  }
+}
+
+function compile(schema: Record<string, unknown>): ValidateFunction {
+  const ajv = isDraft07(schema) ? new Ajv(SECURE_OPTIONS) : new Ajv2020(SECURE_OPTIONS);
+  return addFormats(ajv).compile(schema);
+}
+
+function describe(errors: ValidateFunction['errors']): string {
+  return (errors ?? [])
+    .slice(0, 5)
+    .map((e) => `${e.instancePath || '(root)'} ${e.message ?? e.keyword}`)
+    .join('; ');
 }

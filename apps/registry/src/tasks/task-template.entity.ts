@@ -36,6 +36,10 @@ export class TaskTemplateEntity {
   @Column({ type: 'varchar', length: 255 })
   owner!: string;
 
+  /** The owner's subject (token `sub`); null until a row stored before subjects were kept is claimed. */
+  @Column({ name: 'owner_subject', type: 'varchar', length: 255, nullable: true })
+  ownerSubject!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

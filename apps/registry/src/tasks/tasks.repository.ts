@@ -5,6 +5,7 @@ import { AppError, ListSort } from '@cleargate/contracts';
 import { applyListOrder, listOrder, listPage } from '../database/paging';
 import { escapeLike, uniqueViolation } from '../machines/machines.repository';
 import { UUID_PATTERN } from '../public-ids/public-id.service';
+import { ownerCondition, OwnerFilter, ownerParameters } from '../ownership';
 import { TaskTemplateEntity } from './task-template.entity';
 
 @Injectable()
@@ -29,9 +30,9 @@ export class TasksRepository {
     return UUID_PATTERN.test(ref) ? this.templates.findOneBy({ id: ref }) : this.templates.findOneBy({ publicId: ref });
   }
 
-  async list(options: { owner?: string; name?: string; sort?: ListSort; cursor?: string; limit: number }) {
+  async list(options: { owner?: OwnerFilter; name?: string; sort?: ListSort; cursor?: string; limit: number }) {
     const qb = this.templates.createQueryBuilder('t');
-    if (options.owner !== undefined) qb.andWhere('t.owner = :owner', { owner: options.owner });
+    if (options.owner !== undefined) qb.andWhere(ownerCondition('t'), ownerParameters(options.owner));
     if (options.name) qb.andWhere('t.name ILIKE :name', { name: `%${escapeLike(options.name)}%` });
     const order = listOrder(options.sort);
     // A template without a name sorts as the empty name.
@@ -59,5 +60,15 @@ export class TasksRepository {
 
   count(): Promise<number> {
     return this.templates.count();
+  }
+
+  /** Sets the owner's subject of a row that has none (a claim by its owner); never overwrites one. */
+  async claim(id: string, subject: string): Promise<void> {
+    await this.templates
+      .createQueryBuilder()
+      .update()
+      .set({ ownerSubject: subject })
+      .where('id = :id AND owner_subject IS NULL', { id })
+      .execute();
   }
 }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, Caller, ListSort, TaskTemplate, taskTemplateInputSchema, taskTemplatePatchSchema } from '@cleargate/contracts';
-import { assertMayGivePublicId, assertOwner } from '../machines/machines.service';
+import { AppError, Caller, isOwner, ListSort, TaskTemplate, taskTemplateInputSchema, taskTemplatePatchSchema } from '@cleargate/contracts';
+import { assertMayGivePublicId } from '../machines/machines.service';
+import { assertOwner, claimBy, ownedBy, ownerFilterOf } from '../ownership';
 import { PublicIdService } from '../public-ids/public-id.service';
 import { ParamsValidator } from './params-validator';
 import { TaskTemplateEntity } from './task-template.entity';
@@ -23,6 +24,7 @@ export function toTaskTemplate(t: TaskTemplateEntity): TaskTemplate {
     shared_with: t.sharedWith,
     enabled: t.enabled,
     owner: t.owner,
+    owner_subject: t.ownerSubject,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
   };
@@ -53,6 +55,7 @@ export class TasksService {
       sharedWith: input.shared_with ?? NOBODY,
       enabled: input.enabled ?? true,
       owner: caller.username,
+      ownerSubject: caller.subject,
     });
     return toTaskTemplate(await this.repository.insert(entity));
   }
@@ -62,13 +65,13 @@ export class TasksService {
   }
 
   async list(caller: Caller, page: { limit: number; cursor?: string }, filter: { name?: string; sort?: ListSort }) {
-    const result = await this.repository.list({ ...page, ...filter, ...(caller.admin ? {} : { owner: caller.username }) });
+    const result = await this.repository.list({ ...page, ...filter, ...(caller.admin ? {} : { owner: ownerFilterOf(caller) }) });
     return { items: result.items.map(toTaskTemplate), next_cursor: result.next_cursor };
   }
 
   async update(caller: Caller, ref: string, patch: z.output<typeof taskTemplatePatchSchema>): Promise<TaskTemplate> {
     const template = await this.visible(caller, ref);
-    assertOwner(caller, template.owner, 'task');
+    assertOwner(caller, template, 'task');
     if (patch.params_schema) this.params.check(patch.params_schema);
     const changes: Partial<TaskTemplateEntity> = {};
     if (patch.clearml_task_id !== undefined) changes.clearmlTaskId = patch.clearml_task_id;
@@ -84,14 +87,19 @@ export class TasksService {
 
   async delete(caller: Caller, ref: string): Promise<{ deleted: true; id: string }> {
     const template = await this.visible(caller, ref);
-    assertOwner(caller, template.owner, 'task');
+    assertOwner(caller, template, 'task');
     await this.repository.delete(template.id);
     return { deleted: true, id: template.id };
   }
 
   private async visible(caller: Caller, ref: string): Promise<TaskTemplateEntity> {
     const template = await this.repository.findByRef(ref);
-    if (!template || (!caller.admin && template.owner !== caller.username)) throw AppError.notFound('task', ref);
+    if (!template || (!caller.admin && !isOwner(caller, ownedBy(template)))) throw AppError.notFound('task', ref);
+    const claimed = claimBy(caller, template);
+    if (claimed) {
+      await this.repository.claim(template.id, claimed);
+      template.ownerSubject = claimed;
+    }
     return template;
   }
 }

@@ -58,6 +58,7 @@ export const endpointSchema = z.object({
   count_predictions: predictionCountingSchema.nullable(),
   enabled: z.boolean(),
   owner: z.string(),
+  owner_subject: z.string().nullable(),
   created_at: isoDateSchema,
   updated_at: isoDateSchema,
 });
@@ -80,6 +81,8 @@ export const routingEndpointSchema = z.object({
   timeout_ms: z.number().int(),
   enabled: z.boolean(),
   owner: z.string(),
+  /** Optional on the wire: a registry of an earlier release sends none. */
+  owner_subject: z.string().nullable().optional(),
   visibility: visibilitySchema,
   shared_with: sharedWithSchema,
   count_predictions: predictionCountingSchema.nullable(),

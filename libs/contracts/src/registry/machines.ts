@@ -85,6 +85,8 @@ export const machineSchema = z.object({
   labels: z.record(z.string(), z.string()),
   enabled: z.boolean(),
   owner: z.string(),
+  /** The owner's subject (token `sub`); null for a machine registered before subjects were kept, until its owner claims it. */
+  owner_subject: z.string().nullable(),
   endpoint_count: z.number().int(),
   created_at: isoDateSchema,
   updated_at: isoDateSchema,

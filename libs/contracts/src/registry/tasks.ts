@@ -63,6 +63,7 @@ export const taskTemplateSchema = z.object({
   shared_with: sharedWithSchema,
   enabled: z.boolean(),
   owner: z.string(),
+  owner_subject: z.string().nullable(),
   created_at: isoDateSchema,
   updated_at: isoDateSchema,
 });

@@ -27,7 +27,10 @@ export const runSchema = z.object({
   run_id: uuidSchema,
   task_id: publicIdSchema,
   template_name: z.string().nullable(),
+  /** The caller's user name, for people to read. */
   caller: z.string(),
+  /** The caller's subject (token `sub`): whose run it is. Null for runs stored before subjects were kept. */
+  caller_subject: z.string().nullable().optional(),
   params: runParamsSchema,
   queue: z.string(),
   status: runStatusSchema,
@@ -95,6 +98,8 @@ export const runRequested = defineMessage(
     queue: queueNameSchema,
     params: runParamsSchema,
     caller: z.string(),
+    /** The caller's subject, for the enqueue log; absent in requests published before it was sent. */
+    caller_subject: z.string().nullable().optional(),
     /** The route the run was requested on, for the enqueue log; absent in requests published before it was sent. */
     route: callRouteSchema.nullable().default(null),
     requested_at: isoDateSchema,

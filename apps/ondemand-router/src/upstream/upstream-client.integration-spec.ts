@@ -1,0 +1,147 @@
+import { createServer, type Server } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { RoutingEndpoint, RoutingMachine } from '@cleargate/contracts';
+import { AddressPolicy, type Resolver } from '@cleargate/egress';
+import { createRuntime } from '@cleargate/observability';
+import { ServingPeer, startServingPeer } from '@cleargate/peers';
+import { loadRouterConfig } from '../config';
+import { UpstreamClient, UpstreamFailure } from './upstream-client';
+
+// The outbound address policy at connection time, over real sockets: names are resolved through
+// a resolver the test controls (as a DNS server under an attacker's control would answer), and
+// a listener on 127.0.0.1 counts every TCP connection that reaches it.
+
+let peer: ServingPeer;
+let listener: Server;
+let listenerPort: number;
+let connections = 0;
+const table: Record<string, string[]> = {};
+const resolver: Resolver = (hostname, _options, callback) => {
+  const found = table[hostname];
+  if (!found) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
+  callback(
+    null,
+    found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+  );
+};
+
+const config = loadRouterConfig({ OPS_PORT: '0', BREAKER_FAILURES: '2', UPSTREAM_CONNECT_TIMEOUT_MS: '1000' });
+const clients: UpstreamClient[] = [];
+function client(allowed: string[] = []): UpstreamClient {
+  const runtime = createRuntime('ondemand-router', 'silent');
+  const c = new UpstreamClient(config, runtime.logger, runtime.metrics, new AddressPolicy(allowed, { resolver }));
+  clients.push(c);
+  return c;
+}
+
+function target(baseUrl: string): { machine: RoutingMachine; endpoint: RoutingEndpoint } {
+  const machine: RoutingMachine = {
+    id: randomUUID(),
+    machine_id: randomUUID().replace(/-/g, '').padEnd(64, '0'),
+    name: `m-${randomUUID().slice(0, 8)}`,
+    base_url: baseUrl,
+    protocol: 'clearml-serving',
+    enabled: true,
+  };
+  const endpoint: RoutingEndpoint = {
+    id: randomUUID(),
+    machine_id: machine.machine_id,
+    name: 'test_model_pytorch',
+    path: null,
+    timeout_ms: 2000,
+    enabled: true,
+    owner: 'bob',
+    visibility: 'public',
+    shared_with: { users: [], roles: [], groups: [] },
+    count_predictions: null,
+  };
+  return { machine, endpoint };
+}
+
+const call = (c: UpstreamClient, baseUrl: string) =>
+  c.invoke({
+    ...target(baseUrl),
+    body: Buffer.from(JSON.stringify({ url: 'https://example.org/5.jpg' })),
+    contentType: 'application/json',
+    accept: undefined,
+    correlationId: 'c1',
+  });
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (err: unknown) => (err instanceof UpstreamFailure ? { kind: err.kind, message: err.message } : err),
+  );
+
+beforeAll(async () => {
+  peer = await startServingPeer();
+  listener = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  listenerPort = (listener.address() as { port: number }).port;
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.onModuleDestroy()));
+  await new Promise((r) => listener.close(r));
+  await peer.close();
+});
+
+beforeEach(() => {
+  connections = 0;
+});
+
+describe('the outbound address policy at connection time', () => {
+  it('refuses a name that resolves to a refused address when the connection is made (DNS rebinding): no connection reaches it', async () => {
+    const strict = new AddressPolicy([], { resolver });
+    table['rebind.test'] = ['93.184.215.14'];
+    // at registration the name pointed at a public address
+    expect(await strict.check(`http://rebind.test:${listenerPort}`)).toBeNull();
+    table['rebind.test'] = ['127.0.0.1'];
+    const c = client();
+    expect(await failure(call(c, `http://rebind.test:${listenerPort}`))).toEqual({
+      kind: 'address_refused',
+      message: expect.stringMatching(/^the serving machine m-\w+ is at an address the outbound address policy does not allow$/),
+    });
+    expect(connections).toBe(0);
+  });
+
+  it.each([
+    ['loopback', (port: number) => `http://127.0.0.1:${port}`],
+    ['IPv4-mapped loopback', (port: number) => `http://[::ffff:127.0.0.1]:${port}`],
+    ['IPv6 loopback', (port: number) => `http://[::1]:${port}`],
+    ['localhost', (port: number) => `http://localhost:${port}`],
+  ])('refuses a base URL at a literal %s address before connecting', async (_name, url) => {
+    const c = client();
+    expect(await failure(call(c, url(listenerPort)))).toMatchObject({ kind: 'address_refused' });
+    expect(connections).toBe(0);
+  });
+
+  it('refuses a name that resolves to link-local (the metadata service) or to one private address among public ones', async () => {
+    table['metadata.test'] = ['169.254.169.254'];
+    table['mixed.test'] = ['93.184.215.14', '10.0.0.1'];
+    const c = client();
+    expect(await failure(call(c, 'http://metadata.test'))).toMatchObject({ kind: 'address_refused' });
+    expect(await failure(call(c, 'http://mixed.test'))).toMatchObject({ kind: 'address_refused' });
+  });
+
+  it('never opens the circuit for refused addresses: they say nothing about the machine', async () => {
+    table['loop.test'] = ['127.0.0.1'];
+    const c = client();
+    for (let i = 0; i < 5; i++)
+      expect(await failure(call(c, `http://loop.test:${listenerPort}`))).toMatchObject({ kind: 'address_refused' });
+  });
+
+  it('connects through the policy to an address the allow-list names', async () => {
+    table['gpu.lan'] = ['127.0.0.1'];
+    const c = client(['127.0.0.0/8']);
+    const port = new URL(peer.url).port;
+    const answer = await call(c, `http://gpu.lan:${port}`);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body.toString())).toEqual({ digit: expect.any(Number) });
+    // and the literal form too
+    expect((await call(c, `http://127.0.0.1:${port}`)).status).toBe(200);
+  });
+});
