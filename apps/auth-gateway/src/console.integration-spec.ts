@@ -7,7 +7,15 @@ import { circuitList, machineHealthGet, machines, RUN_STATUSES, RunStatus, stats
 import { encodeJson } from '@cleargate/messaging';
 import { createRuntime } from '@cleargate/observability';
 import { OidcPeer, startOidcPeer } from '@cleargate/peers';
-import { connectTestBus, DEV_NATS_URL, dropNamespace, respond, TestBus, createTestNamespace } from '@cleargate/testing';
+import {
+  connectTestBus,
+  DEV_NATS_URL,
+  dropNamespace,
+  respond,
+  TestBus,
+  createTestNamespace,
+  TEST_OIDC_AUDIENCES,
+} from '@cleargate/testing';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './main';
 
@@ -64,6 +72,7 @@ beforeAll(async () => {
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
       OIDC_ISSUER_URL: oidc.issuer,
+      OIDC_AUDIENCES: TEST_OIDC_AUDIENCES,
       CONSOLE_DIR: dir,
       CLEARML_API_HOST: 'https://api.clear.ml',
     }),

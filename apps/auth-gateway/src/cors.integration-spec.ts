@@ -9,7 +9,15 @@ import {
 } from '@cleargate/contracts';
 import { createRuntime } from '@cleargate/observability';
 import { OidcPeer, startOidcPeer } from '@cleargate/peers';
-import { connectTestBus, createTestNamespace, DEV_NATS_URL, dropNamespace, respond, TestBus } from '@cleargate/testing';
+import {
+  connectTestBus,
+  createTestNamespace,
+  DEV_NATS_URL,
+  dropNamespace,
+  respond,
+  TestBus,
+  TEST_OIDC_AUDIENCES,
+} from '@cleargate/testing';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './main';
 
@@ -33,6 +41,7 @@ async function gateway(extra: Record<string, string>): Promise<string> {
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
       OIDC_ISSUER_URL: oidc.issuer,
+      OIDC_AUDIENCES: TEST_OIDC_AUDIENCES,
       ...extra,
     }),
     createRuntime('auth-gateway', 'silent'),

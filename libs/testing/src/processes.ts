@@ -63,7 +63,7 @@ export const TEST_EGRESS_ALLOWED_CIDRS = '127.0.0.0/8,::1/128';
  * The gateway's accepted audiences in tests: the clients of the OIDC peer's realm (and of the
  * Keycloak realm of tests/interop) whose tokens the tests send.
  */
-export const TEST_OIDC_AUDIENCES = 'nodered-iotedge,nodered,cleargate-demo,cleargate-prometheus,admin-cli';
+export const TEST_OIDC_AUDIENCES = 'nodered-iotedge,nodered,cleargate-demo,cleargate-console,cleargate-prometheus,admin-cli';
 
 export function serviceProcess(name: string, env: Record<string, string>, opsPort: number, nodeArgs: string[] = []): ServiceProcess {
   const egress: Record<string, string> = ['registry', 'ondemand-router', 'notifier'].includes(name)

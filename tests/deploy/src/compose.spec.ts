@@ -200,7 +200,9 @@ describe('deploy/compose.yaml', () => {
     }
     for (const app of ['auth-gateway', 'enqueue-worker', 'monitor'])
       expect(environmentOf(compose.services[app]!)['EGRESS_ALLOWED_CIDRS']).toBeUndefined();
-    expect(environmentOf(compose.services['auth-gateway']!)['OIDC_AUDIENCES']).toBe('nodered-iotedge,nodered,cleargate-demo');
+    expect(environmentOf(compose.services['auth-gateway']!)['OIDC_AUDIENCES']).toBe(
+      'nodered-iotedge,nodered,cleargate-demo,cleargate-console,cleargate-prometheus',
+    );
   });
 
   it('publishes ports on the loopback address only', () => {

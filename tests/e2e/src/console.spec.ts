@@ -407,7 +407,7 @@ describe('sessions', () => {
       // the token can no longer be renewed. Saving leads to the realm's login page and back to the form.
       await open('machines/create', 'Register a serving machine', user.page);
       await user.page.getByLabel(/^Name/).fill('half-typed-machine');
-      await user.page.getByLabel(/^Base URL/).fill('http://10.1.2.3:8080');
+      await user.page.getByLabel(/^Base URL/).fill('http://127.0.0.2:8080');
       await choose(user.page, /^Protocol/, /^KServe v2/);
       stack.oidc.endSessions('areamanager');
       await user.page.clock.fastForward('05:00');
@@ -417,7 +417,7 @@ describe('sessions', () => {
       await user.page.getByRole('heading', { name: 'Register a serving machine' }).waitFor();
       await user.page.getByText('Your unsaved changes were restored').waitFor();
       await expect(user.page.getByLabel(/^Name/).inputValue()).resolves.toBe('half-typed-machine');
-      await expect(user.page.getByLabel(/^Base URL/).inputValue()).resolves.toBe('http://10.1.2.3:8080');
+      await expect(user.page.getByLabel(/^Base URL/).inputValue()).resolves.toBe('http://127.0.0.2:8080');
       await audit('restored form', user.page);
       // Nothing was saved while signed out; saving now does.
       await user.page.getByRole('button', { name: 'Save' }).click();

@@ -4,8 +4,9 @@ import { startOndemandStack, OndemandStack } from './support/ondemand-stack';
 // A bounded fuzz run of the public HTTP API, the built services as separate processes: requests
 // made from the routes of /openapi.json with hostile path parameters, query strings, bodies,
 // content types and tokens. No answer may be a 5xx (the on-demand routes excepted, whose 502,
-// 503 and 504 are the serving machine's), every error must be the envelope, and no service may
-// die (an unhandled rejection ends a Node process).
+// 503 and 504 are the serving machine's), every error must be the envelope (OpenAI's error shape
+// on the OpenAI-compatible routes), and no service may die (an unhandled rejection ends a Node
+// process).
 
 let stack: OndemandStack;
 let tokens: string[];
@@ -125,10 +126,17 @@ describe('fuzzing the HTTP API', () => {
         }
         const text = await res.text();
         statuses.add(res.status);
-        const ondemand = path.startsWith('/v1/ondemand/') || path === '/clearml/serve/ondemand';
+        const openai = path.startsWith('/openai/');
+        const ondemand = path.startsWith('/v1/ondemand/') || path === '/clearml/serve/ondemand' || openai;
         if (res.status >= 500 && !(ondemand && [502, 503, 504].includes(res.status)))
           findings.push(`${method} ${path}?${query} → ${res.status} ${text.slice(0, 200)}`);
-        if (res.status >= 400 && method !== 'HEAD') {
+        if (res.status >= 400 && method !== 'HEAD' && openai) {
+          // The OpenAI-compatible routes answer in OpenAI's error shape, which its SDKs read.
+          type OpenaiError = { error?: { message?: unknown; type?: unknown; code?: unknown } } | null;
+          const body = parseJson(text) as OpenaiError;
+          if (typeof body?.error?.message !== 'string' || typeof body.error.type !== 'string')
+            findings.push(`${method} ${path} → ${res.status} without OpenAI's error shape: ${text.slice(0, 200)}`);
+        } else if (res.status >= 400 && method !== 'HEAD') {
           type Envelope = { error?: { code?: unknown; message?: unknown }; request_id?: unknown } | null;
           const envelope = parseJson(text) as Envelope;
           if (

@@ -2,7 +2,7 @@ import { ConfigError } from '@cleargate/config';
 import { loadGatewayConfig } from '../config';
 import { CorsPolicy } from './cors';
 
-const BASE = { OIDC_ISSUER_URL: 'https://www.snap4city.org/auth/realms/master' };
+const BASE = { OIDC_ISSUER_URL: 'https://www.snap4city.org/auth/realms/master', OIDC_AUDIENCES: 'nodered-iotedge' };
 
 function problems(env: Record<string, string>): string[] {
   try {

@@ -61,7 +61,10 @@ export class OpenaiHttp {
   /** Serves the request if its path is under /openai/ and returns true; false leaves it to Fastify (CORS preflights). */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '';
-    if (!url.startsWith(PREFIX) || req.method === 'OPTIONS') return false;
+    if (!url.startsWith(PREFIX)) return false;
+    // A browser's CORS preflight is answered by the gateway's CORS policy (in Fastify); any other
+    // OPTIONS is a method these routes do not take.
+    if (req.method === 'OPTIONS' && this.cors.enabled && req.headers['access-control-request-method']) return false;
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     const served = this.routes.get(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);

@@ -12,7 +12,10 @@ import { DocsController } from './docs.controller';
   controllers: GATEWAY_CONTROLLERS,
   providers: [
     { provide: RpcClient, useValue: {} },
-    { provide: GATEWAY_CONFIG, useValue: loadGatewayConfig({ OIDC_ISSUER_URL: 'http://issuer.invalid/realms/any' }) },
+    {
+      provide: GATEWAY_CONFIG,
+      useValue: loadGatewayConfig({ OIDC_ISSUER_URL: 'http://issuer.invalid/realms/any', OIDC_AUDIENCES_ANY: 'true' }),
+    },
   ],
 })
 class DocumentModule {}

@@ -77,7 +77,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -94,7 +94,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -111,7 +111,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -193,7 +193,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -210,7 +210,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -227,7 +227,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1194,6 +1194,7 @@ export interface paths {
                                 machine_name: string;
                                 name: string;
                                 owner: string;
+                                owner_subject: string | null;
                                 path: string | null;
                                 shared_with: {
                                     /** @default [] */
@@ -1222,7 +1223,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1239,7 +1240,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1256,7 +1257,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1323,6 +1324,7 @@ export interface paths {
                             machine_name: string;
                             name: string;
                             owner: string;
+                            owner_subject: string | null;
                             path: string | null;
                             shared_with: {
                                 /** @default [] */
@@ -1349,7 +1351,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1366,7 +1368,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1383,7 +1385,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1453,6 +1455,7 @@ export interface paths {
                             machine_name: string;
                             name: string;
                             owner: string;
+                            owner_subject: string | null;
                             path: string | null;
                             shared_with: {
                                 /** @default [] */
@@ -1479,7 +1482,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1496,7 +1499,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1513,7 +1516,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1567,7 +1570,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1584,7 +1587,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1601,7 +1604,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1677,6 +1680,7 @@ export interface paths {
                             machine_name: string;
                             name: string;
                             owner: string;
+                            owner_subject: string | null;
                             path: string | null;
                             shared_with: {
                                 /** @default [] */
@@ -1703,7 +1707,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1720,7 +1724,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1737,7 +1741,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1801,6 +1805,7 @@ export interface paths {
                                 at: string;
                                 attempts: number;
                                 caller: string;
+                                caller_subject?: string | null;
                                 clearml_task_id: string | null;
                                 correlation_id: string;
                                 duration_ms: number;
@@ -1830,7 +1835,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1847,7 +1852,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1864,7 +1869,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1919,6 +1924,7 @@ export interface paths {
                                 /** Format: date-time */
                                 at: string;
                                 caller: string;
+                                caller_subject?: string | null;
                                 completion_tokens: number | null;
                                 correlation_id: string;
                                 duration_ms: number;
@@ -1952,7 +1958,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1969,7 +1975,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -1986,7 +1992,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2049,6 +2055,7 @@ export interface paths {
                                 metrics_url: string | null;
                                 name: string;
                                 owner: string;
+                                owner_subject: string | null;
                                 /** @enum {string} */
                                 protocol: "clearml-serving" | "kserve-v2" | "openai";
                                 serving_task_id: string | null;
@@ -2068,7 +2075,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2085,7 +2092,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2102,7 +2109,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2161,6 +2168,7 @@ export interface paths {
                             metrics_url: string | null;
                             name: string;
                             owner: string;
+                            owner_subject: string | null;
                             /** @enum {string} */
                             protocol: "clearml-serving" | "kserve-v2" | "openai";
                             serving_task_id: string | null;
@@ -2178,7 +2186,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2195,7 +2203,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2265,6 +2273,7 @@ export interface paths {
                             metrics_url: string | null;
                             name: string;
                             owner: string;
+                            owner_subject: string | null;
                             /** @enum {string} */
                             protocol: "clearml-serving" | "kserve-v2" | "openai";
                             serving_task_id: string | null;
@@ -2282,7 +2291,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2299,7 +2308,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2316,7 +2325,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2370,7 +2379,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2387,7 +2396,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2404,7 +2413,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2478,6 +2487,7 @@ export interface paths {
                             metrics_url: string | null;
                             name: string;
                             owner: string;
+                            owner_subject: string | null;
                             /** @enum {string} */
                             protocol: "clearml-serving" | "kserve-v2" | "openai";
                             serving_task_id: string | null;
@@ -2495,7 +2505,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2512,7 +2522,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2529,7 +2539,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2623,7 +2633,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2640,7 +2650,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2657,7 +2667,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2728,7 +2738,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2745,7 +2755,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2762,7 +2772,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2827,7 +2837,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2844,7 +2854,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2861,7 +2871,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -2945,12 +2955,13 @@ export interface paths {
                             items: {
                                 attempts: number;
                                 caller: string;
+                                caller_subject?: string | null;
                                 clearml_task_id: string | null;
                                 /** Format: date-time */
                                 created_at: string;
                                 error: string | null;
                                 /** @enum {string|null} */
-                                error_code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout" | null;
+                                error_code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout" | null;
                                 /** Format: date-time */
                                 finished_at: string | null;
                                 params: {
@@ -2983,7 +2994,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3000,7 +3011,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3017,7 +3028,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3072,7 +3083,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3089,7 +3100,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3106,7 +3117,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3160,12 +3171,13 @@ export interface paths {
                         "application/json": {
                             attempts: number;
                             caller: string;
+                            caller_subject?: string | null;
                             clearml_task_id: string | null;
                             /** Format: date-time */
                             created_at: string;
                             error: string | null;
                             /** @enum {string|null} */
-                            error_code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout" | null;
+                            error_code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout" | null;
                             /** Format: date-time */
                             finished_at: string | null;
                             params: {
@@ -3196,7 +3208,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3213,7 +3225,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3230,7 +3242,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3295,7 +3307,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3312,7 +3324,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3329,7 +3341,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3440,7 +3452,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3457,7 +3469,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3474,7 +3486,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3531,6 +3543,7 @@ export interface paths {
                                 id: string;
                                 name: string | null;
                                 owner: string;
+                                owner_subject: string | null;
                                 params_schema: {
                                     [key: string]: unknown;
                                 } | null;
@@ -3562,7 +3575,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3579,7 +3592,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3596,7 +3609,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3658,6 +3671,7 @@ export interface paths {
                             id: string;
                             name: string | null;
                             owner: string;
+                            owner_subject: string | null;
                             params_schema: {
                                 [key: string]: unknown;
                             } | null;
@@ -3687,7 +3701,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3704,7 +3718,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3769,6 +3783,7 @@ export interface paths {
                             id: string;
                             name: string | null;
                             owner: string;
+                            owner_subject: string | null;
                             params_schema: {
                                 [key: string]: unknown;
                             } | null;
@@ -3798,7 +3813,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3815,7 +3830,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3832,7 +3847,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3886,7 +3901,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3903,7 +3918,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3920,7 +3935,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -3997,6 +4012,7 @@ export interface paths {
                             id: string;
                             name: string | null;
                             owner: string;
+                            owner_subject: string | null;
                             params_schema: {
                                 [key: string]: unknown;
                             } | null;
@@ -4026,7 +4042,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -4043,7 +4059,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };
@@ -4060,7 +4076,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /** @enum {string} */
-                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
                                 details?: unknown;
                                 message: string;
                             };

@@ -91,7 +91,12 @@ export async function startStack(): Promise<Stack> {
       BREAKER_HALF_OPEN_AFTER_MS: '2000',
       UPSTREAM_CONNECT_TIMEOUT_MS: '500',
     },
-    'auth-gateway': { HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1', OIDC_ISSUER_URL: oidc.issuer, OIDC_AUDIENCES: TEST_OIDC_AUDIENCES },
+    'auth-gateway': {
+      HTTP_PORT: String(httpPort),
+      HTTP_HOST: '127.0.0.1',
+      OIDC_ISSUER_URL: oidc.issuer,
+      OIDC_AUDIENCES: TEST_OIDC_AUDIENCES,
+    },
     monitor: {
       ...clearmlEnv,
       MONITOR_POLL_INTERVAL_MS: '200',
