@@ -137,6 +137,7 @@ beforeAll(async () => {
   gateway = await startGateway(
     loadGatewayConfig({
       NATS_URL: DEV_NATS_URL,
+      NATS_ANONYMOUS: 'true',
       NATS_NAMESPACE: namespace,
       OPS_PORT: '0',
       HTTP_PORT: '0',
@@ -548,6 +549,7 @@ describe('documentation and operations', () => {
     const lonely = await startGateway(
       loadGatewayConfig({
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
         NATS_NAMESPACE: otherNs,
         OPS_PORT: '0',
         HTTP_PORT: '0',
@@ -587,6 +589,7 @@ describe('userinfo verification mode', () => {
     const online = await startGateway(
       loadGatewayConfig({
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
         NATS_NAMESPACE: namespace,
         OPS_PORT: '0',
         HTTP_PORT: '0',

@@ -121,6 +121,7 @@ describe('notifier', () => {
     notifier = await startNotifier(
       loadNotifierConfig({
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
         NATS_NAMESPACE: namespace,
         OPS_HOST: '127.0.0.1',
         OPS_PORT: '0',
@@ -428,6 +429,7 @@ describe('notifier giving up', () => {
     notifier = await startNotifier(
       loadNotifierConfig({
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
         NATS_NAMESPACE: namespace,
         OPS_PORT: '0',
         NOTIFIER_CHANNELS: JSON.stringify([

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { commonEnv, envBool, envInt, loadConfig } from '@cleargate/config';
-import { CALLLOG_BATCH_RECORDS_MAX } from '@cleargate/contracts';
+import { CALLLOG_BATCH_RECORDS_MAX, ENDPOINT_TIMEOUT_MAX_MS } from '@cleargate/contracts';
 
 export const routerEnv = z.object({
   ...commonEnv,
+  /** A stop lets every call in hand finish: longer than the longest endpoint timeout. */
+  SHUTDOWN_GRACE_MS: envInt({ min: 0, max: 900_000, default: ENDPOINT_TIMEOUT_MAX_MS + 10_000 }),
   /** Keep-alive connections per serving machine. */
   UPSTREAM_CONNECTIONS: envInt({ min: 1, max: 1024, default: 64 }),
   UPSTREAM_CONNECT_TIMEOUT_MS: envInt({ min: 50, max: 60_000, default: 2_000 }),

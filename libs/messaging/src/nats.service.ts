@@ -7,7 +7,10 @@ import { coalesceWrites } from './coalesce-writes';
 import { RequestMux } from './request-mux';
 
 export interface NatsOptions {
-  /** `nats://host:port`, or `tls://host:port` to require TLS (verified against the system CAs). */
+  /**
+   * `nats://host:port`, or `tls://host:port` to require TLS (verified against `tlsCaFile`, else
+   * the system CAs); several comma-separated for the nodes of a cluster.
+   */
   url: string;
   /** Prefix for subjects, streams, consumers and buckets; empty for none. */
   namespace: string;
@@ -15,23 +18,41 @@ export interface NatsOptions {
   name: string;
   user?: string;
   password?: string;
+  /** PEM file of the CA that signed the servers' certificates (tls:// only). */
+  tlsCaFile?: string;
   requestTimeoutMs: number;
   /** Send the publishes of one event-loop turn in one socket write (coalesce-writes.ts); default true. */
   coalesceWrites?: boolean;
 }
 
-/** Connection options for the NATS client from a service's URL and credentials. */
-export function connectionOptions(options: Pick<NatsOptions, 'url' | 'name' | 'user' | 'password'>): NodeConnectionOptions {
-  const url = new URL(options.url);
-  const tls = url.protocol === 'tls:';
+/**
+ * The inbox prefix of a service's connection: replies to its requests (RPCs, JetStream API
+ * calls and publish acknowledgements) come on `_INBOX.<service>.…`, so its NATS permissions can
+ * let it read its own replies and nobody else's.
+ */
+export function inboxPrefix(name: string): string {
+  return `_INBOX.${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/** Connection options for the NATS client from a service's URLs, TLS settings and credentials. */
+export function connectionOptions(
+  options: Pick<NatsOptions, 'url' | 'name' | 'user' | 'password' | 'tlsCaFile'>,
+): NodeConnectionOptions {
+  const urls = options.url.split(',').map((u) => new URL(u.trim()));
+  const tls = urls.some((u) => u.protocol === 'tls:');
   return {
-    servers: `${url.hostname}:${url.port || 4222}`,
+    // Every node, so the client fails over to another when one goes; a random order spreads
+    // the clients of a cluster over its nodes.
+    servers: urls.map((u) => `${u.hostname}:${u.port || 4222}`),
     name: options.name,
+    inboxPrefix: inboxPrefix(options.name),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     pingInterval: 20_000,
     noAsyncTraces: true,
-    ...(tls ? { tls: {} } : {}),
+    // tls:// requires TLS; the server's certificate is verified against the CA given, else the
+    // system's CAs (Node's defaults), and its name against the host of the URL.
+    ...(tls ? { tls: options.tlsCaFile ? { caFile: options.tlsCaFile } : {} } : {}),
     ...(options.user ? { user: options.user, pass: options.password } : {}),
   };
 }
@@ -52,7 +73,7 @@ export class NatsService {
     readonly options: NatsOptions,
     private readonly logger: Logger,
   ) {
-    this.requests = new RequestMux(connection);
+    this.requests = new RequestMux(connection, inboxPrefix(options.name));
   }
 
   static async connect(options: NatsOptions, logger: Logger): Promise<NatsService> {

@@ -34,13 +34,18 @@ interface Pending {
  * finer than any timeout we use.
  */
 export class RequestMux {
-  private readonly prefix = `${createInbox()}.`;
+  private readonly prefix: string;
   private readonly pending = new Map<number, Pending>();
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
   private seq = 0;
 
-  constructor(private readonly connection: NatsConnection) {
+  /** `inboxPrefix`: the connection's (see nats.service.ts inboxPrefix), so replies fall within its permissions. */
+  constructor(
+    private readonly connection: NatsConnection,
+    inboxPrefix?: string,
+  ) {
+    this.prefix = `${createInbox(inboxPrefix)}.`;
     this.subscription = connection.subscribe(`${this.prefix}*`, { callback: (_err, msg) => this.onReply(msg) });
     this.sweeper = setInterval(() => this.sweep(), 25);
     this.sweeper.unref();

@@ -17,7 +17,10 @@ export class PendingMigrationsError extends Error {
  * pending migrations are applied, otherwise a pending migration stops the service.
  */
 export async function openDatabase(config: RegistryConfig, logger: Logger): Promise<DataSource> {
-  const dataSource = await createDataSource(config.DATABASE_URL, config.DATABASE_POOL_SIZE).initialize();
+  const dataSource = await createDataSource(config.DATABASE_URL, config.DATABASE_POOL_SIZE, {
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  }).initialize();
   try {
     if (config.DATABASE_MIGRATE) {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
