@@ -11,3 +11,4 @@ export * from './kv';
 export * from './subscriptions';
 export * from './coalesce-writes';
 export * from './service.module';
+export * from './permissions';

@@ -4,6 +4,7 @@ import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { CORRELATION_HEADER, currentCorrelationId } from '@cleargate/observability';
 import { coalesceWrites } from './coalesce-writes';
+import { serviceInboxPrefix } from './permissions';
 import { RequestMux } from './request-mux';
 
 export interface NatsOptions {
@@ -30,14 +31,10 @@ export interface NatsOptions {
  * calls and publish acknowledgements) come on `_INBOX.<service>.…`, so its NATS permissions can
  * let it read its own replies and nobody else's.
  */
-export function inboxPrefix(name: string): string {
-  return `_INBOX.${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-}
+export const inboxPrefix = serviceInboxPrefix;
 
 /** Connection options for the NATS client from a service's URLs, TLS settings and credentials. */
-export function connectionOptions(
-  options: Pick<NatsOptions, 'url' | 'name' | 'user' | 'password' | 'tlsCaFile'>,
-): NodeConnectionOptions {
+export function connectionOptions(options: Pick<NatsOptions, 'url' | 'name' | 'user' | 'password' | 'tlsCaFile'>): NodeConnectionOptions {
   const urls = options.url.split(',').map((u) => new URL(u.trim()));
   const tls = urls.some((u) => u.protocol === 'tls:');
   return {
