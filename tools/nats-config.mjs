@@ -19,7 +19,8 @@ const require = createRequire(import.meta.url);
 /** NATS_PASSWORD_<USER>: the variable holding a user's password, on the server and in the Secret. */
 export const passwordVariable = (user) => `NATS_PASSWORD_${user.toUpperCase().replace(/-/g, '_')}`;
 
-// Placeholders the chart replaces with the deployment namespace (see _helpers.tpl cleargate.natsNames).
+// Placeholders the chart replaces with the deployment namespace (see _helpers.tpl cleargate.natsName):
+// @ns. subjects, @NS_ streams and buckets, @ns- durable consumers, @user- user names (inboxes).
 const PLACEHOLDER_NS = 'zq';
 
 export function load() {
@@ -70,6 +71,7 @@ export function renderHelmBlock(perms) {
   const out = [];
   const unplace = (s) =>
     s
+      .replace(`_INBOX.${PLACEHOLDER_NS}-`, '_INBOX.@user-')
       .replaceAll(`${PLACEHOLDER_NS}.`, '@ns.')
       .replaceAll(`${PLACEHOLDER_NS.toUpperCase()}_`, '@NS_')
       .replaceAll(`${PLACEHOLDER_NS}-`, '@ns-');
@@ -77,9 +79,9 @@ export function renderHelmBlock(perms) {
     const p = perms.natsPermissions(user, PLACEHOLDER_NS);
     out.push(`    ${user}:`);
     out.push(`      publish:`);
-    for (const s of p.publish) out.push(`        - ${JSON.stringify(unplace(s))}`);
+    for (const s of p.publish) out.push(`        - '${unplace(s)}'`);
     out.push(`      subscribe:`);
-    for (const s of p.subscribe) out.push(`        - ${JSON.stringify(unplace(s))}`);
+    for (const s of p.subscribe) out.push(`        - '${unplace(s)}'`);
     out.push(`      allowResponses: ${p.allowResponses}`);
   }
   return out.join('\n');

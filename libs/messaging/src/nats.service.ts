@@ -4,7 +4,7 @@ import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { CORRELATION_HEADER, currentCorrelationId } from '@cleargate/observability';
 import { coalesceWrites } from './coalesce-writes';
-import { serviceInboxPrefix } from './permissions';
+import { natsUserName, serviceInboxPrefix } from './permissions';
 import { RequestMux } from './request-mux';
 
 export interface NatsOptions {
@@ -28,8 +28,8 @@ export interface NatsOptions {
 
 /**
  * The inbox prefix of a service's connection: replies to its requests (RPCs, JetStream API
- * calls and publish acknowledgements) come on `_INBOX.<service>.…`, so its NATS permissions can
- * let it read its own replies and nobody else's.
+ * calls and publish acknowledgements) come on `_INBOX.<its NATS user name>.…`, so its NATS
+ * permissions can let it read its own replies and nobody else's.
  */
 export const inboxPrefix = serviceInboxPrefix;
 
@@ -42,7 +42,7 @@ export function connectionOptions(options: Pick<NatsOptions, 'url' | 'name' | 'u
     // the clients of a cluster over its nodes.
     servers: urls.map((u) => `${u.hostname}:${u.port || 4222}`),
     name: options.name,
-    inboxPrefix: inboxPrefix(options.name),
+    inboxPrefix: inboxPrefix(natsUserName(options.name, options.namespace ?? '')),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     pingInterval: 20_000,
@@ -70,7 +70,7 @@ export class NatsService {
     readonly options: NatsOptions,
     private readonly logger: Logger,
   ) {
-    this.requests = new RequestMux(connection, inboxPrefix(options.name));
+    this.requests = new RequestMux(connection, inboxPrefix(natsUserName(options.name, options.namespace)));
   }
 
   static async connect(options: NatsOptions, logger: Logger): Promise<NatsService> {

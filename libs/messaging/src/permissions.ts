@@ -44,7 +44,7 @@ export function serviceInboxPrefix(name: string): string {
 }
 
 /** The NATS user name of a service: its name, after the namespace when there is one. */
-export function natsUserName(user: NatsUser, namespace: string): string {
+export function natsUserName(user: string, namespace: string): string {
   return namespace ? `${namespace}-${user}` : user;
 }
 
@@ -71,7 +71,7 @@ export function natsPermissions(user: NatsUser, namespace = ''): NatsPermissions
     ...t.broadcasts.map((c) => subject(c.subject)),
   ];
   const subscribe: string[] = [
-    `${serviceInboxPrefix(user)}.>`,
+    `${serviceInboxPrefix(natsUserName(user, namespace))}.>`,
     ...t.serves.map((c) => subject(c.subject)),
     ...t.servesFrames.map(subject),
     ...t.listens.map((c) => subject(c.subject)),
