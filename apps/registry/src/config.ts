@@ -20,7 +20,7 @@ export const jetstreamEnv = {
   /** How long EVENTS (registry changes, run and task status) is kept. */
   JETSTREAM_EVENTS_MAX_AGE_MS: envInt({ min: 60_000, default: 7 * DAY }),
   /** Work (call logs, runs, alerts) that waited longer than this goes to the dead-letter stream. */
-  JETSTREAM_WORK_MAX_AGE_MS: envInt({ min: 60_000, default: 7 * DAY }),
+  JETSTREAM_WORK_MAX_AGE_MS: envInt({ min: 1_000, default: 7 * DAY }),
   /** How long dead letters are kept for inspection and replay. */
   JETSTREAM_DEAD_LETTER_MAX_AGE_MS: envInt({ min: 60_000, default: 30 * DAY }),
 };

@@ -211,7 +211,7 @@ export class DurableConsumer<P extends z.ZodType> {
 
   protected decode(msg: JsMsg): { ok: true; payload: z.output<P> } | { ok: false; reason: string } {
     if (this.maxAgeMs !== null) {
-      const waitedMs = Date.now() - msg.info.timestampNanos / 1e6;
+      const waitedMs = Math.round(Date.now() - msg.info.timestampNanos / 1e6);
       if (waitedMs > this.maxAgeMs) return { ok: false, reason: `waited ${waitedMs} ms, longer than the work age of ${this.maxAgeMs} ms` };
     }
     try {
@@ -280,13 +280,17 @@ export class DurableConsumer<P extends z.ZodType> {
 
   protected async deadLetter(msg: JsMsg, reason: string): Promise<void> {
     const original = this.nats.unprefixed(msg.subject);
-    const headers = this.nats.headers({
-      // A header value is one line; validation messages span several.
-      'cg-dlq-reason': reason.replace(/\s*[\r\n]+\s*/g, ' ').slice(0, 1000),
-      'cg-dlq-consumer': this.durableName,
-      'cg-dlq-deliveries': String(msg.info.deliveryCount),
-      'cg-dlq-stream-seq': String(msg.seq),
-    });
+    const headers = this.nats.headers(
+      {
+        // A header value is one line; validation messages span several.
+        'cg-dlq-reason': reason.replace(/\s*[\r\n]+\s*/g, ' ').slice(0, 1000),
+        'cg-dlq-consumer': this.durableName,
+        'cg-dlq-deliveries': String(msg.info.deliveryCount),
+        'cg-dlq-stream-seq': String(msg.seq),
+      },
+      // The original's correlation id, so that a replay keeps it (batches have no context of their own).
+      msg.headers?.get(CORRELATION_HEADER) ? sanitizeCorrelationId(msg.headers.get(CORRELATION_HEADER)) : undefined,
+    );
     await this.nats.jetstream.publish(this.nats.subject(`${DEAD_LETTER_PREFIX}${original}`), msg.data, {
       headers,
       msgID: `${this.durableName}:${msg.seq}`,

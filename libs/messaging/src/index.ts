@@ -12,3 +12,4 @@ export * from './subscriptions';
 export * from './coalesce-writes';
 export * from './service.module';
 export * from './permissions';
+export * from './dead-letters';

@@ -34,7 +34,9 @@ export interface NatsOptions {
 export const inboxPrefix = serviceInboxPrefix;
 
 /** Connection options for the NATS client from a service's URLs, TLS settings and credentials. */
-export function connectionOptions(options: Pick<NatsOptions, 'url' | 'name' | 'user' | 'password' | 'tlsCaFile'>): NodeConnectionOptions {
+export function connectionOptions(
+  options: Pick<NatsOptions, 'url' | 'name' | 'user' | 'password' | 'tlsCaFile'> & { namespace?: string },
+): NodeConnectionOptions {
   const urls = options.url.split(',').map((u) => new URL(u.trim()));
   const tls = urls.some((u) => u.protocol === 'tls:');
   return {

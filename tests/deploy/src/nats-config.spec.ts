@@ -91,7 +91,7 @@ describe('NATS users and permissions (tools/nats-config.mjs)', () => {
     'the chart renders the same permissions for the NATS servers (namespace "%s"), valid for nats-server',
     (namespace) => {
       const objects = render({ set: [`nats.namespace=${namespace}`] });
-      const conf = (find(objects, 'ConfigMap', 'cleargate-nats-auth') as { data: Record<string, string> }).data['auth.conf']!;
+      const conf = (find(objects, 'ConfigMap', 'cleargate-nats-auth') as unknown as { data: Record<string, string> }).data['auth.conf']!;
       expect(usersOf(conf)).toEqual(expected(namespace));
       const ok = checkConfig({
         'nats.conf': 'listen: 127.0.0.1:-1\njetstream { store_dir: /data }\ninclude ./auth.conf\n',

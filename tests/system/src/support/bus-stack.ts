@@ -15,6 +15,8 @@ export interface BusStackOptions {
   databaseUrl: string;
   /** Processes per service; 0 leaves it out. Default: one registry, router, gateway and worker. */
   replicas?: Partial<Record<ServiceName, number>>;
+  /** Services created but not started (the test starts them). */
+  deferred?: ServiceName[];
   /** Extra environment per service. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
@@ -133,7 +135,8 @@ export async function startBusStack(options: BusStackOptions): Promise<BusStack>
   // The first registry creates the streams (DATABASE_MIGRATE); the others wait for them.
   const [first, ...rest] = processes.registry;
   await first?.start();
-  await Promise.all([...rest, ...all.filter((p) => p.name !== 'registry')].map((p) => p.start()));
+  const deferred = new Set(options.deferred ?? []);
+  await Promise.all([...rest, ...all.filter((p) => p.name !== 'registry' && !deferred.has(p.name as ServiceName))].map((p) => p.start()));
 
   const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] }, { ttlSec: 3600 });
   const user = await oidc.mint({ username: 'observer', roles: ['Observer'] }, { ttlSec: 3600 });
