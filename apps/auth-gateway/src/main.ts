@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createRuntime, NestPinoLogger, runMain, startService } from '@cleargate/observability';
@@ -19,6 +19,10 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export async function startGateway(config: GatewayConfig, runtime = createRuntime('auth-gateway', config.LOG_LEVEL)) {
   let httpPort = 0;
+  // Set once a stop begins: keep-alive connections are closed as soon as they fall idle, so the
+  // calls in hand finish and the server can close without waiting for clients to hang up.
+  let stopping = false;
+  let httpServer: Server | undefined;
   const service = await startService({
     runtime,
     config,
@@ -30,9 +34,12 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       const adapter = new FastifyAdapter({
         serverFactory: (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void) => {
           const server = createServer((req, res) => {
+            if (stopping) res.shouldKeepAlive = false;
+            else res.once('finish', () => stopping && server.closeIdleConnections());
             if (!ondemand.http?.handle(req, res)) fastifyHandler(req, res);
           });
           server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+          httpServer = server;
           return server;
         },
         bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
@@ -68,7 +75,15 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       return app;
     },
   });
-  return Object.assign(service, { httpPort });
+  const close = service.close;
+  return Object.assign(service, {
+    httpPort,
+    close: () => {
+      stopping = true;
+      httpServer?.closeIdleConnections();
+      return close();
+    },
+  });
 }
 
 if (require.main === module) {

@@ -135,9 +135,11 @@ export class NatsService {
   private watchStatus(): void {
     void (async () => {
       for await (const s of this.connection.status()) {
+        if (s.type === 'disconnect') this.requests.setConnected(false);
+        else if (s.type === 'reconnect') this.requests.setConnected(true);
         if (s.type === 'disconnect' || s.type === 'error')
           this.logger.warn({ nats_status: s.type, data: 'error' in s ? String(s.error) : undefined }, 'NATS connection problem');
-        else if (s.type === 'reconnect') this.logger.info({ nats_status: s.type }, 'NATS reconnected');
+        else if (s.type === 'reconnect') this.logger.info({ nats_status: s.type, server: 'server' in s ? s.server : undefined }, 'NATS reconnected');
       }
     })().catch(() => undefined);
   }

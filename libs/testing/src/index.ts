@@ -6,3 +6,4 @@ export * from './fake-responder';
 export * from './processes';
 export * from './api';
 export * from './nats-server';
+export * from './postgres-server';
