@@ -126,15 +126,7 @@ describe('PostgreSQL restarted while calls and runs flow', () => {
     const servedDuring = load.calls.filter((c) => c.startedAt > stoppedAt && c.status === 200).length;
     await pg.start();
     const restartedAt = Date.now();
-    await waitFor(() => ready(registry), { timeoutMs: 30_000, message: 'the registry ready again' }).catch(async (err) => {
-      console.log(
-        'DEBUG',
-        registry.child.exitCode,
-        await (await fetch(`http://127.0.0.1:${registry.opsPort}/health/ready`).catch(() => null))?.text(),
-        registry.lines.slice(-15).join('\n'),
-      );
-      throw err;
-    });
+    await waitFor(() => ready(registry), { timeoutMs: 30_000, message: 'the registry ready again' });
     await waitFor(() => load.runs.some((r) => r.at > restartedAt && r.status === 202), {
       timeoutMs: 30_000,
       message: 'runs accepted again',
