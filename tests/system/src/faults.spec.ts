@@ -1,6 +1,17 @@
 import { Client } from 'pg';
-import { natsPasswords, natsServer, NatsServer, postgresServer, PostgresServer, ServiceProcess, waitFor } from '@cleargate/testing';
-import { awaitOneCloneEach, BusStack, startBusStack } from './support/bus-stack';
+import {
+  api,
+  createTestDatabase,
+  Json,
+  natsPasswords,
+  natsServer,
+  NatsServer,
+  postgresServer,
+  PostgresServer,
+  ServiceProcess,
+  waitFor,
+} from '@cleargate/testing';
+import { awaitOneCloneEach, BusStack, startBusStack, testClient } from './support/bus-stack';
 import { call, traffic } from './support/load';
 
 jest.setTimeout(180_000);
@@ -259,5 +270,62 @@ describe('SIGKILL of the router', () => {
       `SIGKILL of the router: ${lost.length} of ${served.length} served calls without a call-log record ` +
         `(${rate.toFixed(0)} calls/s; the newest ${window} ms before the kill held ${served.filter((c) => c.endedAt >= killedAt - window).length})`,
     );
+  });
+});
+
+describe('a JetStream stream full', () => {
+  it('refuses runs with 503 and a clear reason, leaves no run half-written, and accepts again once there is room', async () => {
+    const own = await natsServer({ passwords });
+    await own.start();
+    const db = await createTestDatabase();
+    const full = await startBusStack({
+      natsUrl: own.url,
+      passwords,
+      databaseUrl: db.url,
+      deferred: ['enqueue-worker'],
+      // Room for a handful of runs in ENQUEUE (its work is never pushed out: discard new).
+      env: { registry: { JETSTREAM_STREAM_MAX_BYTES: '{"ENQUEUE": 6000}' } },
+    });
+    const pgClient = new Client({ connectionString: db.url });
+    await pgClient.connect();
+    const client = await testClient(own.url, 'operator', { user: 'operator', password: passwords.operator });
+    try {
+      const gw = full.gatewayUrls[0]!;
+      const accepted: string[] = [];
+      let refused: { status: number; json: Json } | undefined;
+      for (let i = 0; i < 100 && !refused; i++) {
+        const res = await api(gw, '/v1/runs', { token: full.user, body: { task_id: full.taskId, params: { i } } });
+        if (res.status === 202) accepted.push(res.json.run_id);
+        else refused = res;
+      }
+      expect(accepted.length).toBeGreaterThan(2);
+      expect(refused).toMatchObject({
+        status: 503,
+        json: { error: { code: 'unavailable', message: 'the run queue is full; try again later' } },
+      });
+      // The registry says why, with JetStream's own words.
+      expect(full.processes.registry[0]!.lines.some((l) => /ENQUEUE stream is full/.test(l) && /maximum bytes exceeded/.test(l))).toBe(
+        true,
+      );
+      // Nothing half-written: every stored run is in the queue, the refused one nowhere.
+      const { rows } = await pgClient.query<{ id: string }>('SELECT id FROM runs');
+      expect(rows.map((r) => r.id).sort()).toEqual([...accepted].sort());
+      expect((await client.manager.streams.info('CLEARGATE_ENQUEUE')).state.messages).toBe(accepted.length);
+
+      // The worker makes room; runs are accepted again and every accepted one is started once.
+      await full.processes['enqueue-worker'][0]!.start();
+      await waitFor(async () => (await client.manager.streams.info('CLEARGATE_ENQUEUE')).state.messages === 0, { timeoutMs: 30_000 });
+      const again = await api(gw, '/v1/runs', { token: full.user, body: { task_id: full.taskId, params: {} } });
+      expect(again.status).toBe(202);
+      const clones = await awaitOneCloneEach(full, [...accepted, again.json.run_id]);
+      expect([...accepted, again.json.run_id].filter((id) => clones.get(id) !== 1)).toEqual([]);
+    } finally {
+      await client.close();
+      await pgClient.end();
+      await full.close();
+      await own.kill();
+      own.remove();
+      await db.drop();
+    }
   });
 });
