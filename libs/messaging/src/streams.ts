@@ -56,8 +56,14 @@ export function streamConfig(nats: NatsService, key: StreamKey, limits: StreamLi
     duplicate_window: nanos(Math.min(def.duplicateWindowMs, maxAgeMs || def.duplicateWindowMs)),
     max_msg_size: -1,
     num_replicas: limits.replicas,
-    metadata: def.kind === 'work' ? { [WORK_MAX_AGE_METADATA]: String(limits.workMaxAgeMs) } : {},
+    ...(def.kind === 'work' && supportsMetadata(nats) ? { metadata: { [WORK_MAX_AGE_METADATA]: String(limits.workMaxAgeMs) } } : {}),
   };
+}
+
+/** Stream metadata (the work age) needs nats-server 2.10; on an older one work is never aged out. */
+function supportsMetadata(nats: NatsService): boolean {
+  const [major = 0, minor = 0] = (nats.connection.info?.version ?? '0.0.0').split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 10);
 }
 
 /**
