@@ -10,7 +10,7 @@ const streamNames = Object.values(STREAMS).map((s) => s.name) as [string, ...str
  * The limits of the JetStream streams, applied by the migration step (`registry:migrate`, or the
  * registry with DATABASE_MIGRATE=true). See libs/contracts streams.ts for what each stream holds.
  */
-export const jetstreamEnv = {
+export const jetstreamVariables = {
   /** Copies of each stream and KV bucket: 3 on a 3-node cluster (one node may fail), 1 on one server. */
   JETSTREAM_REPLICAS: envInt({ min: 1, max: 5, default: 1 }),
   /** max_bytes of every stream; -1: none of its own (the server's max_file_store bounds it). */
@@ -26,14 +26,14 @@ export const jetstreamEnv = {
 };
 
 /** Time limits of the registry's PostgreSQL connections. */
-export const databaseTimeoutEnv = {
+export const databaseTimeoutVariables = {
   /** Opening a connection (the server down or unreachable fails a request after this). */
   DATABASE_CONNECT_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 5_000 }),
   /** statement_timeout of every session: a statement running longer is cancelled by PostgreSQL. */
   DATABASE_STATEMENT_TIMEOUT_MS: envInt({ min: 0, max: 3_600_000, default: 30_000 }),
 };
 
-export function streamLimitsOf(config: z.infer<z.ZodObject<typeof jetstreamEnv>>): StreamLimits {
+export function streamLimitsOf(config: z.infer<z.ZodObject<typeof jetstreamVariables>>): StreamLimits {
   return {
     replicas: config.JETSTREAM_REPLICAS,
     maxBytes: config.JETSTREAM_MAX_BYTES,
@@ -48,8 +48,8 @@ export const registryEnv = z.object({
   ...commonEnv,
   DATABASE_URL: envUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: envInt({ min: 1, max: 100, default: 10 }),
-  ...databaseTimeoutEnv,
-  ...jetstreamEnv,
+  ...databaseTimeoutVariables,
+  ...jetstreamVariables,
   /**
    * Apply pending migrations (database schema and JetStream streams) at start-up; otherwise a
    * pending migration stops the service.

@@ -479,7 +479,7 @@ describe('environment', () => {
   it('env maps take text, numbers, booleans, lists and maps; a service value wins over a shared one; null removes', () => {
     const objects = render({
       setJson: [
-        'env={"SHARED_NUMBER":8388608,"SHUTDOWN_GRACE_MS":null}',
+        'env={"SHARED_NUMBER":8388608,"NATS_REQUEST_TIMEOUT_MS":null}',
         'monitor.env={"MONITOR_ALERT_RULES":[{"name":"failed","statuses":["failed"]}],"MONITOR_RUNAWAY_STOP":true,"SHARED_NUMBER":"15000","RATIO":0.25}',
       ],
     });
@@ -488,7 +488,7 @@ describe('environment', () => {
     expect(monitor['MONITOR_RUNAWAY_STOP']).toBe('true');
     expect(monitor['SHARED_NUMBER']).toBe('15000');
     expect(monitor['RATIO']).toBe('0.25');
-    expect(monitor['SHUTDOWN_GRACE_MS']).toBeUndefined();
+    expect(monitor['NATS_REQUEST_TIMEOUT_MS']).toBeUndefined();
     expect(envOf(mainContainer(objects, 'registry'))['SHARED_NUMBER']).toBe('8388608');
   });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { commonEnv, envUrl, loadConfig } from '@cleargate/config';
 import { ensureStreams, natsOptionsOf, NatsService } from '@cleargate/messaging';
 import { createLogger } from '@cleargate/observability';
-import { databaseTimeoutEnv, jetstreamEnv, streamLimitsOf } from '../config';
+import { databaseTimeoutVariables, jetstreamVariables, streamLimitsOf } from '../config';
 import { createDataSource } from './data-source';
 
 const migrateEnv = z.object({
@@ -14,8 +14,8 @@ const migrateEnv = z.object({
   NATS_ANONYMOUS: commonEnv.NATS_ANONYMOUS,
   NATS_TLS_CA_FILE: commonEnv.NATS_TLS_CA_FILE,
   NATS_REQUEST_TIMEOUT_MS: commonEnv.NATS_REQUEST_TIMEOUT_MS,
-  DATABASE_CONNECT_TIMEOUT_MS: databaseTimeoutEnv.DATABASE_CONNECT_TIMEOUT_MS,
-  ...jetstreamEnv,
+  DATABASE_CONNECT_TIMEOUT_MS: databaseTimeoutVariables.DATABASE_CONNECT_TIMEOUT_MS,
+  ...jetstreamVariables,
 });
 
 /**
