@@ -139,7 +139,8 @@ export class NatsService {
         else if (s.type === 'reconnect') this.requests.setConnected(true);
         if (s.type === 'disconnect' || s.type === 'error')
           this.logger.warn({ nats_status: s.type, data: 'error' in s ? String(s.error) : undefined }, 'NATS connection problem');
-        else if (s.type === 'reconnect') this.logger.info({ nats_status: s.type, server: 'server' in s ? s.server : undefined }, 'NATS reconnected');
+        else if (s.type === 'reconnect')
+          this.logger.info({ nats_status: s.type, server: 'server' in s ? s.server : undefined }, 'NATS reconnected');
       }
     })().catch(() => undefined);
   }
