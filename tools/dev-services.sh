@@ -166,7 +166,11 @@ jetstream {
 }
 CONF
   if nats_running; then log "nats already running on $NATS_PORT"; return 0; fi
-  nohup nats-server -c "$DATA/nats/nats.conf" >"$DATA/nats/server.log" 2>&1 &
+  # The nats-server the deployment ships when tools/install-tools.sh has built it (stream
+  # metadata and sync_interval need 2.10 or newer), else the Debian package's.
+  local bin=nats-server
+  [ -x "$ROOT/.tools/bin/nats-server" ] && bin="$ROOT/.tools/bin/nats-server"
+  nohup "$bin" -c "$DATA/nats/nats.conf" >"$DATA/nats/server.log" 2>&1 &
   for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$NATS_HTTP_PORT/healthz?js-enabled-only=true" >/dev/null 2>&1; then
       log "nats started on 127.0.0.1:$NATS_PORT (JetStream on)"; return 0

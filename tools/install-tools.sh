@@ -2,6 +2,8 @@
 # Installs the command-line tools the deployment and observability tests need:
 #   helm                  into .tools/bin (git ignores it), built from source with `go install`
 #                         (needs Go; the Go module proxy the first time);
+#   nats-server           likewise (the version deploy/ ships: the system, fault and cluster tests
+#                         run it, and Debian's is too old for sync_interval and stream metadata);
 #   prometheus, promtool  from the Debian package `prometheus` when missing and running as root
 #                         (its own service is not started).
 # Idempotent: a tool already built with the same settings is left alone (well under a second).
@@ -9,6 +11,7 @@
 set -euo pipefail
 
 HELM_VERSION="${HELM_VERSION:-v3.22.0}"
+NATS_SERVER_VERSION="${NATS_SERVER_VERSION:-v2.14.10}"
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${CLEARGATE_TOOLS_BIN:-$root/.tools/bin}"
@@ -59,6 +62,32 @@ install_helm() {
   log "helm $HELM_VERSION (Kubernetes $k8s_major.$k8s_minor by default) installed in $(( $(date +%s) - started )) s"
 }
 
+install_nats_server() {
+  local stamp="$bin/.nats-server.stamp"
+  local wanted="nats-server $NATS_SERVER_VERSION"
+  if [ -x "$bin/nats-server" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    log "nats-server $NATS_SERVER_VERSION already installed"
+    return 0
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    log "Go is required to build nats-server $NATS_SERVER_VERSION (https://go.dev/dl/)"
+    exit 1
+  fi
+  log "building nats-server $NATS_SERVER_VERSION (about two minutes the first time)"
+  local started
+  started=$(date +%s)
+  GOBIN="$bin" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false" \
+    go install -trimpath -ldflags "-s -w" "github.com/nats-io/nats-server/v2@$NATS_SERVER_VERSION"
+  local got
+  got="$("$bin/nats-server" --version | awk '{print $2}')"
+  if [ "$got" != "$NATS_SERVER_VERSION" ]; then
+    log "the built nats-server reports '$got', expected $NATS_SERVER_VERSION"
+    exit 1
+  fi
+  echo "$wanted" >"$stamp"
+  log "nats-server $NATS_SERVER_VERSION installed in $(( $(date +%s) - started )) s"
+}
+
 install_prometheus() {
   if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
     log "prometheus $(prometheus --version 2>&1 | awk 'NR==1 {print $3}') already installed"
@@ -78,5 +107,6 @@ install_prometheus() {
 }
 
 install_helm
+install_nats_server
 install_prometheus
 echo "$bin"

@@ -33,13 +33,13 @@ const run = (cmd, args, opts = {}) => {
 };
 
 if (!existsSync(join(root, 'node_modules', '.bin', 'jest'))) run('npm', ['ci', '--no-audit', '--no-fund']);
+// helm and nats-server (the dev NATS runs it too), built once into .tools/bin from the Go module proxy.
+run('bash', ['tools/install-tools.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (devServices) {
   startedServices = spawnSync('bash', ['tools/dev-services.sh', 'running'], { cwd: root, stdio: 'ignore' }).status !== 0;
   run('bash', ['tools/dev-services.sh', 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 run(process.execPath, ['tools/build.mjs', '--clean']);
-// helm for the deployment tests, built once into .tools/bin from the Go module proxy.
-run('bash', ['tools/install-tools.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 mkdirSync(join(root, 'tmp'), { recursive: true });
 const resultsFile = join(root, 'tmp', 'jest-results.json');

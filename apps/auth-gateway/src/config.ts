@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commonEnv, ConfigError, envBool, envInt, envJson, envList, envPort, envUrl, loadConfig } from '@cleargate/config';
 import { ROLES } from '@cleargate/auth';
+import { ENDPOINT_TIMEOUT_MAX_MS } from '@cleargate/contracts';
 import { corsEnv, credentialsWithWildcard } from './http/cors';
 
 const roleSchema = z.enum(ROLES);
@@ -8,6 +9,8 @@ const roleSchema = z.enum(ROLES);
 export const gatewayEnv = z
   .object({
     ...commonEnv,
+    /** A stop lets every call in hand finish: longer than the longest endpoint timeout. */
+    SHUTDOWN_GRACE_MS: envInt({ min: 0, max: 900_000, default: ENDPOINT_TIMEOUT_MAX_MS + 10_000 }),
     HTTP_HOST: z.string().default('0.0.0.0'),
     HTTP_PORT: envPort(8080),
     /** Largest accepted request body (model inputs can be images). NATS max_payload must be larger. */

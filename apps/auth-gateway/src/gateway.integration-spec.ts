@@ -138,6 +138,7 @@ beforeAll(async () => {
   gateway = await startGateway(
     loadGatewayConfig({
       NATS_URL: DEV_NATS_URL,
+      NATS_ANONYMOUS: 'true',
       NATS_NAMESPACE: namespace,
       OPS_PORT: '0',
       HTTP_PORT: '0',
@@ -560,6 +561,7 @@ describe('documentation and operations', () => {
     const lonely = await startGateway(
       loadGatewayConfig({
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
         NATS_NAMESPACE: otherNs,
         OPS_PORT: '0',
         HTTP_PORT: '0',
@@ -600,6 +602,7 @@ describe('userinfo verification mode', () => {
     const online = await startGateway(
       loadGatewayConfig({
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
         NATS_NAMESPACE: namespace,
         OPS_PORT: '0',
         HTTP_PORT: '0',

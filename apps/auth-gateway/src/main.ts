@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifyCors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -25,6 +25,10 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export async function startGateway(config: GatewayConfig, runtime = createRuntime('auth-gateway', config.LOG_LEVEL)) {
   let httpPort = 0;
+  // Set once a stop begins: keep-alive connections are closed as soon as they fall idle, so the
+  // calls in hand finish and the server can close without waiting for clients to hang up.
+  let stopping = false;
+  let httpServer: Server | undefined;
   const service = await startService({
     runtime,
     config,
@@ -42,6 +46,8 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
               connectionsCheckingInterval: Math.min(5_000, Math.max(250, config.HTTP_HEADERS_TIMEOUT_MS / 4)),
             },
             (req, res) => {
+              if (stopping) res.shouldKeepAlive = false;
+              else res.once('finish', () => stopping && server.closeIdleConnections());
               if (ondemand.http?.handle(req, res) || ondemand.openai?.handle(req, res)) return;
               drainAfterAnswer(req, res);
               fastifyHandler(req, res);
@@ -52,6 +58,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
             requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
             keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
           });
+          httpServer = server;
           return server;
         },
         bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
@@ -110,7 +117,15 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       return app;
     },
   });
-  return Object.assign(service, { httpPort });
+  const close = service.close;
+  return Object.assign(service, {
+    httpPort,
+    close: () => {
+      stopping = true;
+      httpServer?.closeIdleConnections();
+      return close();
+    },
+  });
 }
 
 if (require.main === module) {

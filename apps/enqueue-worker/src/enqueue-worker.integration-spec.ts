@@ -147,6 +147,7 @@ beforeAll(async () => {
   worker = await startEnqueueWorker(
     loadWorkerConfig({
       NATS_URL: DEV_NATS_URL,
+      NATS_ANONYMOUS: 'true',
       NATS_NAMESPACE: namespace,
       OPS_PORT: '0',
       OPS_HOST: '127.0.0.1',

@@ -51,6 +51,7 @@ async function harness(env: Record<string, string> = {}, peerOptions: Parameters
   const monitor = await startMonitor(
     loadMonitorConfig({
       NATS_URL: DEV_NATS_URL,
+      NATS_ANONYMOUS: 'true',
       NATS_NAMESPACE: namespace,
       OPS_PORT: '0',
       CLEARML_API_HOST: peer.url,

@@ -121,6 +121,7 @@ describe('notifier', () => {
     notifier = await startNotifier(
       loadNotifierConfig({
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
         NATS_NAMESPACE: namespace,
         OPS_HOST: '127.0.0.1',
         OPS_PORT: '0',
@@ -430,6 +431,7 @@ describe('notifier giving up', () => {
     notifier = await startNotifier(
       loadNotifierConfig({
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
         NATS_NAMESPACE: namespace,
         OPS_PORT: '0',
         EGRESS_ALLOWED_CIDRS: '127.0.0.0/8',

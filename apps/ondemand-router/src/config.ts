@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { commonEnv, envBool, envInt, loadConfig } from '@cleargate/config';
-import { CALLLOG_BATCH_RECORDS_MAX } from '@cleargate/contracts';
+import { CALLLOG_BATCH_RECORDS_MAX, ENDPOINT_TIMEOUT_MAX_MS } from '@cleargate/contracts';
 import { egressEnv } from '@cleargate/egress';
 
 export const routerEnv = z.object({
   ...commonEnv,
+  /** A stop lets every call in hand finish: longer than the longest endpoint timeout. */
+  SHUTDOWN_GRACE_MS: envInt({ min: 0, max: 900_000, default: ENDPOINT_TIMEOUT_MAX_MS + 10_000 }),
   /** Private, loopback or link-local ranges serving machines may be at after all (see libs/egress). */
   ...egressEnv,
   /** Keep-alive connections per serving machine. */

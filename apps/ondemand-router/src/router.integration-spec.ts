@@ -126,6 +126,7 @@ beforeAll(async () => {
   router = await startOndemandRouter(
     loadRouterConfig({
       NATS_URL: DEV_NATS_URL,
+      NATS_ANONYMOUS: 'true',
       NATS_NAMESPACE: namespace,
       OPS_PORT: '0',
       CALLLOG_FLUSH_MS: '10',

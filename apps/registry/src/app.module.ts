@@ -6,7 +6,7 @@ import { CallLogsHandlers } from './calllogs/calllogs.handlers';
 import { CallLogsRepository } from './calllogs/calllogs.repository';
 import { CallLogsService } from './calllogs/calllogs.service';
 import { REGISTRY_CONFIG, RegistryConfig } from './config';
-import { DatabaseModule } from './database/database.module';
+import { DatabaseModule, databaseTimeouts } from './database/database.module';
 import { StreamMigration } from './database/stream-migration';
 import { EndpointsHandlers } from './endpoints/endpoints.handlers';
 import { EndpointsRepository } from './endpoints/endpoints.repository';
@@ -38,7 +38,7 @@ export class RegistryModule {
       RegistryModule,
       { service: 'registry', config, configToken: REGISTRY_CONFIG, runtime },
       {
-        imports: [DatabaseModule.forDataSource(dataSource, config.DATABASE_URL)],
+        imports: [DatabaseModule.forDataSource(dataSource, config.DATABASE_URL, databaseTimeouts(config))],
         providers: [
           StreamMigration,
           PublicIdService,

@@ -1,11 +1,56 @@
 import { z } from 'zod';
-import { commonEnv, envBool, envInt, envSecret, envUrl, loadConfig } from '@cleargate/config';
+import { commonEnv, envBool, envInt, envJson, envSecret, envUrl, loadConfig } from '@cleargate/config';
 import { egressEnv } from '@cleargate/egress';
+import { STREAMS } from '@cleargate/contracts';
+import type { StreamLimits } from '@cleargate/messaging';
+
+const DAY = 24 * 60 * 60 * 1000;
+const streamNames = Object.values(STREAMS).map((s) => s.name) as [string, ...string[]];
+
+/**
+ * The limits of the JetStream streams, applied by the migration step (`registry:migrate`, or the
+ * registry with DATABASE_MIGRATE=true). See libs/contracts streams.ts for what each stream holds.
+ */
+export const jetstreamVariables = {
+  /** Copies of each stream and KV bucket: 3 on a 3-node cluster (one node may fail), 1 on one server. */
+  JETSTREAM_REPLICAS: envInt({ min: 1, max: 5, default: 1 }),
+  /** max_bytes of every stream; -1: none of its own (the server's max_file_store bounds it). */
+  JETSTREAM_MAX_BYTES: envInt({ min: -1, default: -1 }),
+  /** max_bytes of named streams, e.g. {"ENQUEUE": 1073741824}; wins over JETSTREAM_MAX_BYTES. */
+  JETSTREAM_STREAM_MAX_BYTES: envJson(z.partialRecord(z.enum(streamNames), z.number().int().min(-1)), '{}'),
+  /** How long EVENTS (registry changes, run and task status) is kept. */
+  JETSTREAM_EVENTS_MAX_AGE_MS: envInt({ min: 60_000, default: 7 * DAY }),
+  /** Work (call logs, runs, alerts) that waited longer than this goes to the dead-letter stream. */
+  JETSTREAM_WORK_MAX_AGE_MS: envInt({ min: 1_000, default: 7 * DAY }),
+  /** How long dead letters are kept for inspection and replay. */
+  JETSTREAM_DEAD_LETTER_MAX_AGE_MS: envInt({ min: 60_000, default: 30 * DAY }),
+};
+
+/** Time limits of the registry's PostgreSQL connections. */
+export const databaseTimeoutVariables = {
+  /** Opening a connection (the server down or unreachable fails a request after this). */
+  DATABASE_CONNECT_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 5_000 }),
+  /** statement_timeout of every session: a statement running longer is cancelled by PostgreSQL. */
+  DATABASE_STATEMENT_TIMEOUT_MS: envInt({ min: 0, max: 3_600_000, default: 30_000 }),
+};
+
+export function streamLimitsOf(config: z.infer<z.ZodObject<typeof jetstreamVariables>>): StreamLimits {
+  return {
+    replicas: config.JETSTREAM_REPLICAS,
+    maxBytes: config.JETSTREAM_MAX_BYTES,
+    maxBytesByStream: config.JETSTREAM_STREAM_MAX_BYTES,
+    historyMaxAgeMs: config.JETSTREAM_EVENTS_MAX_AGE_MS,
+    workMaxAgeMs: config.JETSTREAM_WORK_MAX_AGE_MS,
+    deadLetterMaxAgeMs: config.JETSTREAM_DEAD_LETTER_MAX_AGE_MS,
+  };
+}
 
 export const registryEnv = z.object({
   ...commonEnv,
   DATABASE_URL: envUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: envInt({ min: 1, max: 100, default: 10 }),
+  ...databaseTimeoutVariables,
+  ...jetstreamVariables,
   /**
    * Apply pending migrations (database schema and JetStream streams) at start-up; otherwise a
    * pending migration stops the service.

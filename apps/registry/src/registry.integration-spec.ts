@@ -331,6 +331,7 @@ describe('migrations', () => {
       const config = loadRegistryConfig({
         DATABASE_URL: db.url,
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
         NATS_NAMESPACE: 'unused',
         PUBLIC_ID_SECRET: TEST_PUBLIC_ID_SECRET,
         OPS_PORT: '0',

@@ -116,6 +116,14 @@ variable set twice stops the rendering.
 {{- $root := .root }}
 {{- $v := $root.Values }}
 {{- $plain := dict "LOG_LEVEL" $v.logLevel "NATS_URL" $v.nats.url "NATS_NAMESPACE" $v.nats.namespace "OPS_HOST" "0.0.0.0" "OPS_PORT" $v.opsPort }}
+{{- if $v.nats.auth }}
+{{- $_ := set $plain "NATS_USER" (include "cleargate.natsUser" (dict "root" $root "name" .name)) }}
+{{- else }}
+{{- $_ := set $plain "NATS_ANONYMOUS" "true" }}
+{{- end }}
+{{- if $v.nats.tlsCaConfigMap }}
+{{- $_ := set $plain "NATS_TLS_CA_FILE" "/etc/cleargate/nats-ca/ca.crt" }}
+{{- end }}
 {{- $plain = merge (deepCopy ($v.env | default dict)) $plain }}
 {{- if eq .key "authGateway" }}
 {{- $_ := set $plain "HTTP_HOST" "0.0.0.0" }}
@@ -145,7 +153,7 @@ variable set twice stops the rendering.
 {{- $secretRefs = append $secretRefs (kindIs "string" . | ternary (dict "name" .) .) }}
 {{- end }}
 {{- if $v.nats.auth }}
-{{- $secretRefs = concat $secretRefs (list (dict "name" "NATS_USER") (dict "name" "NATS_PASSWORD")) }}
+{{- $secretRefs = append $secretRefs (dict "name" "NATS_PASSWORD" "key" (include "cleargate.natsPasswordKey" .name)) }}
 {{- end }}
 {{- range $secretRefs }}
 {{- if hasKey $seen .name }}
@@ -215,9 +223,12 @@ readinessProbe:
 {{- end }}
 {{- end }}
 {{- if and $v.nats.auth (not $v.secrets.existingSecret) }}
-{{- range list "NATS_USER" "NATS_PASSWORD" }}
-{{- if not (get $v.secrets.values .) }}
-{{- $missing = append $missing (printf "secrets.values.%s (nats.auth)" .) }}
+{{- range $key, $c := $components }}
+{{- if (get $v $key).enabled }}
+{{- $secretKey := include "cleargate.natsPasswordKey" $c.name }}
+{{- if not (get $v.secrets.values $secretKey) }}
+{{- $missing = append $missing (printf "secrets.values.%s (nats.auth)" $secretKey) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -243,4 +254,25 @@ address space, every range the outbound address policy refuses excepted, plus eg
     - ipBlock:
         cidr: {{ if contains "/" . }}{{ . }}{{ else if contains ":" . }}{{ . }}/128{{ else }}{{ . }}/32{{ end }}
     {{- end }}
+{{- end }}
+
+{{/* A service's NATS user: its name, after "<namespace>-" (libs/messaging permissions.ts natsUserName). */}}
+{{- define "cleargate.natsUser" -}}
+{{- if .root.Values.nats.namespace }}{{ printf "%s-%s" .root.Values.nats.namespace .name }}{{ else }}{{ .name }}{{ end }}
+{{- end }}
+
+{{/* The Secret key of a service's NATS password: NATS_PASSWORD_<NAME> (auth-gateway → AUTH_GATEWAY). */}}
+{{- define "cleargate.natsPasswordKey" -}}
+{{- printf "NATS_PASSWORD_%s" (. | upper | replace "-" "_") }}
+{{- end }}
+
+{{/*
+A subject or object name of nats.permissions with the namespace in place of its placeholders:
+@ns. (subject prefix), @NS_ (stream and bucket prefix), @ns- (consumer prefix), @user- (user
+name prefix, in inboxes).
+*/}}
+{{- define "cleargate.natsName" -}}
+{{- $ns := .root.Values.nats.namespace }}
+{{- $object := ternary (regexReplaceAll "[^A-Za-z0-9]" $ns "_" | upper) "CLEARGATE" (ne $ns "") }}
+{{- .subject | replace "@user-" (ternary (printf "%s-" $ns) "" (ne $ns "")) | replace "@ns." (ternary (printf "%s." $ns) "" (ne $ns "")) | replace "@NS_" (printf "%s_" $object) | replace "@ns-" (printf "%s-" (lower $object | replace "_" "-")) }}
 {{- end }}

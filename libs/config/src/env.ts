@@ -44,6 +44,28 @@ export const envUrl = (protocols: string[] = ['http', 'https'], fallback?: strin
   return fallback === undefined ? schema : schema.default(fallback);
 };
 
+/**
+ * A comma-separated list of URLs of one of the given schemes, all of the same one (kept as the
+ * text given): the nodes of a cluster.
+ */
+export const envUrlList = (protocols: string[], fallback?: string) => {
+  const schema = z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          const schemes = new Set(v.split(',').map((u) => new URL(u.trim()).protocol.replace(/:$/, '')));
+          return schemes.size === 1 && protocols.includes([...schemes][0]!);
+        } catch {
+          return false;
+        }
+      },
+      { message: `expected one or more ${protocols.join('/')} URLs, comma-separated, all of one scheme` },
+    );
+  return fallback === undefined ? schema : schema.default(fallback);
+};
+
 /** A comma-separated list; blanks dropped. */
 export const envList = (fallback: string[] = []) =>
   z

@@ -6,7 +6,7 @@ import { DEAD_LETTER_PREFIX, MessageContract } from '@cleargate/contracts';
 import { CORRELATION_HEADER, Metrics, sanitizeCorrelationId, withCorrelation } from '@cleargate/observability';
 import { decodeJson } from './codec';
 import { NatsService } from './nats.service';
-import { isNotFound, streamName } from './streams';
+import { isNotFound, streamName, workMaxAgeMs } from './streams';
 
 const consumersByRegistry = new WeakMap<Metrics, Set<DurableConsumer<z.ZodType>>>();
 
@@ -122,6 +122,8 @@ export class DurableConsumer<P extends z.ZodType> {
   private loop?: Promise<void>;
   private readonly inflight = new Set<Promise<void>>();
   protected readonly metrics: Outcome;
+  /** Work older than this (stream metadata set by the migration step) is dead-lettered, not done. */
+  private maxAgeMs: number | null = null;
   private readonly deadLetters;
 
   constructor(
@@ -181,6 +183,7 @@ export class DurableConsumer<P extends z.ZodType> {
       if (!isNotFound(err)) throw err;
       await this.nats.manager.consumers.add(this.stream, config);
     }
+    this.maxAgeMs = await workMaxAgeMs(this.nats, options.contract.stream);
     const consumer = await this.nats.jetstream.consumers.get(this.stream, config.durable_name);
     this.messages = await consumer.consume({ max_messages: this.batchSize() });
     this.loop = this.run(this.messages);
@@ -207,6 +210,10 @@ export class DurableConsumer<P extends z.ZodType> {
   }
 
   protected decode(msg: JsMsg): { ok: true; payload: z.output<P> } | { ok: false; reason: string } {
+    if (this.maxAgeMs !== null) {
+      const waitedMs = Math.round(Date.now() - msg.info.timestampNanos / 1e6);
+      if (waitedMs > this.maxAgeMs) return { ok: false, reason: `waited ${waitedMs} ms, longer than the work age of ${this.maxAgeMs} ms` };
+    }
     try {
       const parsed = this.options.contract.payload.safeParse(decodeJson(msg.data));
       return parsed.success ? { ok: true, payload: parsed.data } : { ok: false, reason: `invalid payload: ${parsed.error.message}` };
@@ -273,13 +280,17 @@ export class DurableConsumer<P extends z.ZodType> {
 
   protected async deadLetter(msg: JsMsg, reason: string): Promise<void> {
     const original = this.nats.unprefixed(msg.subject);
-    const headers = this.nats.headers({
-      // A header value is one line; validation messages span several.
-      'cg-dlq-reason': reason.replace(/\s*[\r\n]+\s*/g, ' ').slice(0, 1000),
-      'cg-dlq-consumer': this.durableName,
-      'cg-dlq-deliveries': String(msg.info.deliveryCount),
-      'cg-dlq-stream-seq': String(msg.seq),
-    });
+    const headers = this.nats.headers(
+      {
+        // A header value is one line; validation messages span several.
+        'cg-dlq-reason': reason.replace(/\s*[\r\n]+\s*/g, ' ').slice(0, 1000),
+        'cg-dlq-consumer': this.durableName,
+        'cg-dlq-deliveries': String(msg.info.deliveryCount),
+        'cg-dlq-stream-seq': String(msg.seq),
+      },
+      // The original's correlation id, so that a replay keeps it (batches have no context of their own).
+      msg.headers?.get(CORRELATION_HEADER) ? sanitizeCorrelationId(msg.headers.get(CORRELATION_HEADER)) : undefined,
+    );
     await this.nats.jetstream.publish(this.nats.subject(`${DEAD_LETTER_PREFIX}${original}`), msg.data, {
       headers,
       msgID: `${this.durableName}:${msg.seq}`,

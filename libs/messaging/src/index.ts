@@ -12,3 +12,5 @@ export * from './kv';
 export * from './subscriptions';
 export * from './coalesce-writes';
 export * from './service.module';
+export * from './permissions';
+export * from './dead-letters';

@@ -2,6 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/nats-core';
 import { NatsService } from './nats.service';
+import { streamReplicas } from './streams';
 
 export interface KvBucketOptions {
   /** Values kept per key; 1 keeps the latest only. */
@@ -9,6 +10,8 @@ export interface KvBucketOptions {
   /** Entries expire this long after their last write; absent or 0 keeps them. */
   ttlMs?: number;
   description?: string;
+  /** Copies on the nodes of a cluster; default: those the migration step gave the streams. */
+  replicas?: number;
 }
 
 /** A key's current value and the revision to compare against when writing it next. */
@@ -52,19 +55,23 @@ export class KvStore {
 
   /**
    * Opens the bucket `<namespace>_<name>`, creating it when missing. An existing bucket is bound
-   * as it is, except for its TTL, which follows `ttlMs` (a changed setting takes effect).
+   * as it is, except for its TTL and replicas, which follow `ttlMs` and `replicas` (a changed
+   * setting takes effect).
    */
   static async open(nats: NatsService, name: string, options: KvBucketOptions): Promise<KvStore> {
     const bucket = nats.name(name);
+    const replicas = options.replicas ?? (await streamReplicas(nats).catch(() => 1));
     const kv = await new Kvm(nats.jetstream).create(bucket, {
       history: options.history,
+      replicas,
       ...(options.ttlMs ? { ttl: options.ttlMs } : {}),
       ...(options.description ? { description: options.description } : {}),
     });
     const stream = `KV_${bucket}`;
     const { config } = await nats.manager.streams.info(stream);
     const maxAge = nanos(options.ttlMs ?? 0);
-    if (config.max_age !== maxAge) await nats.manager.streams.update(stream, { ...config, max_age: maxAge });
+    if (config.max_age !== maxAge || config.num_replicas !== replicas)
+      await nats.manager.streams.update(stream, { ...config, max_age: maxAge, num_replicas: replicas });
     return new KvStore(kv, bucket);
   }
 

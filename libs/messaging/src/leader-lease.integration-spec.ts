@@ -13,8 +13,8 @@ describe('LeaderLease', () => {
     await fx.drop();
   });
 
-  async function replica(identity: string, ttlMs = 600) {
-    const lease = new LeaderLease(await fx.another(identity), { bucket: 'TEST_LEASE', key: 'leader', ttlMs, identity }, silent);
+  async function replica(identity: string, ttlMs = 600, key = 'leader') {
+    const lease = new LeaderLease(await fx.another(identity), { bucket: 'TEST_LEASE', key, ttlMs, identity }, silent);
     leases.push(lease);
     return lease;
   }
@@ -52,5 +52,39 @@ describe('LeaderLease', () => {
     const crashedAt = Date.now();
     await until(() => third.isLeader, 4000);
     expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(300);
+  });
+
+  it('keeps the lead through renewals that fail for a moment, and stands down before the key could expire', async () => {
+    const leader = await replica('steady', 1600, 'steady-leader');
+    await leader.start();
+    const standby = await replica('standby', 1600, 'steady-leader');
+    await standby.start();
+    expect(leader.isLeader).toBe(true);
+    // NATS unreachable for the leader's renewals (not a conflict): it keeps leading meanwhile.
+    type Writes = { update: (...args: unknown[]) => Promise<number>; create: (...args: unknown[]) => Promise<number> };
+    const kv = (leader as unknown as { kv: Writes }).kv;
+    const { update, create } = { update: kv.update.bind(kv), create: kv.create.bind(kv) };
+    let failing = true;
+    kv.update = async (...args: unknown[]) => {
+      if (failing) throw new Error('timeout');
+      return update(...args);
+    };
+    kv.create = async (...args: unknown[]) => {
+      if (failing) throw new Error('timeout');
+      return create(...args);
+    };
+    await sleep(700);
+    expect([leader.isLeader, standby.isLeader]).toEqual([true, false]);
+    failing = false;
+    await sleep(1200);
+    expect([leader.isLeader, standby.isLeader]).toEqual([true, false]);
+    // Failing for longer than the lease: it stands down first, and only then can the standby take over.
+    failing = true;
+    const seen: [boolean, boolean][] = [];
+    const watch = setInterval(() => seen.push([leader.isLeader, standby.isLeader]), 20);
+    await until(() => standby.isLeader, 5000);
+    clearInterval(watch);
+    expect(leader.isLeader).toBe(false);
+    expect(seen.filter(([a, b]) => a && b)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { KvStore } from './kv';
+import { KvConflictError, KvStore } from './kv';
 import { NatsService } from './nats.service';
 
 export interface LeaderLeaseOptions {
@@ -14,12 +14,19 @@ export interface LeaderLeaseOptions {
  * One leader among a service's replicas, elected through a JetStream KV key whose bucket
  * expires entries after `ttlMs`. The leader rewrites the key every ttl/3 (compare-and-set on
  * its revision); when it dies the key expires and a standby's `create` succeeds. A leader that
- * fails to renew (someone else holds the key) steps down at once.
+ * finds the key taken by someone else steps down at once. A renewal that fails otherwise (NATS
+ * unreachable for a moment, a cluster electing a new leader for the bucket's stream) is retried
+ * every 500 ms while the leader keeps leading, but never past the point where the key could have
+ * expired: the key lives `ttlMs` from the last write, so the leader stops a margin (a second, a
+ * quarter of the TTL for short ones) before `ttlMs` after the start of its last successful
+ * renewal, whatever happens to the renewal in flight. So a NATS node failure does not cost the lead, and two leaders never overlap.
  */
 export class LeaderLease {
   private kv?: KvStore;
   private revision = 0;
   private timer?: NodeJS.Timeout;
+  /** Steps down when the lease could expire before a renewal succeeds. */
+  private expiry?: NodeJS.Timeout;
   private leader = false;
   private stopped = false;
   private readonly listeners: ((leader: boolean) => void)[] = [];
@@ -47,6 +54,7 @@ export class LeaderLease {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.expiry);
     if (this.leader && this.kv) {
       try {
         await this.kv.delete(this.options.key, this.revision);
@@ -57,8 +65,19 @@ export class LeaderLease {
     this.set(false);
   }
 
+  /** How long before the key could expire the leader stops: a second, less for short leases. */
+  private get margin(): number {
+    return Math.min(1000, Math.floor(this.options.ttlMs / 4));
+  }
+
+  private get interval(): number {
+    return Math.max(Math.floor(this.options.ttlMs / 3), 100);
+  }
+
   private async tick(): Promise<void> {
     const kv = this.kv!;
+    let next = this.interval;
+    const started = Date.now();
     try {
       if (this.leader) {
         this.revision = await kv.update(this.options.key, this.options.identity, this.revision);
@@ -66,20 +85,42 @@ export class LeaderLease {
         this.revision = await kv.create(this.options.key, this.options.identity);
         this.set(true);
       }
+      this.holdUntil(started + this.options.ttlMs - this.margin);
     } catch (err) {
-      // create: the key is held by someone alive; update: we lost it (expired and taken over).
-      if (this.leader) this.logger.warn({ err: String(err) }, 'leader lease lost');
-      this.set(false);
+      if (this.leader && !(err instanceof KvConflictError)) {
+        // Not refused: not written (yet). Still ours until the expiry timer says otherwise.
+        this.logger.warn({ err: String(err) }, 'could not renew the leader lease; retrying');
+        next = 500;
+      } else {
+        // create: the key is held by someone alive; update: someone else holds it now.
+        if (this.leader) this.logger.warn({ err: String(err) }, 'leader lease lost');
+        this.set(false);
+      }
     }
     if (!this.stopped) {
-      this.timer = setTimeout(() => void this.tick(), Math.max(Math.floor(this.options.ttlMs / 3), 100));
+      this.timer = setTimeout(() => void this.tick(), next);
       this.timer.unref();
     }
+  }
+
+  /** Leads until `deadline` unless a renewal moves it. */
+  private holdUntil(deadline: number): void {
+    clearTimeout(this.expiry);
+    this.expiry = setTimeout(
+      () => {
+        if (!this.leader) return;
+        this.logger.warn({ ttl_ms: this.options.ttlMs }, 'leader lease not renewed in time; standing down before it can expire');
+        this.set(false);
+      },
+      Math.max(deadline - Date.now(), 0),
+    );
+    this.expiry.unref();
   }
 
   private set(leader: boolean): void {
     if (leader === this.leader) return;
     this.leader = leader;
+    if (!leader) clearTimeout(this.expiry);
     this.logger.info({ leader, identity: this.options.identity }, leader ? 'became leader' : 'standing by');
     for (const l of this.listeners) l(leader);
   }

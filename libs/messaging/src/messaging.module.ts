@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import type { CommonConfig } from '@cleargate/config';
+import { ConfigError, type CommonConfig } from '@cleargate/config';
 import type { ServiceName } from '@cleargate/contracts';
 import { HealthRegistry, LOGGER, Logger } from '@cleargate/observability';
 import { NatsOptions, NatsService } from './nats.service';
@@ -17,17 +17,31 @@ class NatsLifecycle implements OnApplicationShutdown {
 }
 
 /** The NATS settings every service's validated configuration carries (libs/config commonEnv). */
-export type NatsConfig = Pick<CommonConfig, 'NATS_URL' | 'NATS_NAMESPACE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_REQUEST_TIMEOUT_MS'> &
-  Partial<Pick<CommonConfig, 'NATS_COALESCE_WRITES'>>;
+export type NatsConfig = Pick<
+  CommonConfig,
+  'NATS_URL' | 'NATS_NAMESPACE' | 'NATS_USER' | 'NATS_PASSWORD' | 'NATS_REQUEST_TIMEOUT_MS' | 'NATS_ANONYMOUS'
+> &
+  Partial<Pick<CommonConfig, 'NATS_COALESCE_WRITES' | 'NATS_TLS_CA_FILE'>>;
 
-/** Connection options of a service from its validated configuration. */
+/**
+ * Connection options of a service from its validated configuration. Refuses (ConfigError)
+ * to connect without credentials unless NATS_ANONYMOUS says so: the bus is a trust boundary.
+ */
 export function natsOptionsOf(service: ServiceName | (string & {}), config: NatsConfig): NatsOptions {
+  if (!config.NATS_USER && !config.NATS_ANONYMOUS) {
+    throw new ConfigError(service, [
+      'NATS_USER: required (with NATS_PASSWORD): every service connects to NATS as its own user; ' +
+        'set NATS_ANONYMOUS=true only for the local demo and tests (not set)',
+    ]);
+  }
+  if (config.NATS_USER && !config.NATS_PASSWORD) throw new ConfigError(service, ['NATS_PASSWORD: required with NATS_USER (not set)']);
   return {
     url: config.NATS_URL,
     namespace: config.NATS_NAMESPACE,
     name: service,
     requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
     coalesceWrites: config.NATS_COALESCE_WRITES ?? true,
+    ...(config.NATS_TLS_CA_FILE ? { tlsCaFile: config.NATS_TLS_CA_FILE } : {}),
     ...(config.NATS_USER ? { user: config.NATS_USER, password: config.NATS_PASSWORD } : {}),
   };
 }

@@ -5,10 +5,14 @@ import type { Logger } from 'pino';
 import { CORRELATION_HEADER, currentCorrelationId } from '@cleargate/observability';
 import { coalesceWrites } from './coalesce-writes';
 import { StreamClient } from './frame-stream';
+import { natsUserName, serviceInboxPrefix } from './permissions';
 import { RequestMux } from './request-mux';
 
 export interface NatsOptions {
-  /** `nats://host:port`, or `tls://host:port` to require TLS (verified against the system CAs). */
+  /**
+   * `nats://host:port`, or `tls://host:port` to require TLS (verified against `tlsCaFile`, else
+   * the system CAs); several comma-separated for the nodes of a cluster.
+   */
   url: string;
   /** Prefix for subjects, streams, consumers and buckets; empty for none. */
   namespace: string;
@@ -16,23 +20,39 @@ export interface NatsOptions {
   name: string;
   user?: string;
   password?: string;
+  /** PEM file of the CA that signed the servers' certificates (tls:// only). */
+  tlsCaFile?: string;
   requestTimeoutMs: number;
   /** Send the publishes of one event-loop turn in one socket write (coalesce-writes.ts); default true. */
   coalesceWrites?: boolean;
 }
 
-/** Connection options for the NATS client from a service's URL and credentials. */
-export function connectionOptions(options: Pick<NatsOptions, 'url' | 'name' | 'user' | 'password'>): NodeConnectionOptions {
-  const url = new URL(options.url);
-  const tls = url.protocol === 'tls:';
+/**
+ * The inbox prefix of a service's connection: replies to its requests (RPCs, JetStream API
+ * calls and publish acknowledgements) come on `_INBOX.<its NATS user name>.…`, so its NATS
+ * permissions can let it read its own replies and nobody else's.
+ */
+export const inboxPrefix = serviceInboxPrefix;
+
+/** Connection options for the NATS client from a service's URLs, TLS settings and credentials. */
+export function connectionOptions(
+  options: Pick<NatsOptions, 'url' | 'name' | 'user' | 'password' | 'tlsCaFile'> & { namespace?: string },
+): NodeConnectionOptions {
+  const urls = options.url.split(',').map((u) => new URL(u.trim()));
+  const tls = urls.some((u) => u.protocol === 'tls:');
   return {
-    servers: `${url.hostname}:${url.port || 4222}`,
+    // Every node, so the client fails over to another when one goes; a random order spreads
+    // the clients of a cluster over its nodes.
+    servers: urls.map((u) => `${u.hostname}:${u.port || 4222}`),
     name: options.name,
+    inboxPrefix: inboxPrefix(natsUserName(options.name, options.namespace ?? '')),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     pingInterval: 20_000,
     noAsyncTraces: true,
-    ...(tls ? { tls: {} } : {}),
+    // tls:// requires TLS; the server's certificate is verified against the CA given, else the
+    // system's CAs (Node's defaults), and its name against the host of the URL.
+    ...(tls ? { tls: options.tlsCaFile ? { caFile: options.tlsCaFile } : {} } : {}),
     ...(options.user ? { user: options.user, pass: options.password } : {}),
   };
 }
@@ -54,7 +74,7 @@ export class NatsService {
     readonly options: NatsOptions,
     private readonly logger: Logger,
   ) {
-    this.requests = new RequestMux(connection);
+    this.requests = new RequestMux(connection, inboxPrefix(natsUserName(options.name, options.namespace)));
   }
 
   /** Streamed answers this connection asks for (see frame-stream.ts); its inbox is subscribed on first use. */
@@ -123,9 +143,12 @@ export class NatsService {
   private watchStatus(): void {
     void (async () => {
       for await (const s of this.connection.status()) {
+        if (s.type === 'disconnect') this.requests.setConnected(false);
+        else if (s.type === 'reconnect') this.requests.setConnected(true);
         if (s.type === 'disconnect' || s.type === 'error')
           this.logger.warn({ nats_status: s.type, data: 'error' in s ? String(s.error) : undefined }, 'NATS connection problem');
-        else if (s.type === 'reconnect') this.logger.info({ nats_status: s.type }, 'NATS reconnected');
+        else if (s.type === 'reconnect')
+          this.logger.info({ nats_status: s.type, server: 'server' in s ? s.server : undefined }, 'NATS reconnected');
       }
     })().catch(() => undefined);
   }

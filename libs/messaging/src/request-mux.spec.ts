@@ -1,5 +1,5 @@
 import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/nats-core';
-import { NoRespondersError, RequestMux, RequestTimeoutError } from './request-mux';
+import { NatsUnavailableError, NoRespondersError, RequestMux, RequestTimeoutError } from './request-mux';
 
 /** The part of a NATS connection the multiplexer uses, recording what it publishes. */
 function fakeConnection() {
@@ -97,5 +97,21 @@ describe('RequestMux', () => {
     mux.close();
     await expect(pending).rejects.toThrow('connection closing');
     expect(unsubscribed()).toBe(true);
+  });
+
+  it('fails at once while the connection is down, the waiting requests too, and works again once it is back', async () => {
+    const { connection, published, reply } = fakeConnection();
+    const mux = new RequestMux(connection, '_INBOX.gateway');
+    const waiting = mux.request('svc.a', bytes('1'), { timeoutMs: 60_000 });
+    expect(published[0]!.reply.startsWith('_INBOX.gateway.')).toBe(true);
+    mux.setConnected(false);
+    await expect(waiting).rejects.toBeInstanceOf(NatsUnavailableError);
+    await expect(mux.request('svc.b', bytes('2'), { timeoutMs: 60_000 })).rejects.toThrow('NATS is unreachable; svc.b not sent');
+    expect(published).toHaveLength(1);
+    mux.setConnected(true);
+    const again = mux.request('svc.c', bytes('3'), { timeoutMs: 1000 });
+    reply(published[1]!.reply, bytes('three'));
+    expect(text(await again)).toBe('three');
+    mux.close();
   });
 });

@@ -8,6 +8,14 @@ export class NoRespondersError extends Error {
   }
 }
 
+/** The connection to NATS is down (reconnecting): the request was not sent. */
+export class NatsUnavailableError extends Error {
+  constructor(readonly subject: string) {
+    super(`NATS is unreachable; ${subject} not sent`);
+    this.name = 'NatsUnavailableError';
+  }
+}
+
 export class RequestTimeoutError extends Error {
   constructor(
     readonly subject: string,
@@ -34,13 +42,20 @@ interface Pending {
  * finer than any timeout we use.
  */
 export class RequestMux {
-  private readonly prefix = `${createInbox()}.`;
+  private readonly prefix: string;
   private readonly pending = new Map<number, Pending>();
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
   private seq = 0;
+  /** False while the connection is down: requests then fail at once instead of waiting in the client's buffer. */
+  private connected = true;
 
-  constructor(private readonly connection: NatsConnection) {
+  /** `inboxPrefix`: the connection's (see nats.service.ts inboxPrefix), so replies fall within its permissions. */
+  constructor(
+    private readonly connection: NatsConnection,
+    inboxPrefix?: string,
+  ) {
+    this.prefix = `${createInbox(inboxPrefix)}.`;
     this.subscription = connection.subscribe(`${this.prefix}*`, { callback: (_err, msg) => this.onReply(msg) });
     this.sweeper = setInterval(() => this.sweep(), 25);
     this.sweeper.unref();
@@ -48,6 +63,7 @@ export class RequestMux {
 
   /** Publishes `data` to `subject` and resolves with the reply's bytes. */
   request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: MsgHdrs }): Promise<Uint8Array> {
+    if (!this.connected) return Promise.reject(new NatsUnavailableError(subject));
     const id = ++this.seq;
     return new Promise<Uint8Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, deadline: Date.now() + options.timeoutMs, subject, timeoutMs: options.timeoutMs });
@@ -58,6 +74,20 @@ export class RequestMux {
         reject(err as Error);
       }
     });
+  }
+
+  /**
+   * The connection went down or came back. While it is down, new requests fail at once and the
+   * ones waiting fail now: their replies would come, if at all, after the caller gave up (the
+   * client buffers what is published while reconnecting and sends it later). Callers answer 503.
+   */
+  setConnected(connected: boolean): void {
+    this.connected = connected;
+    if (connected) return;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new NatsUnavailableError(p.subject));
+    }
   }
 
   close(): void {

@@ -13,7 +13,7 @@ import {
   withCorrelation,
 } from '@cleargate/observability';
 import { decodeJson, encodeJson } from './codec';
-import { NoRespondersError, RequestTimeoutError } from './request-mux';
+import { NatsUnavailableError, NoRespondersError, RequestTimeoutError } from './request-mux';
 import { NatsService } from './nats.service';
 
 /**
@@ -89,6 +89,7 @@ export function natsFailure(err: unknown, subject: string): AppError {
   if (err instanceof NoRespondersError || cause instanceof natsErrors.NoRespondersError) {
     return new AppError('unavailable', `no service is answering ${subject}`);
   }
+  if (err instanceof NatsUnavailableError) return new AppError('unavailable', `the message bus is unreachable (${subject})`);
   if (err instanceof RequestTimeoutError || cause instanceof natsErrors.TimeoutError) {
     return new AppError('unavailable', `timed out waiting for ${subject}`);
   }

@@ -1,32 +1,84 @@
 import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { STREAMS, StreamKey, streamSubjects } from '@cleargate/contracts';
+import { STREAMS, StreamKey, streamSubjects, WORK_MAX_AGE_METADATA } from '@cleargate/contracts';
 import { NatsService } from './nats.service';
 
 /** JetStream's error code for a stream created by someone else in the meantime. */
 const STREAM_NAME_IN_USE = 10058;
 
 /**
- * Creates the JetStream streams, or updates them to their definition in libs/contracts.
- * Idempotent. Run by the migration step (`registry:migrate`, or the registry itself with
- * DATABASE_MIGRATE=true), so each stream has one definition in force and no service rewrites
- * another's: services only wait for the streams they use (awaitStreams).
+ * The limits of the streams, from the migration step's configuration (JETSTREAM_* variables;
+ * apps/registry/README.md). `maxBytes` -1: no limit of the stream's own, the server's
+ * max_file_store bounds it.
  */
-export async function ensureStreams(nats: NatsService, keys: readonly StreamKey[] = Object.keys(STREAMS) as StreamKey[]): Promise<void> {
+export interface StreamLimits {
+  /** Copies of every stream (and KV bucket) on the nodes of a cluster: 1, 3 or 5. */
+  replicas: number;
+  /** max_bytes of each stream, unless `maxBytesByStream` names it. */
+  maxBytes: number;
+  maxBytesByStream: Partial<Record<string, number>>;
+  /** How long the history (EVENTS) is kept. */
+  historyMaxAgeMs: number;
+  /** Work (CALLLOGS, ENQUEUE, ALERTS) older than this is dead-lettered by its consumer. */
+  workMaxAgeMs: number;
+  /** How long dead letters are kept. */
+  deadLetterMaxAgeMs: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  replicas: 1,
+  maxBytes: -1,
+  maxBytesByStream: {},
+  historyMaxAgeMs: 7 * DAY,
+  workMaxAgeMs: 7 * DAY,
+  deadLetterMaxAgeMs: 30 * DAY,
+};
+
+/** The JetStream configuration of one stream, as the migration step writes it. */
+export function streamConfig(nats: NatsService, key: StreamKey, limits: StreamLimits): Partial<StreamConfig> & { name: string } {
+  const def = STREAMS[key];
+  const maxAgeMs = def.kind === 'history' ? limits.historyMaxAgeMs : def.kind === 'dead-letter' ? limits.deadLetterMaxAgeMs : 0;
+  return {
+    name: nats.name(def.name),
+    description: def.description,
+    subjects: streamSubjects(key).map((s) => nats.subject(s)),
+    retention: def.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+    storage: StorageType.File,
+    // Work and dead letters are never pushed out by newer messages: a full stream refuses the
+    // publish (the publisher gets "maximum bytes exceeded"). History makes room from its oldest.
+    discard: def.kind === 'history' ? DiscardPolicy.Old : DiscardPolicy.New,
+    // Work has no age limit here (JetStream would drop it without a trace); its consumers
+    // dead-letter what waited longer than the work age recorded in the metadata.
+    max_age: nanos(maxAgeMs),
+    max_bytes: limits.maxBytesByStream[def.name] ?? limits.maxBytes,
+    duplicate_window: nanos(Math.min(def.duplicateWindowMs, maxAgeMs || def.duplicateWindowMs)),
+    max_msg_size: -1,
+    num_replicas: limits.replicas,
+    ...(def.kind === 'work' && supportsMetadata(nats) ? { metadata: { [WORK_MAX_AGE_METADATA]: String(limits.workMaxAgeMs) } } : {}),
+  };
+}
+
+/** Stream metadata (the work age) needs nats-server 2.10; on an older one work is never aged out. */
+function supportsMetadata(nats: NatsService): boolean {
+  const [major = 0, minor = 0] = (nats.connection.info?.version ?? '0.0.0').split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 10);
+}
+
+/**
+ * Creates the JetStream streams, or updates them to their definition in libs/contracts and the
+ * configured limits. Idempotent. Run by the migration step (`registry:migrate`, or the registry
+ * itself with DATABASE_MIGRATE=true), so each stream has one definition in force and no service
+ * rewrites another's: services only wait for the streams they use (awaitStreams).
+ */
+export async function ensureStreams(
+  nats: NatsService,
+  keys: readonly StreamKey[] = Object.keys(STREAMS) as StreamKey[],
+  limits: StreamLimits = DEFAULT_STREAM_LIMITS,
+): Promise<void> {
   for (const key of keys) {
-    const def = STREAMS[key];
-    const config: Partial<StreamConfig> & { name: string } = {
-      name: nats.name(def.name),
-      description: def.description,
-      subjects: streamSubjects(key).map((s) => nats.subject(s)),
-      retention: def.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
-      storage: StorageType.File,
-      discard: DiscardPolicy.Old,
-      max_age: nanos(def.maxAgeMs),
-      duplicate_window: nanos(def.duplicateWindowMs),
-      max_msg_size: -1,
-      num_replicas: 1,
-    };
+    const config = streamConfig(nats, key, limits);
     try {
       await nats.manager.streams.info(config.name);
       await nats.manager.streams.update(config.name, config);
@@ -40,6 +92,19 @@ export async function ensureStreams(nats: NatsService, keys: readonly StreamKey[
       }
     }
   }
+}
+
+/** The work age the migration step recorded on a stream, or null (a stream of an older release). */
+export async function workMaxAgeMs(nats: NatsService, key: StreamKey): Promise<number | null> {
+  const info = await nats.manager.streams.info(streamName(nats, key));
+  const value = Number(info.config.metadata?.[WORK_MAX_AGE_METADATA]);
+  return Number.isFinite(value) && value > 0 ? value : null;
+}
+
+/** The replicas the migration step gave the streams (EVENTS), which KV buckets follow. */
+export async function streamReplicas(nats: NatsService): Promise<number> {
+  const info = await nats.manager.streams.info(streamName(nats, 'events'));
+  return info.config.num_replicas || 1;
 }
 
 /** Thrown at start-up when a stream a service uses has not been created by the migration step. */

@@ -5,3 +5,5 @@ export * from './bus';
 export * from './fake-responder';
 export * from './processes';
 export * from './api';
+export * from './nats-server';
+export * from './postgres-server';

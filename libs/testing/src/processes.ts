@@ -72,7 +72,8 @@ export function serviceProcess(name: string, env: Record<string, string>, opsPor
   return nodeProcess({
     name,
     entry: join('dist', 'apps', name, 'src', 'main.js'),
-    env: { ...egress, ...env, OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1' },
+    // The dev services' NATS has no users; a test that gives credentials runs with them.
+    env: { ...egress, ...(env['NATS_USER'] ? {} : { NATS_ANONYMOUS: 'true' }), ...env, OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1' },
     readyUrl: `http://127.0.0.1:${opsPort}/health/ready`,
     opsPort,
     nodeArgs,

@@ -27,6 +27,10 @@ const APPS = appProjects();
 const COMPONENTS = APPS.map((a) => a.name);
 
 /** The value sets every structural test runs on. */
+const NATS_PASSWORD_KEYS = ['AUTH_GATEWAY', 'REGISTRY', 'ONDEMAND_ROUTER', 'ENQUEUE_WORKER', 'MONITOR', 'NOTIFIER'].map(
+  (k) => `NATS_PASSWORD_${k}`,
+);
+
 const VARIANTS: Record<string, RenderOptions> = {
   defaults: {},
   production: { valuesFiles: [PRODUCTION], setFile: setRuleFiles(ruleFiles()) },
@@ -45,8 +49,7 @@ const VARIANTS: Record<string, RenderOptions> = {
       'secrets.values.PUBLIC_ID_SECRET=0123456789abcdef0123456789abcdef01',
       'secrets.values.CLEARML_API_ACCESS_KEY=access',
       'secrets.values.CLEARML_API_SECRET_KEY=secret',
-      'secrets.values.NATS_USER=cleargate',
-      'secrets.values.NATS_PASSWORD=nats-pw',
+      ...NATS_PASSWORD_KEYS.map((k) => `secrets.values.${k}=nats-pw`),
       ...['authGateway', 'registry', 'ondemandRouter', 'enqueueWorker', 'notifier'].map((k) => `${k}.autoscaling.enabled=true`),
       'ingress.enabled=true',
       'serviceMonitor.enabled=true',
@@ -412,7 +415,8 @@ describe('database migrations', () => {
         const secret = find(objects, 'Secret', databaseUrl.valueFrom.secretKeyRef.name) as any;
         expect(secret.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
         expect(Number(secret.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(0);
-        expect(Object.keys(secret.data)).toEqual(['DATABASE_URL']);
+        // The migration step connects to NATS as the registry.
+        expect(Object.keys(secret.data)).toEqual(['DATABASE_URL', 'NATS_PASSWORD_REGISTRY']);
       }
     }
     expect(ofKind(rendered['minimal']!, 'Job')).toEqual([]);
@@ -432,18 +436,27 @@ describe('secrets', () => {
   it('each service gets only the secret keys it reads', () => {
     const objects = rendered['defaults']!;
     const keys = (c: string) => secretRefs(objects, c).map((r) => r.key);
-    expect(keys('registry')).toEqual(['DATABASE_URL', 'PUBLIC_ID_SECRET']);
-    expect(keys('enqueue-worker')).toEqual(['CLEARML_API_ACCESS_KEY', 'CLEARML_API_SECRET_KEY']);
-    expect(keys('monitor')).toEqual(['CLEARML_API_ACCESS_KEY', 'CLEARML_API_SECRET_KEY']);
-    expect(keys('notifier')).toEqual(['NOTIFIER_CHANNELS']);
-    expect(keys('auth-gateway')).toEqual([]);
-    expect(keys('ondemand-router')).toEqual([]);
+    // Each service's own NATS password (nats.auth is on by default), and nobody else's.
+    expect(keys('registry')).toEqual(['DATABASE_URL', 'PUBLIC_ID_SECRET', 'NATS_PASSWORD_REGISTRY']);
+    expect(keys('enqueue-worker')).toEqual(['CLEARML_API_ACCESS_KEY', 'CLEARML_API_SECRET_KEY', 'NATS_PASSWORD_ENQUEUE_WORKER']);
+    expect(keys('monitor')).toEqual(['CLEARML_API_ACCESS_KEY', 'CLEARML_API_SECRET_KEY', 'NATS_PASSWORD_MONITOR']);
+    expect(keys('notifier')).toEqual(['NOTIFIER_CHANNELS', 'NATS_PASSWORD_NOTIFIER']);
+    expect(keys('auth-gateway')).toEqual(['NATS_PASSWORD_AUTH_GATEWAY']);
+    expect(keys('ondemand-router')).toEqual(['NATS_PASSWORD_ONDEMAND_ROUTER']);
     for (const c of COMPONENTS) expect(secretRefs(objects, c).every((r) => r.name === 'cleargate')).toBe(true);
-    // NATS credentials reach every service when nats.auth is on.
-    for (const c of COMPONENTS)
-      expect(secretRefs(rendered['everything']!, c, 'cg').map((r) => r.key)).toEqual(
-        expect.arrayContaining(['NATS_USER', 'NATS_PASSWORD']),
-      );
+    // Each connects as its own NATS user, named after it (and the namespace, when there is one).
+    for (const c of COMPONENTS) {
+      expect(envOf(mainContainer(objects, c))['NATS_USER']).toBe(c);
+      expect(envOf(mainContainer(objects, c))['NATS_ANONYMOUS']).toBeUndefined();
+    }
+    const namespaced = render({ set: ['nats.namespace=city-a'] });
+    for (const c of COMPONENTS) expect(envOf(mainContainer(namespaced, c))['NATS_USER']).toBe(`city-a-${c}`);
+    // Without nats.auth, the services are told explicitly to connect without credentials.
+    const anonymous = render({ set: ['nats.auth=false'] });
+    for (const c of COMPONENTS) {
+      expect(envOf(mainContainer(anonymous, c))['NATS_ANONYMOUS']).toBe('true');
+      expect(secretRefs(anonymous, c).map((r) => r.key)).not.toContain(`NATS_PASSWORD_${c.toUpperCase().replace(/-/g, '_')}`);
+    }
   });
 
   it('the chart-managed Secret holds the values that are set, and nothing when existingSecret is used', () => {
@@ -454,8 +467,7 @@ describe('secrets', () => {
       'CLEARML_API_ACCESS_KEY',
       'CLEARML_API_SECRET_KEY',
       'DATABASE_URL',
-      'NATS_PASSWORD',
-      'NATS_USER',
+      ...NATS_PASSWORD_KEYS.slice().sort(),
       'NOTIFIER_CHANNELS',
       'PUBLIC_ID_SECRET',
     ]);
@@ -495,7 +507,7 @@ describe('environment', () => {
   it('env maps take text, numbers, booleans, lists and maps; a service value wins over a shared one; null removes', () => {
     const objects = render({
       setJson: [
-        'env={"SHARED_NUMBER":8388608,"SHUTDOWN_GRACE_MS":null}',
+        'env={"SHARED_NUMBER":8388608,"NATS_REQUEST_TIMEOUT_MS":null}',
         'monitor.env={"MONITOR_ALERT_RULES":[{"name":"failed","statuses":["failed"]}],"MONITOR_RUNAWAY_STOP":true,"SHARED_NUMBER":"15000","RATIO":0.25}',
       ],
     });
@@ -504,7 +516,7 @@ describe('environment', () => {
     expect(monitor['MONITOR_RUNAWAY_STOP']).toBe('true');
     expect(monitor['SHARED_NUMBER']).toBe('15000');
     expect(monitor['RATIO']).toBe('0.25');
-    expect(monitor['SHUTDOWN_GRACE_MS']).toBeUndefined();
+    expect(monitor['NATS_REQUEST_TIMEOUT_MS']).toBeUndefined();
     expect(envOf(mainContainer(objects, 'registry'))['SHARED_NUMBER']).toBe('8388608');
   });
 
@@ -538,8 +550,7 @@ describe('environment', () => {
       CLEARML_API_ACCESS_KEY: 'access',
       CLEARML_API_SECRET_KEY: 'secret',
       NOTIFIER_CHANNELS: '[]',
-      NATS_USER: 'cleargate',
-      NATS_PASSWORD: 'pw',
+      ...Object.fromEntries(NATS_PASSWORD_KEYS.map((k) => [k, 'pw'])),
     };
     for (const d of deployments(rendered['production']!)) {
       const component = d.metadata.labels['app.kubernetes.io/component'];
@@ -605,6 +616,8 @@ describe('NOTES.txt', () => {
       'oidc.audiences (auth-gateway)',
       'clearml.apiHost (monitor)',
       'secrets.values.DATABASE_URL (migrations)',
+      'secrets.values.NATS_PASSWORD_REGISTRY (nats.auth)',
+      'secrets.values.NATS_PASSWORD_AUTH_GATEWAY (nats.auth)',
     ]) {
       expect(notes).toContain(`  - ${missing}`);
     }

@@ -34,7 +34,8 @@ describe('deploy/compose.yaml', () => {
 
   it('runs NATS with JetStream from deploy/nats/nats.conf and a PostgreSQL, both with health checks', () => {
     const nats = compose.services['nats']!;
-    expect(nats.volumes).toContain('./nats/nats.conf:/etc/nats/nats.conf:ro');
+    // The folder: nats.conf includes the generated auth.conf beside it.
+    expect(nats.volumes).toContain('./nats:/etc/nats:ro');
     expect(nats.command).toEqual(['-c', '/etc/nats/nats.conf']);
     const conf = readFileSync(repoPath('deploy', 'nats', 'nats.conf'), 'utf8');
     expect(conf).toMatch(/^jetstream\s*\{[^}]*store_dir:\s*\/data/m);
@@ -53,7 +54,7 @@ describe('deploy/compose.yaml', () => {
     expect(mounts.map((m) => m.slice(COMPOSE_DIR.length + 1)).sort()).toEqual([
       'grafana/dashboards',
       'grafana/provisioning',
-      'nats/nats.conf',
+      'nats',
       'prometheus/prometheus.yml',
       'prometheus/rules',
       'prometheus/secrets/sd-client-secret.demo',
@@ -83,6 +84,16 @@ describe('deploy/compose.yaml', () => {
         OPS_PORT: '9464',
       });
       expect(service!.depends_on?.['nats']).toEqual({ condition: 'service_healthy' });
+      // Its own NATS user, whose password the NATS server holds too.
+      expect({ app, user: env['NATS_USER'], password: service!.environment?.['NATS_PASSWORD'] }).toEqual({
+        app,
+        user: app,
+        password: `\${NATS_PASSWORD_${app.toUpperCase().replace(/-/g, '_')}:-demo-${app}}`,
+      });
+      expect(interpolate(String(compose.services['nats']!.environment?.[`NATS_PASSWORD_${app.toUpperCase().replace(/-/g, '_')}`]))).toBe(
+        `demo-${app}`,
+      );
+      expect(env['NATS_ANONYMOUS']).toBeUndefined();
     }
   });
 

@@ -62,11 +62,27 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    // drain() lets the invocations already received finish before the connection closes.
+    // Stop taking invocations, let every one in hand answer and leave its call-log record, then
+    // hand the records to JetStream: all before the NATS connection drains and closes.
     await this.subscription?.drain();
+    if (this.active) await new Promise<void>((resolve) => (this.idle = resolve));
+    await this.calllogs.flush();
   }
 
+  /** Invocations received and not yet answered and recorded. */
+  private active = 0;
+  private idle?: () => void;
+
   private async handle(request: FrameRequest): Promise<void> {
+    this.active++;
+    try {
+      await this.invoke(request);
+    } finally {
+      if (--this.active === 0) this.idle?.();
+    }
+  }
+
+  private async invoke(request: FrameRequest): Promise<void> {
     const started = performance.now();
     await this.acquire();
     let invocation: Invocation | null = null;

@@ -23,8 +23,18 @@ export const MIGRATIONS = [
   OpenaiMachinesTokens1764550000000,
 ];
 
+export interface DatabaseTimeouts {
+  connectTimeoutMs: number;
+  /** statement_timeout of every session; 0 for none (the migration command). */
+  statementTimeoutMs: number;
+}
+
 /** The one data source of the registry: migrations only, never `synchronize`. */
-export function createDataSource(url: string, poolSize = 10): DataSource {
+export function createDataSource(
+  url: string,
+  poolSize = 10,
+  timeouts: DatabaseTimeouts = { connectTimeoutMs: 5_000, statementTimeoutMs: 30_000 },
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -33,6 +43,14 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: poolSize, application_name: 'cleargate-registry' },
+    extra: {
+      max: poolSize,
+      application_name: 'cleargate-registry',
+      connectionTimeoutMillis: timeouts.connectTimeoutMs,
+      // Enforced by the server (it cancels the statement), so a stuck query frees its connection.
+      statement_timeout: timeouts.statementTimeoutMs,
+      // A dead server or a cut network is noticed on idle connections too.
+      keepAlive: true,
+    },
   });
 }

@@ -1,9 +1,9 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { HealthRegistry, Logger } from '@cleargate/observability';
+import { HealthRegistry, LOGGER, Logger } from '@cleargate/observability';
 import { RegistryConfig } from '../config';
-import { createDataSource } from './data-source';
+import { createDataSource, DatabaseTimeouts } from './data-source';
 
 export class PendingMigrationsError extends Error {
   constructor() {
@@ -12,12 +12,17 @@ export class PendingMigrationsError extends Error {
   }
 }
 
+export const databaseTimeouts = (config: RegistryConfig): DatabaseTimeouts => ({
+  connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+});
+
 /**
  * Connects and checks the schema before anything else starts: with DATABASE_MIGRATE the
  * pending migrations are applied, otherwise a pending migration stops the service.
  */
 export async function openDatabase(config: RegistryConfig, logger: Logger): Promise<DataSource> {
-  const dataSource = await createDataSource(config.DATABASE_URL, config.DATABASE_POOL_SIZE).initialize();
+  const dataSource = await createDataSource(config.DATABASE_URL, config.DATABASE_POOL_SIZE, databaseTimeouts(config)).initialize();
   try {
     if (config.DATABASE_MIGRATE) {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -39,16 +44,33 @@ export async function openDatabase(config: RegistryConfig, logger: Logger): Prom
 export class PgClients {
   private readonly pool: Pool;
 
-  constructor(url: string, size = 2) {
-    this.pool = new Pool({ connectionString: url, max: size, application_name: 'cleargate-registry-bulk' });
+  constructor(url: string, timeouts: DatabaseTimeouts, size = 2, onError: (err: Error) => void = () => undefined) {
+    this.pool = new Pool({
+      connectionString: url,
+      max: size,
+      application_name: 'cleargate-registry-bulk',
+      connectionTimeoutMillis: timeouts.connectTimeoutMs,
+      statement_timeout: timeouts.statementTimeoutMs,
+      keepAlive: true,
+    });
+    // An idle connection the server closed (a restart) is reported here; the pool drops it and
+    // opens a new one when next needed. Without a listener the error would end the process.
+    this.pool.on('error', onError);
   }
 
   async withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // The connection can fail while the client is checked out (the server restarted during a
+    // COPY): without a listener that error would end the process. The work fails instead, and the
+    // broken connection is discarded rather than returned to the pool.
+    let broken: Error | undefined;
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       return await work(client);
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 
@@ -78,10 +100,19 @@ class DatabaseLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forDataSource(dataSource: DataSource, url: string): DynamicModule {
+  static forDataSource(dataSource: DataSource, url: string, timeouts: DatabaseTimeouts): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [{ provide: DataSource, useValue: dataSource }, { provide: PgClients, useValue: new PgClients(url) }, DatabaseLifecycle],
+      providers: [
+        { provide: DataSource, useValue: dataSource },
+        {
+          provide: PgClients,
+          inject: [LOGGER],
+          useFactory: (logger: Logger) =>
+            new PgClients(url, timeouts, 2, (err) => logger.warn({ err: err.message }, 'a PostgreSQL connection of the bulk pool failed')),
+        },
+        DatabaseLifecycle,
+      ],
       exports: [DataSource, PgClients],
     };
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { commonEnv, envUrl, loadConfig } from '@cleargate/config';
 import { ensureStreams, natsOptionsOf, NatsService } from '@cleargate/messaging';
 import { createLogger } from '@cleargate/observability';
+import { databaseTimeoutVariables, jetstreamVariables, streamLimitsOf } from '../config';
 import { createDataSource } from './data-source';
 
 const migrateEnv = z.object({
@@ -10,7 +11,11 @@ const migrateEnv = z.object({
   NATS_NAMESPACE: commonEnv.NATS_NAMESPACE,
   NATS_USER: commonEnv.NATS_USER,
   NATS_PASSWORD: commonEnv.NATS_PASSWORD,
+  NATS_ANONYMOUS: commonEnv.NATS_ANONYMOUS,
+  NATS_TLS_CA_FILE: commonEnv.NATS_TLS_CA_FILE,
   NATS_REQUEST_TIMEOUT_MS: commonEnv.NATS_REQUEST_TIMEOUT_MS,
+  DATABASE_CONNECT_TIMEOUT_MS: databaseTimeoutVariables.DATABASE_CONNECT_TIMEOUT_MS,
+  ...jetstreamVariables,
 });
 
 /**
@@ -20,7 +25,11 @@ const migrateEnv = z.object({
 async function main(): Promise<void> {
   const config = loadConfig('registry-migrate', migrateEnv);
   const logger = createLogger({ service: 'registry-migrate' });
-  const dataSource = await createDataSource(config.DATABASE_URL, 1).initialize();
+  // No statement timeout: a migration may rewrite a large table.
+  const dataSource = await createDataSource(config.DATABASE_URL, 1, {
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: 0,
+  }).initialize();
   try {
     if (process.argv.includes('--revert')) {
       await dataSource.undoLastMigration({ transaction: 'each' });
@@ -34,7 +43,7 @@ async function main(): Promise<void> {
   }
   const nats = await NatsService.connect(natsOptionsOf('registry', config), logger);
   try {
-    await ensureStreams(nats);
+    await ensureStreams(nats, undefined, streamLimitsOf(config));
     logger.info('JetStream streams in step with the contracts');
   } finally {
     await nats.close();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ensureStreams, NatsService } from '@cleargate/messaging';
 import { InjectLogger, Logger } from '@cleargate/observability';
-import { REGISTRY_CONFIG, RegistryConfig } from '../config';
+import { REGISTRY_CONFIG, RegistryConfig, streamLimitsOf } from '../config';
 
 /**
  * With DATABASE_MIGRATE the registry is its own migration step: besides the database schema it
@@ -18,7 +18,7 @@ export class StreamMigration implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (!this.config.DATABASE_MIGRATE) return;
-    await ensureStreams(this.nats);
+    await ensureStreams(this.nats, undefined, streamLimitsOf(this.config));
     this.logger.info('JetStream streams in step with the contracts');
   }
 }

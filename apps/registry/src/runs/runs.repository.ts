@@ -55,6 +55,11 @@ export class RunsRepository {
     return run;
   }
 
+  /** Takes back a run that was never handed to the enqueue worker (still `accepted`). */
+  async withdraw(id: string): Promise<void> {
+    await this.runs.delete({ id, status: 'accepted' });
+  }
+
   findById(id: string): Promise<RunEntity | null> {
     return this.runs.findOneBy({ id });
   }

@@ -13,7 +13,7 @@ import {
   runRequested,
   RunStatus,
 } from '@cleargate/contracts';
-import { awaitStreams, MessagePublisher, NatsService } from '@cleargate/messaging';
+import { awaitStreams, MessagePublisher, NatsService, StreamFullError } from '@cleargate/messaging';
 import { Clock, currentCorrelationId, InjectClock, InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { CallLogsRepository } from '../calllogs/calllogs.repository';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
@@ -115,12 +115,22 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
         finishedAt: null,
       }),
     );
-    this.created.inc({ outcome: 'accepted' });
     try {
       await this.publish(run, template);
     } catch (err) {
+      if (err instanceof StreamFullError) {
+        // JetStream refused it for good (the queue is full): the caller is told, and no run is
+        // left behind that was accepted but never queued.
+        await this.runs.withdraw(run.id);
+        const refusal = new AppError('unavailable', 'the run queue is full; try again later');
+        await this.recordRefusal(caller, input, template, refusal, performance.now() - started);
+        this.logger.error({ err: err.message, run_id: run.id }, 'run refused: the ENQUEUE stream is full');
+        throw refusal;
+      }
+      // NATS away or slow: the run is stored, and the sweeper publishes it once NATS is back.
       this.logger.warn({ err, run_id: run.id }, 'could not publish the run yet; the sweeper will');
     }
+    this.created.inc({ outcome: 'accepted' });
     return toRun(run);
   }
 

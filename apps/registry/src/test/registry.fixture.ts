@@ -25,6 +25,7 @@ export async function startRegistryFixture(overrides: Record<string, string> = {
     DATABASE_URL: db.url,
     DATABASE_MIGRATE: 'true',
     NATS_URL: DEV_NATS_URL,
+    NATS_ANONYMOUS: 'true',
     NATS_NAMESPACE: namespace,
     PUBLIC_ID_SECRET: TEST_PUBLIC_ID_SECRET,
     OPS_PORT: '0',

@@ -32,12 +32,15 @@ export const predictionCountingSchema = z
   })
   .strict();
 
+/** The longest an endpoint may wait for its model (timeout_ms); the gateway's and router's stop grace exceeds it. */
+export const ENDPOINT_TIMEOUT_MAX_MS = 600_000;
+
 export const endpointInputSchema = z
   .object({
     machine_id: entityRefSchema,
     name: endpointNameSchema,
     path: upstreamPathSchema.nullish(),
-    timeout_ms: z.number().int().min(100).max(600_000).optional(),
+    timeout_ms: z.number().int().min(100).max(ENDPOINT_TIMEOUT_MAX_MS).optional(),
     visibility: visibilitySchema.optional(),
     shared_with: sharedWithSchema.optional(),
     count_predictions: predictionCountingSchema.nullish(),
