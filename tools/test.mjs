@@ -6,7 +6,7 @@
 // PostgreSQL and NATS are stopped again at the end when this run started them; when they were
 // already running (`npm run dev:services -- start`, the stack), they are left running, and it says so.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPytest } from './python.mjs';
@@ -43,10 +43,14 @@ run(process.execPath, ['tools/build.mjs', '--clean']);
 
 mkdirSync(join(root, 'tmp'), { recursive: true });
 const resultsFile = join(root, 'tmp', 'jest-results.json');
+const JEST_TIMEOUT_MS = 45 * 60_000;
+rmSync(resultsFile, { force: true });
 const status = run(
   join(root, 'node_modules', '.bin', 'jest'),
-  ['--ci', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
-  { allowFailure: true, env: { ...process.env, NX_DAEMON: 'false' } },
+  // --forceExit: a suite whose setup failed half-way may leave a handle open; the run must still end
+  // and print its summary. The time limit is a last guard against a hung test run.
+  ['--ci', '--forceExit', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
+  { allowFailure: true, env: { ...process.env, NX_DAEMON: 'false' }, timeout: JEST_TIMEOUT_MS, killSignal: 'SIGKILL' },
 );
 
 let passed = 0;

@@ -36,6 +36,7 @@ async function gateway(extra: Record<string, string>): Promise<string> {
   const started = await startGateway(
     loadGatewayConfig({
       NATS_URL: DEV_NATS_URL,
+      NATS_ANONYMOUS: 'true',
       NATS_NAMESPACE: namespace,
       OPS_PORT: '0',
       HTTP_PORT: '0',

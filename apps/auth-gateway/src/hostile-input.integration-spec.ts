@@ -82,6 +82,7 @@ beforeAll(async () => {
   gateway = await startGateway(
     loadGatewayConfig({
       NATS_URL: DEV_NATS_URL,
+      NATS_ANONYMOUS: 'true',
       NATS_NAMESPACE: namespace,
       OPS_PORT: '0',
       HTTP_PORT: '0',

@@ -39,7 +39,8 @@ export interface ServiceTopology {
   calls: RpcContract[];
   /**
    * Binary request frames it answers (queue group) or sends. A streamed answer's frames travel
-   * on the caller's and the server's own inboxes (`_INBOX.>`), like every reply.
+   * on the caller's and the server's own inboxes (`_INBOX.<service>.>`): the two may publish on
+   * each other's (libs/messaging permissions.ts).
    */
   servesFrames: string[];
   callsFrames: string[];

@@ -131,7 +131,7 @@ const failure = (status: number, code: StreamError['error']['code'], message: st
  * RequestMux does for replies), frames dispatched by the inbox's last token.
  */
 export class StreamClient {
-  private readonly prefix = `${createInbox()}.`;
+  private readonly prefix: string;
   private readonly streams = new Map<number, CallerStream>();
   /** Streams cancelled before their accept frame came: the accept is answered with a cancel. */
   private readonly cancelledEarly = new Set<number>();
@@ -139,7 +139,12 @@ export class StreamClient {
   private readonly sweeper: NodeJS.Timeout;
   private seq = 0;
 
-  constructor(private readonly connection: NatsConnection) {
+  /** `inboxPrefix`: the connection's, so the frames fall within its NATS permissions. */
+  constructor(
+    private readonly connection: NatsConnection,
+    inboxPrefix?: string,
+  ) {
+    this.prefix = `${createInbox(inboxPrefix)}.`;
     this.subscription = connection.subscribe(`${this.prefix}*`, { callback: (_err, msg) => this.onFrame(msg) });
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
@@ -443,7 +448,7 @@ class ServerStream implements StreamRequest {
  * and cancels of every stream of this process.
  */
 export class StreamServer {
-  private readonly prefix = `${createInbox()}.`;
+  private readonly prefix: string;
   private readonly streams = new Map<number, ServerStream>();
   private readonly requests: Subscription;
   private readonly controls: Subscription;
@@ -459,6 +464,8 @@ export class StreamServer {
     private readonly options: StreamServeOptions,
     private readonly logger: Logger,
   ) {
+    // Acks and cancels come to the connection's own inbox, which its NATS permissions allow.
+    this.prefix = `${createInbox(nats.inboxPrefix)}.`;
     this.controls = nats.connection.subscribe(`${this.prefix}*`, {
       callback: (_err, msg) => {
         const stream = this.streams.get(Number(msg.subject.slice(this.prefix.length)));

@@ -65,6 +65,8 @@ export function connectionOptions(
 export class NatsService {
   /** Request/reply for every RPC and invocation of this connection. */
   readonly requests: RequestMux;
+  /** `_INBOX.<NATS user>`: every reply and stream frame this connection reads comes under it. */
+  readonly inboxPrefix: string;
   private streamClient?: StreamClient;
 
   private constructor(
@@ -74,12 +76,13 @@ export class NatsService {
     readonly options: NatsOptions,
     private readonly logger: Logger,
   ) {
-    this.requests = new RequestMux(connection, inboxPrefix(natsUserName(options.name, options.namespace)));
+    this.inboxPrefix = inboxPrefix(natsUserName(options.name, options.namespace));
+    this.requests = new RequestMux(connection, this.inboxPrefix);
   }
 
   /** Streamed answers this connection asks for (see frame-stream.ts); its inbox is subscribed on first use. */
   get streams(): StreamClient {
-    return (this.streamClient ??= new StreamClient(this.connection));
+    return (this.streamClient ??= new StreamClient(this.connection, this.inboxPrefix));
   }
 
   static async connect(options: NatsOptions, logger: Logger): Promise<NatsService> {

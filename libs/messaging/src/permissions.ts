@@ -76,6 +76,16 @@ export function natsPermissions(user: NatsUser, namespace = ''): NatsPermissions
     ...t.servesFrames.map(subject),
     ...t.listens.map((c) => subject(c.subject)),
   ];
+  // A streamed answer (frame-stream.ts) is more than one reply: the server sends its frames to
+  // the caller's inbox, the caller its acks and cancels to the server's. Each side may publish on
+  // the other's inbox, for the frame subjects they share and no other pair of services.
+  const inboxOf = (service: ServiceName) => `${serviceInboxPrefix(natsUserName(service, namespace))}.>`;
+  for (const other of SERVICES) {
+    if (other === user) continue;
+    const o = TOPOLOGY[other];
+    const shares = t.servesFrames.some((f) => o.callsFrames.includes(f)) || t.callsFrames.some((f) => o.servesFrames.includes(f));
+    if (shares) publish.push(inboxOf(other));
+  }
   for (const { contract, durable } of t.consumes) {
     const s = stream(contract.stream);
     const c = consumerName(names, durable);

@@ -124,7 +124,10 @@ export function nodeProcess(options: {
           return res !== null && res.status < 500;
         },
         { timeoutMs: 20_000, intervalMs: 100, message: `${name} ready` },
-      );
+      ).catch((error: Error) => {
+        // What the process said is what tells why it never became ready.
+        throw new Error(`${error.message}; its last lines:\n${lines.slice(-20).join('\n')}`);
+      });
     },
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       const child = service.child;

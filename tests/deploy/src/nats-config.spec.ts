@@ -71,6 +71,15 @@ describe('NATS users and permissions (tools/nats-config.mjs)', () => {
       (u) => u !== 'operator' && natsPermissions(u).publish.some((s) => /^\$JS\.API\.STREAM\.(CREATE|UPDATE)\.CLEARGATE_/.test(s)),
     );
     expect(admins).toEqual(['registry']);
+    // Another service's inbox is open only to the two ends of a streamed answer.
+    const inboxes = NATS_USERS.filter((u) => u !== 'operator').map((u) => [
+      u,
+      natsPermissions(u).publish.filter((s) => s.startsWith('_INBOX.')),
+    ]);
+    expect(Object.fromEntries(inboxes.filter(([, s]) => s.length > 0))).toEqual({
+      'auth-gateway': ['_INBOX.ondemand-router.>'],
+      'ondemand-router': ['_INBOX.auth-gateway.>'],
+    });
   });
 
   it('the shipped NATS configuration is valid, syncs every write, and needs every password', () => {

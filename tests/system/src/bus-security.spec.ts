@@ -86,6 +86,34 @@ describe('the bus as a trust boundary (deploy/nats/auth.conf, generated from the
         message: 'the monitor leads',
       },
     );
+    // A streamed answer: its frames and the caller's acks travel on each side's own inbox.
+    stack.serving.llm.addModel('llama');
+    const llm = await api(gw, '/v1/machines', {
+      token: stack.admin,
+      body: { name: 'llm-bus', base_url: stack.serving.url, protocol: 'openai' },
+    });
+    expect(llm.status).toBe(201);
+    expect((await api(gw, '/v1/endpoints', { token: stack.admin, body: { machine_id: llm.json.machine_id, name: 'llama' } })).status).toBe(
+      201,
+    );
+    const streamed = await waitFor(
+      async () => {
+        const res = await fetch(`${gw}/openai/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${stack.user}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'llama', messages: [{ role: 'user', content: 'over the bus' }], stream: true }),
+        });
+        return res.status === 200 ? await res.text() : null;
+      },
+      { timeoutMs: 10_000, message: 'a streamed chat completion' },
+    );
+    const text = streamed
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)).choices[0].delta.content)
+      .join('');
+    expect(text).toBe('You said: over the bus');
+    expect(streamed.trimEnd().endsWith('data: [DONE]')).toBe(true);
     // Nothing any service did was refused.
     expect(nats.log.filter((l) => /Permissions Violation/i.test(l))).toEqual([]);
   });
@@ -106,7 +134,7 @@ describe('the bus as a trust boundary (deploy/nats/auth.conf, generated from the
     // The gateway's own credentials may (it is the gateway's job), and nothing was planted.
     expect(await publishAs('auth-gateway', 'registry.machine.list.v1')).toBeNull();
     const machines = await api(stack.gatewayUrls[0]!, '/v1/machines', { token: stack.admin });
-    expect(machines.json.items.map((m: { name: string }) => m.name)).toEqual(['gpu-bus']);
+    expect(machines.json.items.map((m: { name: string }) => m.name)).not.toContain('planted');
   });
 
   it('refuses to let a service listen to subjects it does not serve, and a connection without credentials', async () => {

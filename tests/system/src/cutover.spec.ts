@@ -45,7 +45,7 @@ function importUtils(...args: string[]): Promise<{ code: number; stdout: string;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace },
+      env: { PATH: process.env.PATH ?? '', NATS_URL: DEV_NATS_URL, NATS_ANONYMOUS: 'true', NATS_NAMESPACE: namespace },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
