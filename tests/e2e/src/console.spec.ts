@@ -4,7 +4,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { CLEARML_DEMO_IDS } from '@cleargate/peers';
 import { ROOT, waitFor } from '@cleargate/testing';
-import { consoleContext, launchChromium, PHONE, screenshot, seriousViolations, signIn } from './support/browser';
+import { consoleContext, launchChromium, PHONE, screenshot, seriousViolations, signIn } from '@cleargate/testing/browser';
 import { ConsoleStack, startConsoleStack } from './support/stack';
 
 /**

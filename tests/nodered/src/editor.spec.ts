@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_DIR } from './support/red';
+import { PACKAGE_DIR } from '@cleargate/testing/node-red';
 
 /**
  * The editor files. Snap4City's on-demand block gave its machine_id and endpoint inputs the same

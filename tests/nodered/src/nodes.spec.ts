@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, freePort, ROOT, waitFor } from '@cleargate/testing';
-import { everythingTheNodesSaid, helper, JWT, loadFlow, LoadedFlow, Realm } from './support/red';
+import { everythingTheNodesSaid, helper, JWT, loadFlow, LoadedFlow, Realm } from '@cleargate/testing/node-red';
 import { ACCESS_TOKEN_TTL_SEC, NodeRedStack, sha256, SLOW_ENDPOINT, startNodeRedStack } from './support/stack';
 
 /**

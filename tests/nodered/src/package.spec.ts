@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { everythingTheNodesSaid, helper, PACKAGE_DIR, packageNodes } from './support/red';
+import { everythingTheNodesSaid, helper, PACKAGE_DIR, packageNodes } from '@cleargate/testing/node-red';
 
 /**
  * The package as it is published: what `npm pack` puts in the tarball, and that what it ships

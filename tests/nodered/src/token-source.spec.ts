@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { OidcPeer, startOidcPeer } from '@cleargate/peers';
 import { freePort } from '@cleargate/testing';
-import { PACKAGE_DIR } from './support/red';
+import { PACKAGE_DIR } from '@cleargate/testing/node-red';
 
 /**
  * The package's token module on its own, as anything with a token URL and a client id can drive

@@ -143,8 +143,9 @@ export class KeycloakRealm {
   }
 
   /**
-   * A realm of its own for a spec that changes what others rely on (keys): a copy of the realm
-   * file under another name, created through the admin REST API. `remove()` deletes it.
+   * A realm of its own for a spec that changes what others rely on (keys, clients, passwords): a
+   * copy of the realm file under another name, created through the admin REST API. `remove()`
+   * deletes it.
    */
   async copy(name: string): Promise<KeycloakRealm & { remove(): Promise<void> }> {
     const representation = JSON.parse(readFileSync(REALM_FILE, 'utf8')) as Record<string, unknown>;
@@ -222,16 +223,32 @@ export class KeycloakRealm {
     await this.adminApi('DELETE', `/components/${providerId}`);
   }
 
+  /** Gives a user of the realm a new (permanent) password, as an administrator does. */
+  async setPassword(username: string, password: string): Promise<void> {
+    const found = (await this.adminApi('GET', `/users?exact=true&username=${encodeURIComponent(username)}`)).json as Array<{ id: string }>;
+    if (!found[0]) throw new Error(`no user ${username}`);
+    await this.adminApi('PUT', `/users/${found[0].id}/reset-password`, { type: 'password', value: password, temporary: false });
+  }
+
   /** Sets one attribute of a client (e.g. `client.use.lightweight.access.token.enabled`). */
   async setClientAttribute(clientId: string, name: string, value: string): Promise<void> {
-    const found = (await this.adminApi('GET', `/clients?clientId=${encodeURIComponent(clientId)}`)).json as Array<{
-      id: string;
-      attributes?: Record<string, string>;
-    }>;
+    await this.updateClient(clientId, (client) => ({ attributes: { ...client.attributes, [name]: value } }));
+  }
+
+  /**
+   * Changes a client as an administrator does in its settings: `change` gets the client's
+   * representation and returns the fields to replace (`redirectUris`, `webOrigins`, `attributes`…).
+   */
+  async updateClient(
+    clientId: string,
+    change: (client: { attributes?: Record<string, string> } & Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<void> {
+    const found = (await this.adminApi('GET', `/clients?clientId=${encodeURIComponent(clientId)}`)).json as Array<
+      { id: string; attributes?: Record<string, string> } & Record<string, unknown>
+    >;
     const client = found[0];
     if (!client) throw new Error(`no client ${clientId}`);
-    client.attributes = { ...client.attributes, [name]: value };
-    await this.adminApi('PUT', `/clients/${client.id}`, client);
+    await this.adminApi('PUT', `/clients/${client.id}`, { ...client, ...change(client) });
   }
 
   private async tokenRequest(form: Record<string, string>): Promise<TokenSet> {

@@ -1,7 +1,11 @@
+// Browser tests (tests/e2e, tests/interop): Debian's Chromium driven by playwright-core, a
+// console context that records page errors, the sign-in on a Keycloak-style login form (Keycloak's
+// own or the OIDC peer's), axe-core and screenshots. Its own entry point,
+// `@cleargate/testing/browser`, so that tests without a browser do not load playwright-core.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT } from '@cleargate/testing';
+import { ROOT } from './processes';
 
 /** Debian's Chromium (`.ci/run` installs the package); playwright-core drives it, no browser download. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,6 +1,10 @@
+// The Node-RED package's nodes in a Node-RED runtime (node-red-node-test-helper), for
+// tests/nodered and tests/interop. Its own entry point, `@cleargate/testing/node-red`, so that
+// only the tests that run flows load Node-RED.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, waitFor } from '@cleargate/testing';
+import { ROOT } from './processes';
+import { waitFor } from './wait';
 
 export const PACKAGE_DIR = join(ROOT, 'packages', 'node-red-contrib-cleargate');
 
