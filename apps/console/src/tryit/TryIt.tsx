@@ -14,16 +14,18 @@ import {
   usePermissions,
   type HttpError,
 } from 'react-admin';
-import { useFormContext } from 'react-hook-form';
+import { useFormContext, useWatch } from 'react-hook-form';
 import { useSearchParams } from 'react-router-dom';
+import { useQuery } from '@tanstack/react-query';
 import { Alert, Box, Card, CardContent, Chip, Tab, Tabs, Typography } from '@mui/material';
 import SendIcon from '@mui/icons-material/Send';
 import PlayArrowIcon from '@mui/icons-material/PlayArrow';
-import type { Endpoint, Run, Task } from '../api/types';
+import type { Endpoint, OpenaiModel, Run, Task } from '../api/types';
 import type { Permissions } from '../auth/auth-provider';
 import { FormDraft } from '../common/FormDraft';
 import { ms } from '../common/format';
 import type { ConsoleDataProvider, InvokeAnswer } from '../data/data-provider';
+import { Chat } from '../llm/Chat';
 import { RunDetail } from '../runs/RunDetail';
 import { SchemaFields } from '../tasks/SchemaFields';
 import { defaultParams, formValuesToParams, schemaToFields } from '../tasks/schema-form';
@@ -120,11 +122,42 @@ function AnswerView({ answer }: { answer: InvokeAnswer }) {
   );
 }
 
+interface Target {
+  machineId: string;
+  endpoint: string;
+}
+
+/** Reports the machine id and endpoint name the form holds, as they are typed or picked. */
+function WatchTarget({ onChange }: { onChange: (target: Target) => void }) {
+  const [machineId, endpoint] = useWatch({ name: ['machine_id', 'endpoint'] }) as [unknown, unknown];
+  useEffect(() => {
+    onChange({ machineId: String(machineId ?? '').trim(), endpoint: String(endpoint ?? '').trim() });
+  }, [machineId, endpoint, onChange]);
+  return null;
+}
+
+/**
+ * The LLM endpoint at this machine id and name, if it is one the caller may chat with: an
+ * endpoint of an `openai` machine, as `GET /openai/v1/models` lists them (read again each time
+ * the screen opens: an endpoint registered a moment ago is there).
+ */
+function useLlmModel({ machineId, endpoint }: Target): OpenaiModel | undefined {
+  const dataProvider = useDataProvider<ConsoleDataProvider>();
+  const { data } = useQuery({
+    queryKey: ['openai-models'],
+    queryFn: ({ signal }) => dataProvider.openaiModels(signal),
+    retry: false,
+  });
+  return data?.find((m) => m.machine_id === machineId && m.endpoint === endpoint);
+}
+
 function CallEndpoint({ registrar }: { registrar: boolean }) {
   const dataProvider = useDataProvider<ConsoleDataProvider>();
   const [params] = useSearchParams();
   const [answer, setAnswer] = useState<InvokeAnswer | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [target, setTarget] = useState<Target>({ machineId: '', endpoint: '' });
+  const llm = useLlmModel(target);
   const defaults = useMemo(
     () => ({
       machine_id: params.get('machine_id') ?? '',
@@ -172,39 +205,55 @@ function CallEndpoint({ registrar }: { registrar: boolean }) {
           fullWidth
         />
         <TextInput source="endpoint" label="Endpoint name" validate={required()} />
-        <RadioButtonGroupInput
-          source="mode"
-          label="Input"
-          choices={[
-            { id: 'json', name: 'JSON' },
-            { id: 'image', name: 'An image' },
-          ]}
-        />
-        <FormDataConsumer>
-          {({ formData }) =>
-            formData.mode === 'image' ? (
-              <ImageChooser />
-            ) : (
-              <TextInput
-                source="json"
-                label="JSON body"
-                multiline
-                minRows={4}
-                fullWidth
-                validate={validJson}
-                slotProps={{ htmlInput: { spellCheck: false, style: { fontFamily: 'monospace' } } }}
-              />
-            )
-          }
-        </FormDataConsumer>
-        <SaveButton label="Send" icon={<SendIcon />} alwaysEnable />
+        <WatchTarget onChange={setTarget} />
+        {llm ? (
+          <Alert severity="info" sx={{ width: '100%', boxSizing: 'border-box' }}>
+            {llm.endpoint} is a language model on an OpenAI-compatible machine: chat with it below.
+          </Alert>
+        ) : (
+          <>
+            <RadioButtonGroupInput
+              source="mode"
+              label="Input"
+              choices={[
+                { id: 'json', name: 'JSON' },
+                { id: 'image', name: 'An image' },
+              ]}
+            />
+            <FormDataConsumer>
+              {({ formData }) =>
+                formData.mode === 'image' ? (
+                  <ImageChooser />
+                ) : (
+                  <TextInput
+                    source="json"
+                    label="JSON body"
+                    multiline
+                    minRows={4}
+                    fullWidth
+                    validate={validJson}
+                    slotProps={{ htmlInput: { spellCheck: false, style: { fontFamily: 'monospace' } } }}
+                  />
+                )
+              }
+            </FormDataConsumer>
+            <SaveButton label="Send" icon={<SendIcon />} alwaysEnable />
+          </>
+        )}
       </Form>
-      {failure && (
-        <Alert severity="error" sx={{ mt: 2 }}>
-          {failure}
-        </Alert>
+      {llm ? (
+        // Another endpoint is another conversation.
+        <Chat key={llm.id} model={llm} send={dataProvider.openaiChat} />
+      ) : (
+        <>
+          {failure && (
+            <Alert severity="error" sx={{ mt: 2 }}>
+              {failure}
+            </Alert>
+          )}
+          {answer && <AnswerView answer={answer} />}
+        </>
       )}
-      {answer && <AnswerView answer={answer} />}
     </>
   );
 }
