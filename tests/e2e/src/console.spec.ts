@@ -336,6 +336,11 @@ describe('the admin console, as an administrator', () => {
     await page.getByRole('radio', { name: /Public/ }).check();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('heading', { name: /Endpoint llama/ }).waitFor();
+    // How programs call it: OpenAI's API on the gateway, not the on-demand route.
+    await page
+      .locator('pre', { hasText: `${stack.gatewayUrl}/openai/v1/chat/completions` })
+      .first()
+      .waitFor();
 
     // "Try it" on that endpoint is a chat, not the JSON form.
     await page.getByRole('main').getByRole('link', { name: 'Try it' }).click();

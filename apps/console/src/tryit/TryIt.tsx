@@ -16,16 +16,16 @@ import {
 } from 'react-admin';
 import { useFormContext, useWatch } from 'react-hook-form';
 import { useSearchParams } from 'react-router-dom';
-import { useQuery } from '@tanstack/react-query';
 import { Alert, Box, Card, CardContent, Chip, Tab, Tabs, Typography } from '@mui/material';
 import SendIcon from '@mui/icons-material/Send';
 import PlayArrowIcon from '@mui/icons-material/PlayArrow';
-import type { Endpoint, OpenaiModel, Run, Task } from '../api/types';
+import type { Endpoint, Run, Task } from '../api/types';
 import type { Permissions } from '../auth/auth-provider';
 import { FormDraft } from '../common/FormDraft';
 import { ms } from '../common/format';
 import type { ConsoleDataProvider, InvokeAnswer } from '../data/data-provider';
 import { Chat } from '../llm/Chat';
+import { useLlmModel } from '../llm/models';
 import { RunDetail } from '../runs/RunDetail';
 import { SchemaFields } from '../tasks/SchemaFields';
 import { defaultParams, formValuesToParams, schemaToFields } from '../tasks/schema-form';
@@ -136,28 +136,13 @@ function WatchTarget({ onChange }: { onChange: (target: Target) => void }) {
   return null;
 }
 
-/**
- * The LLM endpoint at this machine id and name, if it is one the caller may chat with: an
- * endpoint of an `openai` machine, as `GET /openai/v1/models` lists them (read again each time
- * the screen opens: an endpoint registered a moment ago is there).
- */
-function useLlmModel({ machineId, endpoint }: Target): OpenaiModel | undefined {
-  const dataProvider = useDataProvider<ConsoleDataProvider>();
-  const { data } = useQuery({
-    queryKey: ['openai-models'],
-    queryFn: ({ signal }) => dataProvider.openaiModels(signal),
-    retry: false,
-  });
-  return data?.find((m) => m.machine_id === machineId && m.endpoint === endpoint);
-}
-
 function CallEndpoint({ registrar }: { registrar: boolean }) {
   const dataProvider = useDataProvider<ConsoleDataProvider>();
   const [params] = useSearchParams();
   const [answer, setAnswer] = useState<InvokeAnswer | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [target, setTarget] = useState<Target>({ machineId: '', endpoint: '' });
-  const llm = useLlmModel(target);
+  const llm = useLlmModel(target.machineId, target.endpoint);
   const defaults = useMemo(
     () => ({
       machine_id: params.get('machine_id') ?? '',
@@ -168,6 +153,8 @@ function CallEndpoint({ registrar }: { registrar: boolean }) {
     [params],
   );
   const submit = async (values: Record<string, unknown>) => {
+    // An LLM is called from its chat (Enter in the machine id or name must not send the form).
+    if (llm) return undefined;
     setFailure(null);
     const file = values['mode'] === 'image' ? (values['image'] as { rawFile?: File } | undefined)?.rawFile : undefined;
     if (values['mode'] === 'image' && !file) return { image: 'Choose an image' };
