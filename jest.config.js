@@ -47,8 +47,8 @@ module.exports = {
         ],
       },
       moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'json'],
-      // ESM-only dependencies of react-admin, compiled to CommonJS like our sources.
-      transformIgnorePatterns: ['/node_modules/(?!(react-hotkeys-hook)/)'],
+      // ESM-only dependencies (react-admin's, the SSE parser), compiled to CommonJS like our sources.
+      transformIgnorePatterns: ['/node_modules/(?!(react-hotkeys-hook|eventsource-parser)/)'],
     },
     {
       ...base,

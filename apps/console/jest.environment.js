@@ -14,6 +14,7 @@ const FROM_NODE = [
   'AbortSignal',
   'TextEncoder',
   'TextDecoder',
+  'TextDecoderStream',
   'ReadableStream',
   'WritableStream',
   'TransformStream',

@@ -21,6 +21,6 @@ export default defineConfig({
   },
   server: {
     // `nx run console:serve` against a gateway on :8080 (npm run stack:up).
-    proxy: { '/v1': 'http://127.0.0.1:8080', '/console/config.json': 'http://127.0.0.1:8080' },
+    proxy: { '/v1': 'http://127.0.0.1:8080', '/openai': 'http://127.0.0.1:8080', '/console/config.json': 'http://127.0.0.1:8080' },
   },
 });

@@ -2,7 +2,7 @@
 // console context that records page errors, the sign-in on a Keycloak-style login form (Keycloak's
 // own or the OIDC peer's), axe-core and screenshots. Its own entry point,
 // `@cleargate/testing/browser`, so that tests without a browser do not load playwright-core.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from './processes';
@@ -37,13 +37,27 @@ export const PHONE = { width: 390, height: 844 };
 export async function consoleContext(
   browser: Browser,
   consoleUrl: string,
-  options: { viewport?: { width: number; height: number }; clock?: boolean } = {},
+  options: {
+    viewport?: { width: number; height: number };
+    /** The browser's clock under the test's control (page.clock). */
+    clock?: boolean;
+    /** Date.now() and new Date() at this time, timers running as usual (a picture with fixed times). */
+    fixedTime?: Date;
+    /** prefers-reduced-motion: the charts drawn at once rather than animated. */
+    reducedMotion?: boolean;
+  } = {},
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const origin = new URL(consoleUrl).origin;
-  const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP, timezoneId: 'Europe/Rome', locale: 'en-GB' });
+  const context = await browser.newContext({
+    viewport: options.viewport ?? DESKTOP,
+    timezoneId: 'Europe/Rome',
+    locale: 'en-GB',
+    ...(options.reducedMotion ? { reducedMotion: 'reduce' as const } : {}),
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   const page = await context.newPage();
   if (options.clock) await page.clock.install();
+  if (options.fixedTime) await page.clock.setFixedTime(options.fixedTime);
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error' && page.url().startsWith(origin)) errors.push(`${page.url()}: ${message.text()}`);
@@ -91,8 +105,32 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
 
 export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 
-/** The README's pictures, taken by the run so that they show the console as it is. */
+/**
+ * The README's pictures, taken by the run so that they show the console as it is. The same
+ * screen must give the same file: nothing moving is pictured (no pointer over the page, CSS
+ * animations finished, no caret, nothing loading), and the picture is the page once two
+ * captures in a row are the same.
+ */
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: options.fullPage ?? false });
+  const size = page.viewportSize()!;
+  await page.mouse.move(size.width - 2, size.height - 2);
+  await page
+    .locator('.MuiTooltip-popper')
+    .waitFor({ state: 'detached', timeout: 5000 })
+    .catch(() => undefined);
+  await page.waitForLoadState('networkidle');
+  await page.locator('.RaLoadingIndicator-loader').waitFor({ state: 'detached', timeout: 10_000 });
+  const capture = () => page.screenshot({ fullPage: options.fullPage ?? false, animations: 'disabled', caret: 'hide' });
+  let previous = await capture();
+  for (let attempt = 0; ; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const current = await capture();
+    if (current.equals(previous)) {
+      writeFileSync(join(SCREENSHOTS, `${name}.png`), current);
+      return;
+    }
+    if (attempt >= 20) throw new Error(`the page kept changing: no steady picture for ${name}.png`);
+    previous = current;
+  }
 }

@@ -5,14 +5,15 @@ import type { Browser, Page } from 'playwright-core';
 import { CLEARML_DEMO_IDS } from '@cleargate/peers';
 import { ROOT, waitFor } from '@cleargate/testing';
 import { consoleContext, launchChromium, PHONE, screenshot, seriousViolations, signIn } from '@cleargate/testing/browser';
+import { serveShowcase, SHOWCASE_NOW } from './support/showcase';
 import { ConsoleStack, startConsoleStack } from './support/stack';
 
 /**
  * The admin console in Debian's Chromium against the whole stack: sign-in on the realm's login
  * page, registering a machine, an endpoint and a task, calling the endpoint and starting a run
- * from "Try it", the logs and the dashboard, what a Manager sees, a session that renews and one
- * that ends mid-form. Every screen passes axe-core (no serious or critical violation) and no
- * page logs an error.
+ * from "Try it", the logs and the dashboard, a chat with an LLM endpoint streamed token by token
+ * and stopped, what a Manager sees, a session that renews and one that ends mid-form. Every
+ * screen passes axe-core (no serious or critical violation) and no page logs an error.
  */
 jest.setTimeout(240_000);
 
@@ -23,6 +24,7 @@ let errors: string[];
 const screens: string[] = [];
 const violations: Record<string, unknown[]> = {};
 let machineId = '';
+let llmMachineId = '';
 let taskId = '';
 
 /** Checks the page in front of the user with axe; every screen of the run goes through here. */
@@ -232,12 +234,11 @@ describe('the admin console, as an administrator', () => {
     await detail.waitFor();
     expect(await detail.textContent()).toContain('"digit"');
     await audit('on-demand log');
-    await screenshot(page, 'ondemand-log');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     const csv = readFileSync((await download.path())!, 'utf8');
     const [header, first] = csv.split('\r\n');
     expect(header).toBe(
-      'at,caller,machine_id,machine_name,endpoint,route,status_code,outcome,duration_ms,upstream_ms,request_bytes,response_bytes,error,correlation_id',
+      'at,caller,machine_id,machine_name,endpoint,route,status_code,outcome,duration_ms,upstream_ms,request_bytes,response_bytes,prompt_tokens,completion_tokens,error,correlation_id',
     );
     expect(first).toContain(`rootadmin,${machineId},e2e-gpu,test_model_pytorch,v1,200,ok`);
   });
@@ -313,7 +314,134 @@ describe('the admin console, as an administrator', () => {
     await page.getByRole('cell', { name: 'traffic_forecast' }).waitFor();
     expect(await page.getByTestId('runs-by-status').textContent()).toContain('completed');
     await audit('dashboard (busy)');
-    await screenshot(page, 'dashboard', { fullPage: true });
+  });
+
+  it('registers an LLM on an OpenAI-compatible machine and chats with it in “Try it”, the answer arriving token by token', async () => {
+    const llm = stack.serving.llm;
+    llm.addModel('llama');
+    // clearml-serving's vLLM engine: its OpenAI routes hang under /serve/openai.
+    await open('machines/create', 'Register a serving machine');
+    await page.getByLabel(/^Name/).fill('e2e-llm');
+    await page.getByLabel(/^Base URL/).fill(`${stack.serving.url}/serve/openai`);
+    await choose(page, /^Protocol/, /^OpenAI-compatible/);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: /Machine e2e-llm/ }).waitFor();
+    llmMachineId = (await page.getByTestId('public-id-machine-id').textContent())!;
+    await page.getByRole('tab', { name: 'Endpoints' }).click();
+    await page.getByRole('link', { name: /add an endpoint/i }).click();
+    await page.getByRole('heading', { name: 'Register an on-demand endpoint' }).waitFor();
+    const machineInput = page.getByRole('combobox', { name: /Machine/ });
+    await waitFor(async () => (await machineInput.inputValue()) === 'e2e-llm', { timeoutMs: 10_000, message: 'the machine preselected' });
+    await page.getByLabel(/^Name/).fill('llama');
+    await page.getByRole('radio', { name: /Public/ }).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: /Endpoint llama/ }).waitFor();
+    // How programs call it: OpenAI's API on the gateway, not the on-demand route.
+    await page
+      .locator('pre', { hasText: `${stack.gatewayUrl}/openai/v1/chat/completions` })
+      .first()
+      .waitFor();
+
+    // "Try it" on that endpoint is a chat, not the JSON form.
+    await page.getByRole('main').getByRole('link', { name: 'Try it' }).click();
+    const chat = page.getByRole('region', { name: 'Chat with llama' });
+    await chat.waitFor();
+    expect(await page.getByRole('radio', { name: 'JSON' }).count()).toBe(0);
+    await audit('try it: chat');
+
+    // Every text the answer shows, recorded in the page as it changes (given as text: this file is compiled for Node).
+    await page.evaluate(`(() => {
+      window.answerTexts = [];
+      new MutationObserver(() => {
+        const shown = [...document.querySelectorAll('[data-testid="chat-answer-text"]')].at(-1)?.textContent;
+        if (shown !== undefined && window.answerTexts.at(-1) !== shown) window.answerTexts.push(shown);
+      }).observe(document.querySelector('[role="log"]'), { subtree: true, childList: true, characterData: true });
+    })()`);
+    llm.setBehaviour({ firstTokenDelayMs: 300, tokenDelayMs: 120 });
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    await composer.focus();
+    await page.keyboard.type('Which tram line reaches Careggi from the station?');
+    await page.keyboard.press('Enter');
+    const answer = page.getByTestId('chat-answer').last();
+    await page.getByRole('button', { name: 'Stop' }).waitFor();
+    await answer.and(page.locator('[data-status="streaming"]')).waitFor();
+    await audit('try it: chat, answering');
+    await answer.and(page.locator('[data-status="done"]')).waitFor({ timeout: 15_000 });
+    const expected = 'You said: Which tram line reaches Careggi from the station?';
+    await expect(answer.getByTestId('chat-answer-text').textContent()).resolves.toBe(expected);
+    // The tokens came one after another: the page showed the answer growing, each text the start of the next.
+    const shown = (await page.evaluate('window.answerTexts')) as string[];
+    expect(shown.at(-1)).toBe(expected);
+    expect(shown.filter((t) => t && t !== expected).length).toBeGreaterThanOrEqual(3);
+    shown.slice(1).forEach((t, i) => expect(t.startsWith(shown[i]!)).toBe(true));
+    // The figures: time to the first token (the model waited 300 ms), time in all, tokens from the model's usage.
+    const figures = (await answer.getByTestId('chat-figures').textContent())!;
+    expect(figures).toMatch(
+      /^first token after (\d+ ms|\d+\.\d s) · (\d+ ms|\d+\.\d s) in all · \d+ prompt \+ 10 answer tokens · [\d.]+ tokens\/s$/,
+    );
+    const firstToken = /^first token after (\d+(?:\.\d)?) (ms|s)/.exec(figures)!;
+    expect(Number(firstToken[1]) * (firstToken[2] === 's' ? 1000 : 1)).toBeGreaterThanOrEqual(300);
+    expect(llm.records.at(-1)).toMatchObject({ model: 'llama', stream: true, include_usage: true, completed: true, aborted: false });
+    await audit('try it: chat, answered');
+
+    // Stop: the browser cancels the request, the gateway the model's.
+    llm.setBehaviour({ firstTokenDelayMs: 0, tokenDelayMs: 250 });
+    await composer.fill('List every stop of line T1 from Villa Costanza to Careggi with the connections at each of them please');
+    await composer.press('Enter');
+    const stopped = page.getByTestId('chat-answer').last();
+    await waitFor(async () => ((await stopped.getByTestId('chat-answer-text').textContent()) ?? '').split(' ').length >= 4, {
+      timeoutMs: 15_000,
+      message: 'a few tokens of the second answer',
+    });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await stopped.and(page.locator('[data-status="stopped"]')).waitFor();
+    const record = llm.records.at(-1)!;
+    await waitFor(() => record.aborted, { timeoutMs: 10_000, message: 'the model’s request aborted' });
+    expect(record.completed).toBe(false);
+    expect(record.tokens_sent).toBeLessThan(22);
+    const kept = (await stopped.getByTestId('chat-answer-text').textContent())!;
+    expect(kept.startsWith('You said: List every')).toBe(true);
+    expect(kept.length).toBeLessThan('You said: List every stop of line T1 from Villa Costanza to Careggi'.length);
+    // The keyboard is back in the composer.
+    await expect(
+      page.evaluate('document.activeElement?.tagName + " " + document.activeElement?.getAttribute("aria-keyshortcuts")'),
+    ).resolves.toBe('TEXTAREA Enter Escape');
+
+    // The model fails mid-answer: vLLM's error event, shown with the answer so far.
+    llm.setBehaviour({ tokenDelayMs: 0, fail: { afterTokens: 2, kind: 'event', times: 1 } });
+    await composer.fill('And the last tram?');
+    await composer.press('Enter');
+    const failed = page.getByTestId('chat-answer').last();
+    await failed.and(page.locator('[data-status="failed"]')).waitFor();
+    await expect(failed.getByTestId('chat-answer-text').textContent()).resolves.toBe('You said:');
+    expect(await failed.getByRole('alert').textContent()).toContain('the engine failed mid-generation');
+    await audit('try it: chat, failed');
+  });
+
+  it('takes the README’s pictures of the dashboard and the on-demand log, on a fixed day of traffic', async () => {
+    // The same pictures on every run: a browser whose clock stands still, the pictured reads answered from the showcase.
+    const shot = await consoleContext(browser, stack.consoleUrl, { fixedTime: SHOWCASE_NOW, reducedMotion: true });
+    try {
+      await serveShowcase(shot.page);
+      await shot.page.goto(stack.consoleUrl);
+      await signIn(shot.page, stack.consoleUrl, 'rootadmin');
+      await shot.page.getByRole('heading', { name: 'Dashboard' }).first().waitFor();
+      await shot.page.getByRole('cell', { name: /traffic_flow_lstm/ }).waitFor();
+      // The charts are drawn (their axes labelled with the showcase's hours).
+      await shot.page.getByTestId('enqueue-chart').getByText('07:00').first().waitFor();
+      await screenshot(shot.page, 'dashboard', { fullPage: true });
+      await open('ondemand-log', /on-demand calls/i, shot.page);
+      await shot.page
+        .getByRole('row', { name: /traffic_flow_lstm/ })
+        .first()
+        .click();
+      await shot.page.getByTestId('call-detail').waitFor();
+      await screenshot(shot.page, 'ondemand-log');
+      expect(shot.errors).toEqual([]);
+    } finally {
+      await picture(shot.page, '-showcase');
+      await shot.context.close();
+    }
   });
 
   it('fits a phone-width screen', async () => {
@@ -328,8 +456,10 @@ describe('the admin console, as an administrator', () => {
         ['machines', 'Serving machines'],
         [`machines/${machineId}/show`, /^Machine /],
         [`tasks/${taskId}/show`, /^Task /],
+        [`try?machine_id=${llmMachineId}&endpoint=llama`, 'Try it'],
       ] as const) {
         await open(path, title, phone.page);
+        if (path.startsWith('try')) await phone.page.getByRole('region', { name: 'Chat with llama' }).waitFor();
         const overflow = await phone.page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
         expect({ path, overflow }).toEqual({ path, overflow: 0 });
         await audit(`phone: ${path || 'dashboard'}`, phone.page);

@@ -14,6 +14,7 @@ let stack: OndemandStack;
 let admin: string;
 let user: string;
 let client: OpenAI;
+let machineIds: { vllm: string; cml: string };
 
 type CallRecord = {
   endpoint: string;
@@ -51,6 +52,7 @@ beforeAll(async () => {
   // vLLM's own server, and clearml-serving's vLLM engine under /serve/openai, on one peer.
   const vllm = await machine('vllm-1', stack.serving.url);
   const cml = await machine('cml-1', `${stack.serving.url}/serve/openai`);
+  machineIds = { vllm: vllm.machine_id, cml: cml.machine_id };
   const endpoint = async (m: { machine_id: string }, name: string, extra: Record<string, unknown> = {}) => {
     const r = await api(stack.gatewayUrl, '/v1/endpoints', { token: admin, body: { machine_id: m.machine_id, name, ...extra } });
     expect(r.status).toBe(201);
@@ -76,6 +78,13 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toEqual(['cml-1/llama', 'embedder', 'qwen', 'vllm-1/llama']);
     expect(models.data.find((m) => m.id === 'qwen')).toMatchObject({ object: 'model', owned_by: 'rootadmin', created: expect.any(Number) });
+    // Where each model lives: the machine's name and the public id on-demand callers know it by.
+    expect(models.data.find((m) => m.id === 'vllm-1/llama')).toMatchObject({
+      machine: 'vllm-1',
+      machine_id: machineIds.vllm,
+      endpoint: 'llama',
+    });
+    expect(models.data.find((m) => m.id === 'qwen')).toMatchObject({ machine: 'cml-1', machine_id: machineIds.cml });
     const asAdmin = new OpenAI({ baseURL: `${stack.gatewayUrl}/openai/v1`, apiKey: admin, maxRetries: 0 });
     expect((await asAdmin.models.list()).data.map((m) => m.id)).toContain('secret');
   });

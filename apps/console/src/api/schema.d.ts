@@ -1071,7 +1071,10 @@ export interface paths {
                                 endpoint: string;
                                 /** @description What `model` takes: the endpoint name, or `<machine>/<endpoint>` where the name is on several machines */
                                 id: string;
+                                /** @description The machine's name */
                                 machine: string;
+                                /** @description The machine's public id, which on-demand callers know it by (a router of an earlier release leaves it out) */
+                                machine_id?: string;
                                 /** @enum {string} */
                                 object: "model";
                                 /** @description The user who registered the endpoint */

@@ -31,6 +31,9 @@ export type EnqueueCall = Answer<'/v1/logs/enqueue', 'get', 200>['items'][number
 export type Stats = Answer<'/v1/stats', 'get', 200>;
 export type StatsRange = NonNullable<Query<'/v1/stats'>['range']>;
 export type Me = Answer<'/v1/me', 'get', 200>;
+/** An LLM endpoint the caller may use, under the name `model` takes. */
+export type OpenaiModel = Answer<'/openai/v1/models', 'get', 200>['data'][number];
+export type ChatCompletionRequest = Body<'/openai/v1/chat/completions', 'post'>;
 export type ListSort = NonNullable<Query<'/v1/machines'>['sort']>;
 export type Visibility = Endpoint['visibility'];
 export type OndemandOutcome = OndemandCall['outcome'];
@@ -47,6 +50,7 @@ export const ONDEMAND_OUTCOMES: readonly OndemandOutcome[] = [
   'circuit_open',
   'not_found',
   'forbidden',
+  'cancelled',
 ];
 export const ENQUEUE_OUTCOMES: readonly EnqueueOutcome[] = ['queued', 'failed', 'rejected'];
 export const STATS_RANGES: readonly StatsRange[] = ['1h', '24h', '7d', '30d'];

@@ -12,7 +12,15 @@ const RUN_TONES: Record<string, Tone> = {
   failed: 'error',
   stopped: 'default',
 };
-const OUTCOME_TONES: Record<string, Tone> = { ok: 'success', queued: 'success', client_error: 'warning', rejected: 'warning' };
+const OUTCOME_TONES: Record<string, Tone> = {
+  ok: 'success',
+  queued: 'success',
+  client_error: 'warning',
+  rejected: 'warning',
+  // The caller stopped reading a streamed answer: nothing failed.
+  cancelled: 'default',
+};
+
 const CIRCUIT_TONES: Record<string, Tone> = { closed: 'success', half_open: 'warning', open: 'error', unknown: 'default' };
 
 const words = (value: string) => value.replace(/_/g, ' ');

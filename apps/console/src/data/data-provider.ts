@@ -1,7 +1,8 @@
-import type { DataProvider, GetListParams, Identifier } from 'react-admin';
+import { HttpError, type DataProvider, type GetListParams, type Identifier } from 'react-admin';
 import type { ApiClient } from '../api/client';
 import { apiError } from '../api/errors';
-import type { ListSort, Me, MachineHealth, Run, Stats, StatsRange } from '../api/types';
+import type { ChatCompletionRequest, ListSort, Me, MachineHealth, OpenaiModel, Run, Stats, StatsRange } from '../api/types';
+import { ChatFailure, openaiError, type SendChat } from '../llm/chat-stream';
 import { collect, CursorPage, CursorPages, MAX_PAGE } from './cursor-pages';
 
 export type ResourceName = 'machines' | 'endpoints' | 'tasks' | 'runs' | 'ondemand-log' | 'enqueue-log';
@@ -47,6 +48,10 @@ export interface ConsoleDataProvider extends DataProvider {
   waitRun(runId: string, waitSec: number, signal?: AbortSignal): Promise<Run>;
   /** Calls an on-demand endpoint with any body, as a client would. */
   invoke(machineId: string, endpoint: string, body: Blob | string, contentType: string, signal?: AbortSignal): Promise<InvokeAnswer>;
+  /** The LLM endpoints the caller may chat with (`GET /openai/v1/models`). */
+  openaiModels(signal?: AbortSignal): Promise<OpenaiModel[]>;
+  /** A streamed chat completion (`POST /openai/v1/chat/completions`): the event stream once the call is accepted. */
+  openaiChat: SendChat;
 }
 
 type Json = Record<string, unknown>;
@@ -313,6 +318,39 @@ export function createDataProvider(
         ms: Math.round((performance.now() - started) * 10) / 10,
         requestId: res.headers.get('x-request-id'),
       };
+    },
+
+    async openaiModels(signal) {
+      let answer;
+      try {
+        answer = await api.GET('/openai/v1/models', { signal });
+      } catch (err) {
+        if ((err as Error)?.name === 'AbortError') throw err;
+        throw apiError(0, undefined);
+      }
+      if (!answer.response.ok || !answer.data) {
+        // These routes answer in OpenAI's error shape, not the envelope.
+        const status = answer.response.status;
+        throw new HttpError(openaiError(answer.error)?.message ?? `The API answered ${status}`, status, answer.error);
+      }
+      return answer.data.data;
+    },
+
+    async openaiChat(request, signal) {
+      const body: ChatCompletionRequest = { ...request, stream: true, stream_options: { include_usage: true } };
+      let answer;
+      try {
+        answer = await api.POST('/openai/v1/chat/completions', { body, parseAs: 'stream', signal });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        throw new ChatFailure({ message: 'The ClearGate API could not be reached' });
+      }
+      const requestId = answer.response.headers.get('x-request-id');
+      if (!answer.response.ok || !answer.data) {
+        const error = openaiError(answer.error) ?? { message: `The API answered ${answer.response.status}` };
+        throw new ChatFailure({ ...error, status: answer.response.status, requestId });
+      }
+      return { body: answer.data, requestId };
     },
   };
   return provider;

@@ -38,7 +38,7 @@ import {
   useRecordContext,
 } from 'react-admin';
 import { Box, Divider, Typography, useMediaQuery, type Theme } from '@mui/material';
-import type { Endpoint } from '../api/types';
+import type { Endpoint, OpenaiModel } from '../api/types';
 import { CodeBlock } from '../common/CodeBlock';
 import { EmptyState } from '../common/EmptyState';
 import { apiBase } from '../common/examples';
@@ -46,6 +46,7 @@ import { FormDraft } from '../common/FormDraft';
 import { when } from '../common/format';
 import { PublicIdField } from '../common/PublicId';
 import { SharingInputs, SharingField } from '../common/sharing';
+import { useLlmModel } from '../llm/models';
 import { TryItButton } from '../tryit/TryItButton';
 
 const filters = [
@@ -99,9 +100,38 @@ function EndpointTitle() {
   return <>{record ? `Endpoint ${record.name} on ${record.machine_name}` : 'Endpoint'}</>;
 }
 
+/** How programs call an LLM endpoint: OpenAI's API on the gateway, the user's token as the key. */
+function LlmExamples({ model }: { model: OpenaiModel }) {
+  const base = apiBase();
+  const request = { model: model.id, stream: true, messages: [{ role: 'user', content: 'Which tram line reaches Careggi?' }] };
+  return (
+    <Box>
+      <Typography variant="h6" component="h2" gutterBottom>
+        How to call it
+      </Typography>
+      <Typography variant="body2" sx={{ mb: 2 }}>
+        A language model: OpenAI’s SDKs and clients reach it at <code>{base}/openai/v1</code> with a Snap4City access token as the API key
+        and <code>"model": "{model.id}"</code>.
+      </Typography>
+      <CodeBlock
+        title="curl (a streamed chat)"
+        label="curl command"
+        code={`curl -N -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\\n  --data '${JSON.stringify(request)}' \\\n  ${base}/openai/v1/chat/completions`}
+      />
+      <CodeBlock
+        title="Python (the openai package)"
+        label="Python example"
+        code={`from openai import OpenAI\n\nclient = OpenAI(base_url="${base}/openai/v1", api_key=TOKEN)\nfor chunk in client.chat.completions.create(\n    model="${model.id}", messages=[{"role": "user", "content": "Which tram line reaches Careggi?"}], stream=True\n):\n    print(chunk.choices[0].delta.content or "", end="", flush=True)`}
+      />
+    </Box>
+  );
+}
+
 function Examples() {
   const record = useRecordContext<Endpoint>();
+  const llm = useLlmModel(record?.machine_id, record?.name);
   if (!record) return null;
+  if (llm) return <LlmExamples model={llm} />;
   const base = apiBase();
   const input = { url: 'https://raw.githubusercontent.com/allegroai/clearml-serving/main/examples/pytorch/5.jpg' };
   return (

@@ -13,6 +13,8 @@ export const theme: RaThemeOptions = {
   },
   components: {
     ...defaultTheme.components,
+    // A spinner is a progressbar to assistive technology, which needs a name (react-admin's loading indicator has none).
+    MuiCircularProgress: { defaultProps: { 'aria-label': 'Loading' } },
     // MUI's tooltips are slightly transparent: over a light page their text falls below 4.5:1.
     MuiTooltip: { styleOverrides: { tooltip: { backgroundColor: '#212121', color: '#fff' } } },
     // A table wider than the window (a narrow one, or beside the menu) scrolls inside its card, not the whole page.

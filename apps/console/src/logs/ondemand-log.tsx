@@ -47,12 +47,20 @@ const COLUMNS: CsvColumn<OndemandCall>[] = [
   { label: 'upstream_ms', value: (r) => r.upstream_ms },
   { label: 'request_bytes', value: (r) => r.request_bytes },
   { label: 'response_bytes', value: (r) => r.response_bytes },
+  { label: 'prompt_tokens', value: (r) => r.prompt_tokens },
+  { label: 'completion_tokens', value: (r) => r.completion_tokens },
   { label: 'error', value: (r) => r.error },
   { label: 'correlation_id', value: (r) => r.correlation_id },
 ];
 
 /** The filtered rows as CSV, every page of them (up to the export's limit). */
 const exporter = (rows: OndemandCall[]) => downloadCSV(toCsv(COLUMNS, rows), 'ondemand-calls');
+
+const ROUTES: Record<OndemandCall['route'], string> = {
+  compat: 'compatible (Node-RED)',
+  v1: '/v1',
+  openai: 'OpenAI-compatible (/openai/v1)',
+};
 
 const bytes = (n: number) => (n < 1024 ? `${n} B` : `${Math.round(n / 102.4) / 10} KiB`);
 
@@ -75,11 +83,13 @@ function Detail() {
         {item('Status', `${r.status_code} (${r.outcome.replace(/_/g, ' ')})`)}
         {item('Duration', `${ms(r.duration_ms)}${r.upstream_ms === null ? '' : `, of which the machine ${ms(r.upstream_ms)}`}`)}
         {item('Sizes', `${bytes(r.request_bytes)} in, ${bytes(r.response_bytes)} out`)}
-        {item('Route', r.route === 'compat' ? 'compatible (Node-RED)' : '/v1')}
+        {item('Route', ROUTES[r.route] ?? r.route)}
         {item('Machine', `${r.machine_name ?? ''} ${r.machine_id}`)}
         {item('Caller', r.caller)}
         {item('Request id', r.correlation_id)}
         {item('Error', r.error ?? '–')}
+        {(r.prompt_tokens !== null || r.completion_tokens !== null) &&
+          item('Tokens', `${r.prompt_tokens ?? '?'} prompt + ${r.completion_tokens ?? '?'} answer`)}
       </Grid>
       <Typography variant="caption" component="div" color="text.secondary" sx={{ mt: 2 }}>
         Answer (first 2 KiB, when kept)

@@ -332,7 +332,7 @@ function MachineForm() {
         source="base_url"
         label="Base URL"
         validate={[required(), regex(URL_PATTERN, 'An http(s) URL without query or fragment, e.g. http://10.0.0.5:8080')]}
-        helperText="Where clearml-serving or the KServe v2 server answers, e.g. http://10.0.0.5:8080"
+        helperText="Where clearml-serving, the KServe v2 server or the OpenAI-compatible routes answer, e.g. http://10.0.0.5:8080 (for clearml-serving’s LLMs: http://10.0.0.5:8080/serve/openai)"
       />
       <SelectInput
         source="protocol"
@@ -340,6 +340,7 @@ function MachineForm() {
         choices={[
           { id: 'clearml-serving', name: 'clearml-serving (POST /serve/{endpoint})' },
           { id: 'kserve-v2', name: 'KServe v2 / Triton (POST /v2/models/{model}/infer)' },
+          { id: 'openai', name: 'OpenAI-compatible LLM server, vLLM (POST /v1/chat/completions…)' },
         ]}
       />
       <TextInput

@@ -14,7 +14,7 @@ import {
   usePermissions,
   type HttpError,
 } from 'react-admin';
-import { useFormContext } from 'react-hook-form';
+import { useFormContext, useWatch } from 'react-hook-form';
 import { useSearchParams } from 'react-router-dom';
 import { Alert, Box, Card, CardContent, Chip, Tab, Tabs, Typography } from '@mui/material';
 import SendIcon from '@mui/icons-material/Send';
@@ -24,6 +24,8 @@ import type { Permissions } from '../auth/auth-provider';
 import { FormDraft } from '../common/FormDraft';
 import { ms } from '../common/format';
 import type { ConsoleDataProvider, InvokeAnswer } from '../data/data-provider';
+import { Chat } from '../llm/Chat';
+import { useLlmModel } from '../llm/models';
 import { RunDetail } from '../runs/RunDetail';
 import { SchemaFields } from '../tasks/SchemaFields';
 import { defaultParams, formValuesToParams, schemaToFields } from '../tasks/schema-form';
@@ -120,11 +122,27 @@ function AnswerView({ answer }: { answer: InvokeAnswer }) {
   );
 }
 
+interface Target {
+  machineId: string;
+  endpoint: string;
+}
+
+/** Reports the machine id and endpoint name the form holds, as they are typed or picked. */
+function WatchTarget({ onChange }: { onChange: (target: Target) => void }) {
+  const [machineId, endpoint] = useWatch({ name: ['machine_id', 'endpoint'] }) as [unknown, unknown];
+  useEffect(() => {
+    onChange({ machineId: String(machineId ?? '').trim(), endpoint: String(endpoint ?? '').trim() });
+  }, [machineId, endpoint, onChange]);
+  return null;
+}
+
 function CallEndpoint({ registrar }: { registrar: boolean }) {
   const dataProvider = useDataProvider<ConsoleDataProvider>();
   const [params] = useSearchParams();
   const [answer, setAnswer] = useState<InvokeAnswer | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [target, setTarget] = useState<Target>({ machineId: '', endpoint: '' });
+  const llm = useLlmModel(target.machineId, target.endpoint);
   const defaults = useMemo(
     () => ({
       machine_id: params.get('machine_id') ?? '',
@@ -135,6 +153,8 @@ function CallEndpoint({ registrar }: { registrar: boolean }) {
     [params],
   );
   const submit = async (values: Record<string, unknown>) => {
+    // An LLM is called from its chat (Enter in the machine id or name must not send the form).
+    if (llm) return undefined;
     setFailure(null);
     const file = values['mode'] === 'image' ? (values['image'] as { rawFile?: File } | undefined)?.rawFile : undefined;
     if (values['mode'] === 'image' && !file) return { image: 'Choose an image' };
@@ -172,39 +192,55 @@ function CallEndpoint({ registrar }: { registrar: boolean }) {
           fullWidth
         />
         <TextInput source="endpoint" label="Endpoint name" validate={required()} />
-        <RadioButtonGroupInput
-          source="mode"
-          label="Input"
-          choices={[
-            { id: 'json', name: 'JSON' },
-            { id: 'image', name: 'An image' },
-          ]}
-        />
-        <FormDataConsumer>
-          {({ formData }) =>
-            formData.mode === 'image' ? (
-              <ImageChooser />
-            ) : (
-              <TextInput
-                source="json"
-                label="JSON body"
-                multiline
-                minRows={4}
-                fullWidth
-                validate={validJson}
-                slotProps={{ htmlInput: { spellCheck: false, style: { fontFamily: 'monospace' } } }}
-              />
-            )
-          }
-        </FormDataConsumer>
-        <SaveButton label="Send" icon={<SendIcon />} alwaysEnable />
+        <WatchTarget onChange={setTarget} />
+        {llm ? (
+          <Alert severity="info" sx={{ width: '100%', boxSizing: 'border-box' }}>
+            {llm.endpoint} is a language model on an OpenAI-compatible machine: chat with it below.
+          </Alert>
+        ) : (
+          <>
+            <RadioButtonGroupInput
+              source="mode"
+              label="Input"
+              choices={[
+                { id: 'json', name: 'JSON' },
+                { id: 'image', name: 'An image' },
+              ]}
+            />
+            <FormDataConsumer>
+              {({ formData }) =>
+                formData.mode === 'image' ? (
+                  <ImageChooser />
+                ) : (
+                  <TextInput
+                    source="json"
+                    label="JSON body"
+                    multiline
+                    minRows={4}
+                    fullWidth
+                    validate={validJson}
+                    slotProps={{ htmlInput: { spellCheck: false, style: { fontFamily: 'monospace' } } }}
+                  />
+                )
+              }
+            </FormDataConsumer>
+            <SaveButton label="Send" icon={<SendIcon />} alwaysEnable />
+          </>
+        )}
       </Form>
-      {failure && (
-        <Alert severity="error" sx={{ mt: 2 }}>
-          {failure}
-        </Alert>
+      {llm ? (
+        // Another endpoint is another conversation.
+        <Chat key={llm.id} model={llm} send={dataProvider.openaiChat} />
+      ) : (
+        <>
+          {failure && (
+            <Alert severity="error" sx={{ mt: 2 }}>
+              {failure}
+            </Alert>
+          )}
+          {answer && <AnswerView answer={answer} />}
+        </>
       )}
-      {answer && <AnswerView answer={answer} />}
     </>
   );
 }

@@ -105,6 +105,7 @@ export class OpenaiHandler implements OnApplicationBootstrap, OnModuleDestroy {
         created: route.endpoint.created_at ? Math.floor(Date.parse(route.endpoint.created_at) / 1000) : 0,
         owned_by: route.endpoint.owner,
         machine: route.machine.name,
+        machine_id: route.machine.machine_id,
         endpoint: route.endpoint.name,
       })),
     };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Caller, callerSchema, mayUse } from '../common';
+import { Caller, callerSchema, mayUse, publicIdSchema } from '../common';
 import { defineRpc } from '../contract';
 import { ErrorBody } from '../errors';
 import { RoutingEndpoint } from '../registry/endpoints';
@@ -105,7 +105,10 @@ export const openaiModelSchema = z.object({
   object: z.literal('model'),
   created: z.number().int().describe('Unix time the endpoint was registered'),
   owned_by: z.string().describe('The user who registered the endpoint'),
-  machine: z.string(),
+  machine: z.string().describe("The machine's name"),
+  machine_id: publicIdSchema
+    .optional()
+    .describe("The machine's public id, which on-demand callers know it by (a router of an earlier release leaves it out)"),
   endpoint: z.string(),
 });
 export type OpenaiModel = z.infer<typeof openaiModelSchema>;
