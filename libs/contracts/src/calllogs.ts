@@ -11,6 +11,8 @@ export const ondemandOutcomeSchema = z.enum([
   'circuit_open',
   'not_found',
   'forbidden',
+  /** Refused by an in-flight cap of the machine or endpoint (429). */
+  'rate_limited',
 ]);
 export type OndemandOutcome = z.infer<typeof ondemandOutcomeSchema>;
 

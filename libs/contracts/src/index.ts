@@ -12,5 +12,7 @@ export * from './registry/tasks';
 export * from './runs/runs';
 export * from './alerts/alerts';
 export * from './runs/tags';
+export * from './limits';
+export * from './usage';
 export * from './services';
 export * from './topology';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DataSource, LessThan, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import {
   EnqueueCallRecord,
   EnqueueLogFilter,
@@ -18,6 +18,7 @@ import { EnqueueCallEntity } from './enqueue-call.entity';
 import { PgClients } from '../database/database.module';
 import { applyCursor, pageResult } from '../database/paging';
 import { OndemandCallEntity } from './ondemand-call.entity';
+import { CallLogPartitions, utcDay } from './partitions';
 
 export function toRecord(e: OndemandCallEntity): OndemandCallRecord {
   return {
@@ -94,8 +95,28 @@ export class CallLogsRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly pg: PgClients,
+    private readonly partitions: CallLogPartitions,
   ) {
     this.ondemand = dataSource.getRepository(OndemandCallEntity);
+  }
+
+  /** The batches with the records of days past the retention left out (their partitions are gone). */
+  private async withinRetention(batches: OndemandCallColumns[]): Promise<OndemandCallColumns[]> {
+    const times = batches.flatMap((b) => b.at.map((at) => Date.parse(at)));
+    const expired = await this.partitions.ensureFor('ondemand_calls', times);
+    if (!expired.size) return batches;
+    let dropped = 0;
+    const kept = batches
+      .map((batch) => {
+        const rows = batch.at.map((at, i) => (expired.has(utcDay(Date.parse(at))) ? -1 : i)).filter((i) => i >= 0);
+        dropped += ondemandCallCount(batch) - rows.length;
+        return Object.fromEntries(
+          ONDEMAND_CALL_FIELDS.map((field) => [field, rows.map((i) => (batch[field] as unknown[])[i])]),
+        ) as unknown as OndemandCallColumns;
+      })
+      .filter((b) => ondemandCallCount(b) > 0);
+    this.partitions.countExpired('ondemand_calls', dropped);
+    return kept;
   }
 
   /**
@@ -104,8 +125,10 @@ export class CallLogsRepository {
    * exist, so a redelivered batch, whose ids are already there, fails with a unique violation
    * and is written again by an INSERT that skips them: nothing is stored twice.
    */
-  async insertOndemand(batches: OndemandCallColumns[]): Promise<void> {
-    if (!batches.some((b) => ondemandCallCount(b) > 0)) return;
+  async insertOndemand(all: OndemandCallColumns[]): Promise<void> {
+    if (!all.some((b) => ondemandCallCount(b) > 0)) return;
+    const batches = await this.withinRetention(all);
+    if (!batches.length) return;
     try {
       await this.pg.withClient((client) =>
         pipeline(
@@ -126,7 +149,7 @@ export class CallLogsRepository {
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[],
                             $8::varchar[], $9::smallint[], $10::varchar[], $11::float8[], $12::float8[], $13::int[], $14::int[],
                             $15::text[], $16::text[])
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (id, at) DO NOTHING`,
       ONDEMAND_CALL_FIELDS.map((field) => (columns[field] as unknown[]).map((v) => (typeof v === 'string' ? v.replaceAll('\0', '') : v))),
     );
   }
@@ -143,7 +166,14 @@ export class CallLogsRepository {
     return pageResult(rows, page.limit, toRecord, (c) => [c.at, c.id]);
   }
 
-  async insertEnqueue(records: EnqueueCallRecord[]): Promise<void> {
+  async insertEnqueue(all: EnqueueCallRecord[]): Promise<void> {
+    if (!all.length) return;
+    const expired = await this.partitions.ensureFor(
+      'enqueue_calls',
+      all.map((r) => Date.parse(r.at)),
+    );
+    const records = expired.size ? all.filter((r) => !expired.has(utcDay(Date.parse(r.at)))) : all;
+    this.partitions.countExpired('enqueue_calls', all.length - records.length);
     if (!records.length) return;
     const column = <K extends keyof EnqueueCallRecord>(key: K) => records.map((r) => r[key]);
     await this.dataSource.query(
@@ -151,7 +181,7 @@ export class CallLogsRepository {
                                   outcome, duration_ms, attempts, error)
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::uuid[],
                             $8::varchar[], $9::varchar[], $10::varchar[], $11::varchar[], $12::float8[], $13::int[], $14::text[])
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (id, at) DO NOTHING`,
       [
         column('id'),
         column('at'),
@@ -181,31 +211,5 @@ export class CallLogsRepository {
     if (filter.until) qb.andWhere('c.at < :until', { until: filter.until });
     const rows = await applyCursor(qb, 'c', 'at', page.cursor, page.limit).getMany();
     return pageResult(rows, page.limit, toEnqueueRecord, (c) => [c.at, c.id]);
-  }
-
-  async deleteBefore(cutoff: Date): Promise<number> {
-    const ondemand = await this.ondemand.delete({ at: LessThan(cutoff) });
-    const enqueue = await this.dataSource.getRepository(EnqueueCallEntity).delete({ at: LessThan(cutoff) });
-    return (ondemand.affected ?? 0) + (enqueue.affected ?? 0);
-  }
-
-  enqueueSeries(hours: number) {
-    return this.hourlySeries('enqueue_calls', "outcome <> 'queued'", hours);
-  }
-
-  /** Calls and errors per hour over the last `hours`, zero-filled. */
-  async ondemandSeries(hours: number): Promise<{ at: string; calls: number; errors: number }[]> {
-    return this.hourlySeries('ondemand_calls', "outcome <> 'ok'", hours);
-  }
-
-  async hourlySeries(table: string, errorCondition: string, hours: number) {
-    const rows: { at: Date; calls: string; errors: string }[] = await this.dataSource.query(
-      `SELECT h.at, COUNT(c.at) AS calls, COUNT(c.at) FILTER (WHERE ${errorCondition}) AS errors
-         FROM generate_series(date_trunc('hour', now()) - make_interval(hours => $1 - 1), date_trunc('hour', now()), interval '1 hour') AS h(at)
-         LEFT JOIN ${table} c ON c.at >= h.at AND c.at < h.at + interval '1 hour'
-        GROUP BY h.at ORDER BY h.at`,
-      [hours],
-    );
-    return rows.map((r) => ({ at: new Date(r.at).toISOString(), calls: Number(r.calls), errors: Number(r.errors) }));
   }
 }

@@ -29,6 +29,7 @@ export function toEndpoint(e: EndpointEntity): Endpoint {
     visibility: e.visibility,
     shared_with: e.sharedWith,
     count_predictions: e.countPredictions,
+    max_in_flight: e.maxInFlight,
     enabled: e.enabled,
     owner: e.owner,
     created_at: e.createdAt.toISOString(),
@@ -48,6 +49,7 @@ export function toRoutingEndpoint(e: EndpointEntity): RoutingEndpoint {
     visibility: e.visibility,
     shared_with: e.sharedWith,
     count_predictions: e.countPredictions,
+    max_in_flight: e.maxInFlight,
   };
 }
 
@@ -71,6 +73,7 @@ export class EndpointsService {
       visibility: input.visibility ?? 'public',
       sharedWith: input.shared_with ?? NOBODY,
       countPredictions: input.count_predictions ?? null,
+      maxInFlight: input.max_in_flight ?? null,
       enabled: input.enabled ?? true,
       owner: caller.username,
     });
@@ -109,6 +112,7 @@ export class EndpointsService {
     if (patch.visibility !== undefined) changes.visibility = patch.visibility;
     if (patch.shared_with !== undefined) changes.sharedWith = patch.shared_with;
     if (patch.count_predictions !== undefined) changes.countPredictions = patch.count_predictions;
+    if (patch.max_in_flight !== undefined) changes.maxInFlight = patch.max_in_flight;
     if (patch.enabled !== undefined) changes.enabled = patch.enabled;
     const saved = Object.keys(changes).length ? await this.endpoints.update(endpoint.id, changes) : endpoint;
     // A rename is a delete of the old routing key plus a create of the new one.

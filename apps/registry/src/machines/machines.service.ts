@@ -17,6 +17,7 @@ export function toMachine(m: MachineEntity, endpointCount: number): Machine {
     serving_task_id: m.servingTaskId,
     metrics_url: m.metricsUrl,
     labels: m.labels,
+    max_in_flight: m.maxInFlight,
     enabled: m.enabled,
     owner: m.owner,
     endpoint_count: endpointCount,
@@ -26,7 +27,15 @@ export function toMachine(m: MachineEntity, endpointCount: number): Machine {
 }
 
 export function toRoutingMachine(m: MachineEntity): RoutingMachine {
-  return { id: m.id, machine_id: m.publicId, name: m.name, base_url: m.baseUrl, protocol: m.protocol, enabled: m.enabled };
+  return {
+    id: m.id,
+    machine_id: m.publicId,
+    name: m.name,
+    base_url: m.baseUrl,
+    protocol: m.protocol,
+    enabled: m.enabled,
+    max_in_flight: m.maxInFlight,
+  };
 }
 
 /** Registrars manage their own machines; administrators manage all of them. */
@@ -54,6 +63,7 @@ export class MachinesService {
       servingTaskId: input.serving_task_id ?? null,
       metricsUrl: input.metrics_url ?? null,
       labels: input.labels ?? {},
+      maxInFlight: input.max_in_flight ?? null,
       enabled: input.enabled ?? true,
       owner: caller.username,
     });
@@ -82,6 +92,7 @@ export class MachinesService {
     if (patch.serving_task_id !== undefined) changes.servingTaskId = patch.serving_task_id;
     if (patch.metrics_url !== undefined) changes.metricsUrl = patch.metrics_url;
     if (patch.labels !== undefined) changes.labels = patch.labels;
+    if (patch.max_in_flight !== undefined) changes.maxInFlight = patch.max_in_flight;
     if (patch.enabled !== undefined) changes.enabled = patch.enabled;
     const saved = Object.keys(changes).length ? await this.repository.update(machine.id, changes) : machine;
     await this.events.machine('updated', toRoutingMachine(saved));

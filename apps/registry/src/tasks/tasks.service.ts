@@ -16,6 +16,7 @@ export function toTaskTemplate(t: TaskTemplateEntity): TaskTemplate {
     task_id: t.publicId,
     clearml_task_id: t.clearmlTaskId,
     default_queue: t.defaultQueue,
+    allowed_queues: t.allowedQueues,
     name: t.name,
     params_schema: t.paramsSchema,
     params_section: t.paramsSection,
@@ -45,6 +46,7 @@ export class TasksService {
       publicId: this.publicIds.mint(id),
       clearmlTaskId: input.clearml_task_id,
       defaultQueue: input.default_queue,
+      allowedQueues: input.allowed_queues ?? [],
       name: input.name ?? null,
       paramsSchema: input.params_schema ?? null,
       paramsSection: input.params_section ?? 'General',
@@ -72,6 +74,7 @@ export class TasksService {
     const changes: Partial<TaskTemplateEntity> = {};
     if (patch.clearml_task_id !== undefined) changes.clearmlTaskId = patch.clearml_task_id;
     if (patch.default_queue !== undefined) changes.defaultQueue = patch.default_queue;
+    if (patch.allowed_queues !== undefined) changes.allowedQueues = patch.allowed_queues;
     if (patch.name !== undefined) changes.name = patch.name;
     if (patch.params_schema !== undefined) changes.paramsSchema = patch.params_schema;
     if (patch.params_section !== undefined) changes.paramsSection = patch.params_section;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { entityRefSchema, isoDateSchema, publicIdSchema, sharedWithSchema, uuidSchema, visibilitySchema } from '../common';
 import { defineMessage } from '../contract';
 import { defineCrud } from './crud';
+import { maxInFlightSchema } from './machines';
 
 /** clearml-serving endpoint names may carry a version (`mnist/2`). */
 export const endpointNameSchema = z
@@ -41,6 +42,8 @@ export const endpointInputSchema = z
     visibility: visibilitySchema.optional(),
     shared_with: sharedWithSchema.optional(),
     count_predictions: predictionCountingSchema.nullish(),
+    /** Most calls in flight to this endpoint at once (each router replica); null: only the machine's cap. */
+    max_in_flight: maxInFlightSchema.nullish(),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -56,6 +59,7 @@ export const endpointSchema = z.object({
   visibility: visibilitySchema,
   shared_with: sharedWithSchema,
   count_predictions: predictionCountingSchema.nullable(),
+  max_in_flight: z.number().int().nullable(),
   enabled: z.boolean(),
   owner: z.string(),
   created_at: isoDateSchema,
@@ -83,6 +87,7 @@ export const routingEndpointSchema = z.object({
   visibility: visibilitySchema,
   shared_with: sharedWithSchema,
   count_predictions: predictionCountingSchema.nullable(),
+  max_in_flight: z.number().int().nullable().default(null),
 });
 export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
 
