@@ -11,6 +11,10 @@ import { LogsController } from './logs/logs.controller';
 import { EndpointsController, MachinesController, TasksController } from './registry/registry.controllers';
 import { RunsController } from './runs/runs.controller';
 import { ServiceDiscoveryController } from './registry/service-discovery.controller';
+import { AdminController, LimitsController } from './admin/admin.controllers';
+import { CallLimiter } from './limits/call-limiter';
+import { PolicyCache } from './limits/policy-cache';
+import { UsageController } from './usage/usage.controller';
 
 @Module({})
 export class GatewayModule {
@@ -20,17 +24,20 @@ export class GatewayModule {
       { service: 'auth-gateway', config, configToken: GATEWAY_CONFIG, runtime },
       {
         imports: [DiscoveryModule],
-        exports: [AuthService, OndemandService],
+        exports: [AuthService, OndemandService, CallLimiter],
         controllers: [
           MachinesController,
           EndpointsController,
           TasksController,
           RunsController,
           LogsController,
+          UsageController,
+          LimitsController,
+          AdminController,
           ServiceDiscoveryController,
           DocsController,
         ],
-        providers: [AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
+        providers: [PolicyCache, CallLimiter, AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
       },
     );
   }

@@ -92,6 +92,7 @@ beforeAll(async () => {
       serving_task_id: null,
       metrics_url: null,
       labels: {},
+      max_in_flight: null,
       enabled: true,
       owner: caller.username,
       endpoint_count: 0,
@@ -122,6 +123,8 @@ beforeAll(async () => {
       queued_at: null,
       started_at: null,
       finished_at: null,
+      worker: null,
+      gpu_seconds: null,
     };
     runs.set(run.run_id, run);
     return run;

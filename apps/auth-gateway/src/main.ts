@@ -10,6 +10,7 @@ import { configureFastify, requestIdFrom } from './http/fastify-setup';
 import { HttpMetrics } from './http/http-metrics';
 import { RouteMethods } from './http/route-methods';
 import { AuthService } from './auth/auth.service';
+import { CallLimiter } from './limits/call-limiter';
 import { OndemandHttp } from './ondemand/ondemand.http';
 import { ONDEMAND_ROUTES } from './ondemand/ondemand.routes';
 import { OndemandService } from './ondemand/ondemand.service';
@@ -57,6 +58,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       ondemand.http = new OndemandHttp(
         app.get(AuthService),
         app.get(OndemandService),
+        app.get(CallLimiter),
         httpMetrics,
         rt.logger,
         config.HTTP_BODY_LIMIT_BYTES,

@@ -170,6 +170,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
         console_lines: [],
         details: `Failing since ${since}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 4000),
         labels: { kind: 'clearml_unreachable' },
+        links: [],
       })
       .then(() => (this.unreachableAlerted = true))
       .catch((e) => this.logger.warn({ err: e }, 'could not raise the unreachable alert'));
@@ -189,6 +190,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
         console_lines: [],
         details: `Unreachable from ${since} to ${new Date().toISOString()}`,
         labels: { kind: 'clearml_recovered' },
+        links: [],
       });
     }
     this.failingSince = null;

@@ -13,6 +13,8 @@ export interface RouteDoc {
   responses: Record<number, z.ZodType | 'raw' | null>;
   /** Whether a bearer token is required (the compatible routes also accept it in the body). */
   auth: boolean;
+  /** The 200 answer is also offered as `text/csv`: what its lines are. */
+  csv?: string;
 }
 
 export const ROUTE_DOC = Symbol('ROUTE_DOC');

@@ -149,6 +149,7 @@ export class ChangeHandler {
         queue: change.queue_name ?? '',
         rule,
       },
+      links: [],
     };
   }
 

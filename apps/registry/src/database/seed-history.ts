@@ -136,7 +136,6 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
     name: `model_${i + 1}`,
     median: 15 + 400 * random() * random(),
   }));
-  const queues = ['default', 'gpu', 'cpu-batch'];
   const tasks = Array.from({ length: o.tasks }, (_, i) => {
     const id = randomUUID();
     return { id, public_id: hex(`task:${tag}:${i}`), name: `hist_task_${i + 1}`, default_queue: 'default', allowed_queues: i % 2 ? ['gpu'] : ['gpu', 'cpu-batch'] };
