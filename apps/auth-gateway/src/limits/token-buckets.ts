@@ -69,7 +69,7 @@ export class SharedTokenBuckets {
 
   /** The KV key of a bucket: hashed, since user names may hold characters keys cannot. */
   static key(parts: string[]): string {
-    return `b.${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40)}`;
+    return `b.${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 40)}`;
   }
 
   /**
