@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { serviceModule } from '@cleargate/messaging';
 import { Runtime } from '@cleargate/observability';
+import { InFlightCaps } from './caps/in-flight-caps';
 import { CallLogBatcher } from './calllogs/call-log-batcher';
 import { ROUTER_CONFIG, RouterConfig } from './config';
 import { InvokeHandler } from './invoke/invoke.handler';
@@ -14,7 +15,7 @@ export class OndemandRouterModule {
     return serviceModule(
       OndemandRouterModule,
       { service: 'ondemand-router', config, configToken: ROUTER_CONFIG, runtime },
-      { providers: [RoutingCache, UpstreamClient, CallLogBatcher, PredictionCounter, InvokeHandler] },
+      { providers: [RoutingCache, UpstreamClient, CallLogBatcher, PredictionCounter, InFlightCaps, InvokeHandler] },
     );
   }
 }

@@ -19,6 +19,8 @@ export const routerEnv = z.object({
   ROUTING_NEGATIVE_TTL_MS: envInt({ min: 0, max: 600_000, default: 2_000 }),
   /** Invocations handled at once by this process; more wait for a slot. */
   INVOKE_CONCURRENCY: envInt({ min: 1, max: 100_000, default: 2_000 }),
+  /** Calls in flight to one serving machine at once (per replica) unless the machine sets its own max_in_flight; more are refused with 429. */
+  ROUTER_MACHINE_MAX_IN_FLIGHT: envInt({ min: 1, max: 100_000, default: 256 }),
   CALLLOG_FLUSH_MS: envInt({ min: 1, max: 60_000, default: 50 }),
   CALLLOG_BATCH_MAX: envInt({ min: 1, max: CALLLOG_BATCH_RECORDS_MAX, default: 500 }),
   /** Records kept in memory while NATS is unreachable; beyond this the oldest are dropped (counted). */

@@ -114,7 +114,9 @@ export function outcomeOfError(err: unknown): Outcome {
       ? 'not_found'
       : app.code === 'forbidden'
         ? 'forbidden'
-        : app.httpStatus >= 500
+        : app.code === 'rate_limited'
+          ? 'rate_limited'
+          : app.httpStatus >= 500
           ? 'unavailable'
           : 'client_error';
   return envelope(app.httpStatus, outcome, app.toBody(), null);
