@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, ConfigError, envInt, envJson, loadConfig } from '@cleargate/config';
+import { commonEnv, ConfigError, envInt, envJson, envPort, envSecret, loadConfig } from '@cleargate/config';
 import { channelSchema } from './channels/channel-config';
 import { defaultChannelsSchema, routesSchema } from './routing/routes';
 
@@ -26,6 +26,11 @@ export const notifierEnv = z.object({
   NOTIFIER_RATE_WAIT_INLINE_MS: envInt({ min: 0, max: 60_000, default: 1000 }),
   /** How long successful deliveries are remembered (deduplication by alert id). */
   NOTIFIER_DEDUP_TTL_HOURS: envInt({ min: 1, max: 24 * 365, default: 168 }),
+  /** Shared secret Alertmanager sends as `Authorization: Bearer …`; empty: the Alertmanager receiver is off. */
+  NOTIFIER_ALERTMANAGER_TOKEN: envSecret(16).optional(),
+  /** Listener of the Alertmanager receiver (`POST /alertmanager/webhook`). */
+  NOTIFIER_WEBHOOK_HOST: z.string().default('0.0.0.0'),
+  NOTIFIER_WEBHOOK_PORT: envPort(9095),
 });
 export type NotifierConfig = z.infer<typeof notifierEnv>;
 
