@@ -20,7 +20,7 @@ function notification(status: 'firing' | 'resolved', alerts: { fingerprint: stri
       annotations: {
         summary: 'The identity provider does not answer the gateway',
         description: 'Tokens that are not cached cannot be checked: callers get 503.',
-        runbook_url: 'https://github.com/cleargate/cleargate/blob/main/docs/runbook.md#identity-provider-unavailable',
+        runbook_url: 'docs/runbook.md#identity-provider-unavailable',
       },
       startsAt: '2026-12-07T10:00:00.000Z',
       endsAt: a.endsAt ?? '0001-01-01T00:00:00Z',
@@ -57,6 +57,7 @@ describe('notifier: Alertmanager receiver', () => {
         NOTIFIER_WEBHOOK_HOST: '127.0.0.1',
         NOTIFIER_WEBHOOK_PORT: '0',
         NOTIFIER_ALERTMANAGER_TOKEN: TOKEN,
+        NOTIFIER_RUNBOOK_BASE_URL: 'https://git.example.org/cleargate/blob/main/',
         NOTIFIER_CHANNELS: JSON.stringify([
           { name: 'ops-slack', type: 'slack', url: `${peer.url}/services/${SLACK_HOOK}`, rate_per_sec: 50, burst: 50 },
           { name: 'lab-mattermost', type: 'mattermost', url: `${peer.url}/hooks/${MATTERMOST_KEY}`, rate_per_sec: 50, burst: 50 },
@@ -94,7 +95,8 @@ describe('notifier: Alertmanager receiver', () => {
     expect(slack).toHaveLength(1);
     expect(slack[0]!.text).toContain('Firing: The identity provider does not answer the gateway');
     expect(slack[0]!.text).toContain('Tokens that are not cached cannot be checked');
-    expect(JSON.stringify(slack[0]!.payload)).toContain('docs/runbook.md#identity-provider-unavailable');
+    // the rule's runbook_url (a path in the repository) as a link where the runbook is published
+    expect(JSON.stringify(slack[0]!.payload)).toContain('<https://git.example.org/cleargate/blob/main/docs/runbook.md#identity-provider-unavailable|Runbook>');
     expect(peer.received('mattermost')).toHaveLength(0);
 
     // Resolved is news: one more message.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, ConfigError, envInt, envJson, envPort, envSecret, loadConfig } from '@cleargate/config';
+import { commonEnv, ConfigError, envInt, envJson, envPort, envSecret, envUrl, loadConfig } from '@cleargate/config';
 import { channelSchema } from './channels/channel-config';
 import { defaultChannelsSchema, routesSchema } from './routing/routes';
 
@@ -31,6 +31,8 @@ export const notifierEnv = z.object({
   /** Listener of the Alertmanager receiver (`POST /alertmanager/webhook`). */
   NOTIFIER_WEBHOOK_HOST: z.string().default('0.0.0.0'),
   NOTIFIER_WEBHOOK_PORT: envPort(9095),
+  /** Where docs/runbook.md is published (e.g. https://…/blob/main/): alerts' runbook_url (docs/runbook.md#…) become links to it. */
+  NOTIFIER_RUNBOOK_BASE_URL: envUrl(['http', 'https']).optional(),
 });
 export type NotifierConfig = z.infer<typeof notifierEnv>;
 

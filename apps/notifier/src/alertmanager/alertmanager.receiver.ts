@@ -96,7 +96,7 @@ export class AlertmanagerReceiver implements OnApplicationBootstrap, OnModuleDes
       this.received.inc({ outcome: 'invalid' });
       return fail(400, 'invalid_argument', 'not an Alertmanager webhook notification (version 4)', { issues: issuesOf(payload.error) });
     }
-    const alert = alertFromAlertmanager(payload.data);
+    const alert = alertFromAlertmanager(payload.data, { runbookBaseUrl: this.config.NOTIFIER_RUNBOOK_BASE_URL });
     try {
       const { duplicate } = await this.publisher.publish(alertRaised, alert, { msgId: alert.alert_id, headers: { 'x-correlation-id': requestId } });
       this.received.inc({ outcome: duplicate ? 'duplicate' : 'accepted' });

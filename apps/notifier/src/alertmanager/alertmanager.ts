@@ -53,7 +53,7 @@ const validDate = (text: string): string | null => {
  * repeat_interval, a retry after a lost answer, a second Alertmanager of a cluster) yields the
  * same id and is delivered once; an alert joining, leaving or resolving makes a new message.
  */
-export function alertFromAlertmanager(payload: AlertmanagerPayload): Alert {
+export function alertFromAlertmanager(payload: AlertmanagerPayload, options: { runbookBaseUrl?: string } = {}): Alert {
   const alerts = [...payload.alerts].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
   const state = alerts.map((a) => `${a.fingerprint}:${a.status}:${validDate(a.startsAt) ?? a.startsAt}`).join(',');
   const id = createHash('sha256').update(`${payload.groupKey}\n${payload.status}\n${state}`).digest('hex').slice(0, 40);
@@ -93,13 +93,27 @@ export function alertFromAlertmanager(payload: AlertmanagerPayload): Alert {
   if (details.length > DETAILS_MAX) details = `${details.slice(0, DETAILS_MAX - 1)}…`;
 
   const links: { label: string; url: string }[] = [];
-  const addLink = (label: string, url: string | undefined) => {
+  const addLink = (label: string, raw: string | undefined) => {
+    let url = raw;
+    // The rules name a section of the repository's runbook (docs/runbook.md#…): a link where it is published.
+    if (url && !isHttp(url) && options.runbookBaseUrl) {
+      try {
+        url = new URL(url.replace(/^\/+/, ''), options.runbookBaseUrl.replace(/\/?$/, '/')).toString();
+      } catch {
+        url = undefined;
+      }
+    }
     if (isHttp(url) && url.length <= 2000 && links.length < 10 && !links.some((l) => l.url === url)) links.push({ label, url });
+    else if (raw && !isHttp(raw) && !unlinked.includes(raw)) unlinked.push(raw);
   };
+  const unlinked: string[] = [];
   for (const a of alerts) addLink(alerts.length > 1 ? `Runbook (${a.labels.alertname ?? name})` : 'Runbook', a.annotations.runbook_url);
   addLink('Runbook', payload.commonAnnotations.runbook_url);
   addLink('Source', only?.generatorURL ?? alerts[0]!.generatorURL);
   addLink('Alertmanager', payload.externalURL);
+
+  // A runbook without a published base stays readable as its path in the repository.
+  for (const path of unlinked) details = `${details}\nRunbook: ${path}`.slice(0, DETAILS_MAX);
 
   const routing = Object.fromEntries(Object.entries(payload.commonLabels).slice(0, ROUTING_LABELS_MAX));
   const at =

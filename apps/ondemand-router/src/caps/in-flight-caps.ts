@@ -54,7 +54,8 @@ export class InFlightCaps {
       release: () => {
         if (!held) return;
         held = false;
-        decrement(this.byMachine, machine.name);
+        // A machine stays at 0 (machines are few): its series shows idle rather than no data.
+        this.byMachine.set(machine.name, (this.byMachine.get(machine.name) ?? 1) - 1);
         if (endpointCap !== null) decrement(this.byEndpoint, endpoint.id);
       },
     };
