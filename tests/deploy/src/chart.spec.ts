@@ -325,7 +325,11 @@ describe('network policies', () => {
       expect(policy(objects, component).spec.ingress).toEqual([{ from: monitoring, ports: [{ port: 'metrics', protocol: 'TCP' }] }]);
     }
     // The notifier's Alertmanager receiver, from the Alertmanager pod only.
-    const alertmanager = { 'app.kubernetes.io/name': 'cleargate', 'app.kubernetes.io/instance': 'cleargate', 'app.kubernetes.io/component': 'alertmanager' };
+    const alertmanager = {
+      'app.kubernetes.io/name': 'cleargate',
+      'app.kubernetes.io/instance': 'cleargate',
+      'app.kubernetes.io/component': 'alertmanager',
+    };
     expect(policy(objects, 'notifier').spec.ingress).toEqual([
       { from: [{ podSelector: { matchLabels: alertmanager } }], ports: [{ port: 'webhook', protocol: 'TCP' }] },
       { from: monitoring, ports: [{ port: 'metrics', protocol: 'TCP' }] },
@@ -536,7 +540,7 @@ describe('environment', () => {
 describe('alertmanager', () => {
   it('routes every alert to the notifier’s receiver with the shared secret from the Secret, and Prometheus reaches it on 9093', () => {
     const objects = rendered['everything']!;
-    const config = yaml().parse((find(objects, 'ConfigMap', 'cg-cleargate-alertmanager') as any).data['alertmanager.yml']);
+    const config: any = yaml().parse((find(objects, 'ConfigMap', 'cg-cleargate-alertmanager') as any).data['alertmanager.yml']);
     expect(config.route).toMatchObject({ receiver: 'cleargate-notifier', group_by: expect.arrayContaining(['alertname']) });
     expect(config.receivers).toEqual([
       {
@@ -565,7 +569,9 @@ describe('alertmanager', () => {
 
   it('is left out with alertmanager.enabled=false, and the notifier then has no receiver', () => {
     const objects = render({ set: ['alertmanager.enabled=false'] });
-    expect(objects.filter((o: any) => o.metadata.name.includes('alertmanager') || o.metadata.name.endsWith('notifier-webhook'))).toEqual([]);
+    expect(objects.filter((o: any) => o.metadata.name.includes('alertmanager') || o.metadata.name.endsWith('notifier-webhook'))).toEqual(
+      [],
+    );
     expect(envOf(mainContainer(objects, 'notifier'))['NOTIFIER_ALERTMANAGER_TOKEN']).toBeUndefined();
   });
 });

@@ -170,7 +170,7 @@ describe('deploy/compose.yaml', () => {
         './alertmanager/secrets/notifier-token.demo:/etc/alertmanager/secrets/notifier-token:ro',
       ]),
     );
-    const config = yaml().parse(readFileSync(repoPath('deploy', 'alertmanager', 'alertmanager.yml'), 'utf8'));
+    const config: any = yaml().parse(readFileSync(repoPath('deploy', 'alertmanager', 'alertmanager.yml'), 'utf8'));
     const notifierEnv = environmentOf(compose.services['notifier']!);
     expect(config.receivers[0].webhook_configs[0]).toMatchObject({
       url: `http://notifier:${notifierEnv['NOTIFIER_WEBHOOK_PORT']}/alertmanager/webhook`,

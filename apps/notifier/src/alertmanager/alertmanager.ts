@@ -96,7 +96,7 @@ export function alertFromAlertmanager(payload: AlertmanagerPayload, options: { r
   const addLink = (label: string, raw: string | undefined) => {
     let url = raw;
     // The rules name a section of the repository's runbook (docs/runbook.md#…): a link where it is published.
-    if (url && !isHttp(url) && options.runbookBaseUrl) {
+    if (url && !/^https?:\/\//i.test(url) && options.runbookBaseUrl) {
       try {
         url = new URL(url.replace(/^\/+/, ''), options.runbookBaseUrl.replace(/\/?$/, '/')).toString();
       } catch {
@@ -104,7 +104,7 @@ export function alertFromAlertmanager(payload: AlertmanagerPayload, options: { r
       }
     }
     if (isHttp(url) && url.length <= 2000 && links.length < 10 && !links.some((l) => l.url === url)) links.push({ label, url });
-    else if (raw && !isHttp(raw) && !unlinked.includes(raw)) unlinked.push(raw);
+    else if (raw && !/^https?:\/\//i.test(raw) && !unlinked.includes(raw)) unlinked.push(raw);
   };
   const unlinked: string[] = [];
   for (const a of alerts) addLink(alerts.length > 1 ? `Runbook (${a.labels.alertname ?? name})` : 'Runbook', a.annotations.runbook_url);
