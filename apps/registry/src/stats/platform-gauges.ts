@@ -43,7 +43,7 @@ export class PlatformGauges {
 
     const keys = Object.keys(STREAMS) as StreamKey[];
     const messages = metrics.gauge('jetstream_stream_messages', 'Messages held by each JetStream stream', ['stream']);
-    const maxBytes = metrics.gauge('jetstream_stream_max_bytes', "Each stream's own byte limit (streams without one are left out)", ['stream']);
+    const maxBytes = metrics.gauge('jetstream_stream_max_bytes', "Each stream's own byte limit (-1: none, as NATS says)", ['stream']);
     metrics.gauge('jetstream_stream_bytes', 'Bytes held by each JetStream stream', ['stream'], async function () {
       this.reset();
       messages.reset();
@@ -54,7 +54,7 @@ export class PlatformGauges {
           const label = { stream: STREAMS[key].name };
           this.set(label, state.bytes);
           messages.set(label, state.messages);
-          if (stream.max_bytes > 0) maxBytes.set(label, stream.max_bytes);
+          maxBytes.set(label, stream.max_bytes > 0 ? stream.max_bytes : -1);
         } catch (err) {
           logger.debug({ err, stream: STREAMS[key].name }, 'stream info not available');
         }
