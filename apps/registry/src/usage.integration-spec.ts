@@ -51,13 +51,15 @@ const usage = (query: Partial<{ from: string; to: string; bucket: 'day' | 'month
     ...(query.user ? { user: query.user } : {}),
   });
 
-/** Raw sums of ondemand_calls by UTC day (or month) and the given columns. */
-async function rawCalls(bucket: 'day' | 'month', dims: string[]) {
+/** Raw sums of ondemand_calls by UTC day (or month) and the given columns (one caller's with `caller`). */
+async function rawCalls(bucket: 'day' | 'month', dims: string[], caller?: string) {
   const { rows } = await pg.query(
     `SELECT to_char(date_trunc('${bucket}', at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS bucket${dims.map((d) => `, ${d}`).join('')},
             count(*)::int AS calls, (count(*) FILTER (WHERE outcome <> 'ok'))::int AS errors, sum(duration_ms) AS duration,
             sum(request_bytes)::bigint AS request_bytes, sum(response_bytes)::bigint AS response_bytes
-       FROM ondemand_calls GROUP BY 1${dims.map((_, i) => `, ${i + 2}`).join('')} ORDER BY 1${dims.map((_, i) => `, ${i + 2}`).join('')}`,
+       FROM ondemand_calls ${caller ? 'WHERE caller = $1' : ''}
+      GROUP BY 1${dims.map((_, i) => `, ${i + 2}`).join('')} ORDER BY 1${dims.map((_, i) => `, ${i + 2}`).join('')}`,
+    caller ? [caller] : [],
   );
   return rows as Record<string, string | number>[];
 }
@@ -91,6 +93,14 @@ describe('usage of on-demand calls', () => {
       await rawCalls('month', ['machine_id', 'endpoint']),
       (r) => `${String(r.machine_id)}/${String(r.endpoint)}`,
     );
+    // one caller's, by endpoint and in total (the other rollups' grains)
+    const who = seeded.users[1]!;
+    expectCallsMatch(
+      (await usage({ group_by: 'endpoint', user: who })).ondemand,
+      await rawCalls('day', ['machine_id', 'endpoint'], who),
+      (r) => `${String(r.machine_id)}/${String(r.endpoint)}`,
+    );
+    expectCallsMatch((await usage({ user: who, bucket: 'month' })).ondemand, await rawCalls('month', [], who), () => '');
     // endpoint grouping does not apply to runs, task grouping not to calls
     expect((await usage({ group_by: 'endpoint' })).runs).toBeNull();
     expect((await usage({ group_by: 'task' })).ondemand).toBeNull();

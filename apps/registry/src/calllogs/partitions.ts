@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { PgClients } from '../database/database.module';
+import { ONDEMAND_ROLLUPS } from '../database/migrations/1764450000000-UsageLimitsPartitions';
 
 export const LOG_TABLES = ['ondemand_calls', 'enqueue_calls'] as const;
 export type LogTable = (typeof LOG_TABLES)[number];
@@ -105,7 +106,7 @@ export class CallLogPartitions {
           }
         }
         const keep = addDays(utcDay(now), -this.config.USAGE_RETENTION_DAYS);
-        await client.query(`DELETE FROM usage_ondemand_daily WHERE day < $1`, [keep]);
+        for (const { table } of ONDEMAND_ROLLUPS) await client.query(`DELETE FROM ${table} WHERE day < $1`, [keep]);
         await client.query(`DELETE FROM usage_runs_daily WHERE day < $1`, [keep]);
         await client.query(`DELETE FROM calls_hourly WHERE hour < $1::date`, [keep]);
       } finally {

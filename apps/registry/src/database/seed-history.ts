@@ -179,8 +179,31 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
     }
   };
 
-  // ---- on-demand calls, in time order per chunk --------------------------------------------------
-  await copyRows(client, `COPY ondemand_calls (${ONDEMAND_CALL_FIELDS.join(', ')}) FROM STDIN`, o.calls, o.chunk, () => {
+  // ---- on-demand calls, a day at a time in time order: each COPY fills one day partition ----------
+  const firstDay = Math.floor(first / DAY);
+  const lastDay = Math.floor((end - 1) / DAY);
+  const dayWeights = Array.from({ length: lastDay - firstDay + 1 }, (_, i) => {
+    const from = Math.max(first, (firstDay + i) * DAY);
+    const to = Math.min(end, (firstDay + i + 1) * DAY);
+    return (to - from) / DAY;
+  });
+  const totalWeight = dayWeights.reduce((a, b) => a + b, 0);
+  let remaining = o.calls;
+  for (let d = 0; d < dayWeights.length && remaining > 0; d++) {
+    const n = d === dayWeights.length - 1 ? remaining : Math.min(remaining, Math.round((o.calls * dayWeights[d]!) / totalWeight));
+    remaining -= n;
+    const dayStart = (firstDay + d) * DAY;
+    const times = Array.from({ length: n }, () => {
+      for (;;) {
+        const t = dayStart + pickHour() * 3_600_000 + Math.floor(random() * 3_600_000);
+        if (t >= first && t < end) return t;
+      }
+    }).sort((a, b) => a - b);
+    let next = 0;
+    await copyRows(client, `COPY ondemand_calls (${ONDEMAND_CALL_FIELDS.join(', ')}) FROM STDIN`, n, o.chunk, () => callRow(times[next++]!));
+  }
+
+  function callRow(at: number): unknown[] {
     const e = endpoints[pickEndpoint()]!;
     const oc = OUTCOMES[pickOutcome()]!;
     const duration =
@@ -194,7 +217,7 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
     const responseBytes = oc.outcome === 'ok' ? Math.round(logNormal(300, 0.8, random)) : 120;
     return [
       randomUUID(),
-      new Date(time()).toISOString(),
+      new Date(at).toISOString(),
       randomUUID(),
       users[pickUser()]!,
       e.machine.public_id,
@@ -210,7 +233,7 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
       oc.error,
       oc.outcome === 'ok' ? `{"digit":${Math.floor(random() * 10)}}` : null,
     ];
-  });
+  }
 
   // ---- runs and their enqueue log -----------------------------------------------------------------
   const workers = Array.from({ length: 8 }, (_, i) => ({ id: `hist-agent-${i + 1}`, gpus: i < 2 ? 0 : i < 6 ? 1 : 2 }));
@@ -316,13 +339,11 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
   };
 }
 
-/** `total` rows from `row()`, in COPY statements of `chunk` rows, each chunk sorted by its second column when it is a time. */
+/** `total` rows from `row()`, in COPY statements of `chunk` rows. */
 async function copyRows(client: Client, sql: string, total: number, chunk: number, row: () => unknown[]): Promise<void> {
   for (let done = 0; done < total; done += chunk) {
     const n = Math.min(chunk, total - done);
     const rows = Array.from({ length: n }, row);
-    // Rows in time order (the second column of the logs) write the time indexes in order.
-    if (typeof rows[0]?.[1] === 'string') rows.sort((a, b) => String(a[1]).localeCompare(String(b[1])));
     const text = rows.map((r) => r.map(cell).join('\t')).join('\n') + '\n';
     await pipeline(Readable.from([text]), client.query(copyFrom(sql)));
   }

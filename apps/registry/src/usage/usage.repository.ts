@@ -26,8 +26,8 @@ const bucketSql = (bucket: 'day' | 'month') => (bucket === 'day' ? 'day' : `date
 const dayIso = (day: unknown) => `${String(day)}T00:00:00.000Z`;
 
 /**
- * Reads the usage rollups (usage_ondemand_daily, usage_runs_daily, calls_hourly), never the raw
- * logs. Rows are a day per caller and endpoint (calls) or per caller, task and queue (runs), so a
+ * Reads the usage rollups (usage_ondemand_{daily,callers,endpoints}, usage_runs_daily,
+ * calls_hourly), never the raw logs. Rows are a day per caller and endpoint (calls) or per caller, task and queue (runs), so a
  * month of a busy installation is a few thousand rows to add up.
  */
 @Injectable()
@@ -39,12 +39,20 @@ export class UsageRepository {
     if (!dims) return null;
     const params: unknown[] = [range.fromDay, range.toDay];
     if (range.user) params.push(range.user);
+    // The smallest rollup that holds the grouping and the caller filter.
+    const table = range.user
+      ? dims.includes('endpoint')
+        ? 'usage_ondemand_daily'
+        : 'usage_ondemand_callers'
+      : dims.includes('caller')
+        ? 'usage_ondemand_callers'
+        : 'usage_ondemand_endpoints';
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT to_char(${bucketSql(range.bucket)}, 'YYYY-MM-DD') AS bucket${dims.map((d) => `, ${d}`).join('')},
               sum(calls) AS calls, sum(errors) AS errors, sum(duration_ms) AS duration_ms,
               sum(request_bytes) AS request_bytes, sum(response_bytes) AS response_bytes,
               ${LATENCY_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')}
-         FROM usage_ondemand_daily
+         FROM ${table}
         WHERE day >= $1 AND day < $2 ${range.user ? 'AND caller = $3' : ''}
         GROUP BY 1${dims.map((_, i) => `, ${i + 2}`).join('')}
         ORDER BY 1${dims.map((_, i) => `, ${i + 2}`).join('')}`,
@@ -114,7 +122,7 @@ export class UsageRepository {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `WITH c AS (
          SELECT caller, sum(calls) AS calls, sum(errors) AS errors, sum(duration_ms) AS duration_ms
-           FROM usage_ondemand_daily WHERE day = (now() AT TIME ZONE 'UTC')::date GROUP BY caller),
+           FROM usage_ondemand_callers WHERE day = (now() AT TIME ZONE 'UTC')::date GROUP BY caller),
        r AS (
          SELECT caller, sum(runs) AS runs, sum(run_seconds) AS run_seconds, sum(gpu_seconds) AS gpu_seconds
            FROM usage_runs_daily WHERE day = (now() AT TIME ZONE 'UTC')::date GROUP BY caller)
@@ -141,7 +149,7 @@ export class UsageRepository {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT COALESCE(m.name, '(unknown)') AS machine, u.endpoint, sum(u.calls) AS calls, sum(u.errors) AS errors,
               ${LATENCY_COLUMNS.map((c) => `sum(u.${c}) AS ${c}`).join(', ')}
-         FROM usage_ondemand_daily u LEFT JOIN machines m ON m.public_id = u.machine_id
+         FROM usage_ondemand_endpoints u LEFT JOIN machines m ON m.public_id = u.machine_id
         WHERE u.day = (now() AT TIME ZONE 'UTC')::date
         GROUP BY 1, 2`,
     );

@@ -17,6 +17,14 @@ function latencyCounts(alias: string): string {
   }).join(', ');
 }
 
+/** The on-demand rollups: per day and caller and endpoint, per day and caller, per day and endpoint. */
+export const ONDEMAND_ROLLUPS = [
+  { table: 'usage_ondemand_daily', dims: ['caller', 'machine_id', 'endpoint'] },
+  { table: 'usage_ondemand_callers', dims: ['caller'] },
+  { table: 'usage_ondemand_endpoints', dims: ['machine_id', 'endpoint'] },
+] as const;
+const DIM_TYPES: Record<string, string> = { caller: 'varchar(255)', machine_id: 'varchar(64)', endpoint: 'varchar(128)' };
+
 const LOG_COLUMNS = {
   ondemand_calls: `
         id uuid NOT NULL,
@@ -98,20 +106,21 @@ export class UsageLimitsPartitions1764450000000 implements MigrationInterface {
 
     // ---- rollups ------------------------------------------------------------------------
     const lat = LATENCY_COLUMNS.map((c) => `${c} bigint NOT NULL DEFAULT 0`).join(', ');
-    await q.query(`
-      CREATE TABLE usage_ondemand_daily (
-        day date NOT NULL,
-        caller varchar(255) NOT NULL,
-        machine_id varchar(64) NOT NULL,
-        endpoint varchar(128) NOT NULL,
-        calls bigint NOT NULL,
-        errors bigint NOT NULL,
-        duration_ms double precision NOT NULL,
-        request_bytes bigint NOT NULL,
-        response_bytes bigint NOT NULL,
-        ${lat},
-        PRIMARY KEY (day, caller, machine_id, endpoint)
-      )`);
+    // The same figures at three grains: a query reads the smallest table that holds its grouping.
+    for (const { table, dims } of ONDEMAND_ROLLUPS) {
+      await q.query(`
+        CREATE TABLE ${table} (
+          day date NOT NULL,
+          ${dims.map((d) => `${d} ${DIM_TYPES[d]} NOT NULL`).join(',\n          ')},
+          calls bigint NOT NULL,
+          errors bigint NOT NULL,
+          duration_ms double precision NOT NULL,
+          request_bytes bigint NOT NULL,
+          response_bytes bigint NOT NULL,
+          ${lat},
+          PRIMARY KEY (day, ${dims.join(', ')})
+        )`);
+    }
     await q.query(`CREATE INDEX ix_usage_ondemand_daily_caller ON usage_ondemand_daily (caller, day)`);
     await q.query(`
       CREATE TABLE calls_hourly (
@@ -140,18 +149,23 @@ export class UsageLimitsPartitions1764450000000 implements MigrationInterface {
 
     const latUpdate = LATENCY_COLUMNS.map((c) => `${c} = u.${c} + excluded.${c}`).join(', ');
     // ORDER BY: concurrent batches lock the rollup rows they add to in the same order (no deadlock).
+    const ondemandUpsert = ({ table, dims }: (typeof ONDEMAND_ROLLUPS)[number]) => {
+      const keys = ['day', ...dims];
+      const groups = keys.map((_, i) => i + 1).join(', ');
+      return `
+        INSERT INTO ${table} AS u (${keys.join(', ')}, calls, errors, duration_ms, request_bytes, response_bytes, ${LATENCY_COLUMNS.join(', ')})
+        SELECT (n.at AT TIME ZONE 'UTC')::date, ${dims.map((d) => `n.${d}`).join(', ')}, count(*), count(*) FILTER (WHERE n.outcome <> 'ok'),
+               sum(n.duration_ms), sum(n.request_bytes), sum(n.response_bytes), ${latencyCounts('n')}
+          FROM new_rows n GROUP BY ${groups} ORDER BY ${groups}
+        ON CONFLICT (${keys.join(', ')}) DO UPDATE SET
+          calls = u.calls + excluded.calls, errors = u.errors + excluded.errors, duration_ms = u.duration_ms + excluded.duration_ms,
+          request_bytes = u.request_bytes + excluded.request_bytes, response_bytes = u.response_bytes + excluded.response_bytes,
+          ${latUpdate};`;
+    };
     await q.query(`
       CREATE FUNCTION cg_rollup_ondemand() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        INSERT INTO usage_ondemand_daily AS u (day, caller, machine_id, endpoint, calls, errors, duration_ms, request_bytes,
-                                               response_bytes, ${LATENCY_COLUMNS.join(', ')})
-        SELECT (n.at AT TIME ZONE 'UTC')::date, n.caller, n.machine_id, n.endpoint, count(*), count(*) FILTER (WHERE n.outcome <> 'ok'),
-               sum(n.duration_ms), sum(n.request_bytes), sum(n.response_bytes), ${latencyCounts('n')}
-          FROM new_rows n GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (day, caller, machine_id, endpoint) DO UPDATE SET
-          calls = u.calls + excluded.calls, errors = u.errors + excluded.errors, duration_ms = u.duration_ms + excluded.duration_ms,
-          request_bytes = u.request_bytes + excluded.request_bytes, response_bytes = u.response_bytes + excluded.response_bytes,
-          ${latUpdate};
+        ${ONDEMAND_ROLLUPS.map(ondemandUpsert).join('\n')}
         INSERT INTO calls_hourly AS h (log, hour, calls, errors)
         SELECT 'ondemand', date_trunc('hour', n.at, 'UTC'), count(*), count(*) FILTER (WHERE n.outcome <> 'ok')
           FROM new_rows n GROUP BY 2 ORDER BY 2
@@ -332,7 +346,7 @@ export class UsageLimitsPartitions1764450000000 implements MigrationInterface {
     }
     await q.query(`DROP TABLE usage_runs_daily`);
     await q.query(`DROP TABLE calls_hourly`);
-    await q.query(`DROP TABLE usage_ondemand_daily`);
+    for (const { table } of ONDEMAND_ROLLUPS) await q.query(`DROP TABLE ${table}`);
     await q.query(`DROP FUNCTION cg_ensure_partitions(text, date, date)`);
     await q.query(`DROP FUNCTION cg_partition_name(text, date)`);
   }
