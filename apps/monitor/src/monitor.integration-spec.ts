@@ -214,14 +214,14 @@ describe('monitor', () => {
   });
 
   it('exports the machine statistics of every worker: CPU, memory, free disk, and use and memory of each GPU', async () => {
-    h = await harness(
-      { MONITOR_GAUGES_INTERVAL_MS: '1000' },
-      { agents: { statsIntervalMs: 200, machine: { gpus: 2, cpus: 4 } } },
-    );
+    h = await harness({ MONITOR_GAUGES_INTERVAL_MS: '1000' }, { agents: { statsIntervalMs: 200, machine: { gpus: 2, cpus: 4 } } });
     const scrape = () => fetch(`http://127.0.0.1:${h.monitor.opsPort}/metrics`).then((r) => r.text());
-    const metrics = await waitFor(async () => ((await scrape()).match(/worker_gpu_memory_used_bytes\{worker="peer-agent-gpu:0",gpu="1"\}/) ? scrape() : undefined), {
-      timeoutMs: 8000,
-    });
+    const metrics = await waitFor(
+      async () => ((await scrape()).match(/worker_gpu_memory_used_bytes\{worker="peer-agent-gpu:0",gpu="1"\}/) ? scrape() : undefined),
+      {
+        timeoutMs: 8000,
+      },
+    );
     const value = (line: RegExp) => Number(metrics.match(line)?.[1]);
     expect(value(/cleargate_monitor_worker_memory_used_bytes\{worker="peer-agent-gpu:0"\} (\S+)/)).toBe(1900 * 1024 * 1024);
     expect(value(/cleargate_monitor_worker_gpu_memory_used_bytes\{worker="peer-agent-gpu:0",gpu="0"\} (\S+)/)).toBe(310 * 1024 * 1024);
@@ -232,7 +232,8 @@ describe('monitor', () => {
     // A machine whose GPU memory fills up shows it (the minute's mean of its reports climbs from 310 MB towards 15.9 GB).
     h.peer.control.setMachineStats('peer-agent-gpu:0', { gpu_memory_used: [16_000, 15_900] });
     await waitFor(
-      async () => Number((await scrape()).match(/worker_gpu_memory_used_bytes\{worker="peer-agent-gpu:0",gpu="1"\} (\S+)/)?.[1]) > 8 * 1024 ** 3,
+      async () =>
+        Number((await scrape()).match(/worker_gpu_memory_used_bytes\{worker="peer-agent-gpu:0",gpu="1"\} (\S+)/)?.[1]) > 8 * 1024 ** 3,
       { timeoutMs: 8000 },
     );
   });

@@ -63,7 +63,9 @@ describe('notifier: Alertmanager receiver', () => {
           { name: 'lab-mattermost', type: 'mattermost', url: `${peer.url}/hooks/${MATTERMOST_KEY}`, rate_per_sec: 50, burst: 50 },
         ]),
         // Platform alerts go to the ops channel only, by the same rules as task alerts.
-        NOTIFIER_ROUTES: JSON.stringify([{ name: 'platform', match: { kind: 'prometheus', labels: { service: 'auth-gateway' } }, channels: ['ops-slack'] }]),
+        NOTIFIER_ROUTES: JSON.stringify([
+          { name: 'platform', match: { kind: 'prometheus', labels: { service: 'auth-gateway' } }, channels: ['ops-slack'] },
+        ]),
         NOTIFIER_DEFAULT_CHANNELS: 'lab-mattermost',
       }),
       createRuntime('notifier', 'silent'),
@@ -96,7 +98,9 @@ describe('notifier: Alertmanager receiver', () => {
     expect(slack[0]!.text).toContain('Firing: The identity provider does not answer the gateway');
     expect(slack[0]!.text).toContain('Tokens that are not cached cannot be checked');
     // the rule's runbook_url (a path in the repository) as a link where the runbook is published
-    expect(JSON.stringify(slack[0]!.payload)).toContain('<https://git.example.org/cleargate/blob/main/docs/runbook.md#identity-provider-unavailable|Runbook>');
+    expect(JSON.stringify(slack[0]!.payload)).toContain(
+      '<https://git.example.org/cleargate/blob/main/docs/runbook.md#identity-provider-unavailable|Runbook>',
+    );
     expect(peer.received('mattermost')).toHaveLength(0);
 
     // Resolved is news: one more message.

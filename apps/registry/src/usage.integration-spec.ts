@@ -113,7 +113,9 @@ describe('usage of on-demand calls', () => {
          FROM ondemand_calls GROUP BY 1, 2, 3 HAVING count(*) >= 200`,
     );
     expect(rows.length).toBeGreaterThan(50);
-    const got = new Map((await usage({ group_by: 'endpoint' })).ondemand!.map((r) => [`${r.bucket.slice(0, 10)}|${r.machine_id}|${r.endpoint}`, r]));
+    const got = new Map(
+      (await usage({ group_by: 'endpoint' })).ondemand!.map((r) => [`${r.bucket.slice(0, 10)}|${r.machine_id}|${r.endpoint}`, r]),
+    );
     for (const r of rows as { bucket: string; machine_id: string; endpoint: string; p95: number }[]) {
       const { lower, upper } = latencyBucketOf(r.p95);
       const estimate = got.get(`${r.bucket}|${r.machine_id}|${r.endpoint}`)!.duration_ms_p95!;
@@ -150,7 +152,10 @@ describe('usage of on-demand calls', () => {
     // the same batch again (a redelivery after a lost acknowledgement): the ids are known, nothing is added
     await fx.bus.publisher.publish(ondemandCallsRecorded, { ...batch, batch_id: randomUUID() });
     await waitFor(async () => {
-      const info = await fx.bus.nats.manager.consumers.info(streamName(fx.bus.nats, 'calllogs'), durableConsumerName(fx.bus.nats, 'registry-ondemand-calllog'));
+      const info = await fx.bus.nats.manager.consumers.info(
+        streamName(fx.bus.nats, 'calllogs'),
+        durableConsumerName(fx.bus.nats, 'registry-ondemand-calllog'),
+      );
       return info.num_pending === 0 && info.num_ack_pending === 0;
     });
     const day = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -221,14 +226,23 @@ describe('usage of runs', () => {
   });
 
   it('follows a run through its statuses: counted when requested, its wait, running and GPU time once finished', async () => {
-    const template = await fx.bus.rpc.request(tasks.create, { caller: alice, task: { clearml_task_id: 'f'.repeat(32), default_queue: 'default' } });
+    const template = await fx.bus.rpc.request(tasks.create, {
+      caller: alice,
+      task: { clearml_task_id: 'f'.repeat(32), default_queue: 'default' },
+    });
     const run = await fx.bus.rpc.request(runCreate, { caller: bob, task_id: template.task_id, params: {}, route: 'v1' });
     const today = { from: new Date(Math.floor(Date.now() / DAY) * DAY).toISOString(), user: 'bob', group_by: 'task' };
     const mine = async () => (await usage(today)).runs!.find((r) => r.task_id === template.task_id);
     expect(await mine()).toMatchObject({ runs: 1, completed: 0, run_seconds: 0 });
     const t0 = Date.now();
     const event = (status: 'queued' | 'in_progress' | 'completed', at: number, extra = {}) =>
-      fx.bus.publisher.publish(runStatusChanged, { run_id: run.run_id, status, at: new Date(at).toISOString(), source: 'monitor', ...extra });
+      fx.bus.publisher.publish(runStatusChanged, {
+        run_id: run.run_id,
+        status,
+        at: new Date(at).toISOString(),
+        source: 'monitor',
+        ...extra,
+      });
     await event('queued', t0);
     await event('in_progress', t0 + 4_000, { worker: 'agent-gpu-1' });
     await event('completed', t0 + 64_000, { worker: 'agent-gpu-1', gpu_seconds: 120 });

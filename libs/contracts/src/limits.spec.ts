@@ -69,7 +69,12 @@ describe('quantileFromBuckets', () => {
     counts[latencyBucketOf(700).index] = 10; // (500, 1000]
     expect(quantileFromBuckets(counts, 0.5)).toBeCloseTo(25 + 25 * (50 / 90));
     expect(quantileFromBuckets(counts, 0.95)).toBe(750);
-    expect(quantileFromBuckets(counts.map(() => 0), 0.95)).toBeNull();
+    expect(
+      quantileFromBuckets(
+        counts.map(() => 0),
+        0.95,
+      ),
+    ).toBeNull();
   });
 
   it('answers the last bound for calls slower than every bucket', () => {

@@ -67,7 +67,11 @@ export const limitRuleList = defineRpc(
   z.object({ items: z.array(limitRuleSchema) }),
 );
 /** Creates the rule of (scope, subject, user) or replaces its limits. Administrators only. */
-export const limitRuleSet = defineRpc('registry.limits.set.v1', z.object({ caller: callerSchema, rule: limitRuleInputSchema }), limitRuleSchema);
+export const limitRuleSet = defineRpc(
+  'registry.limits.set.v1',
+  z.object({ caller: callerSchema, rule: limitRuleInputSchema }),
+  limitRuleSchema,
+);
 export const limitRuleDelete = defineRpc(
   'registry.limits.delete.v1',
   z.object({ caller: callerSchema, id: uuidSchema, reason: z.string().trim().max(1000).optional() }),
@@ -176,7 +180,8 @@ export class LimitIndex {
   }
 
   private static targetOf(rule: LimitRule): string {
-    if (rule.scope === 'endpoint' && rule.target?.machine_id && rule.target.endpoint) return endpointKey(rule.target.machine_id, rule.target.endpoint);
+    if (rule.scope === 'endpoint' && rule.target?.machine_id && rule.target.endpoint)
+      return endpointKey(rule.target.machine_id, rule.target.endpoint);
     if (rule.scope === 'task' && rule.target?.task_id) return rule.target.task_id;
     return rule.subject;
   }
@@ -207,7 +212,11 @@ export class LimitIndex {
       scopedRules.push(this.byKey.get(LimitIndex.key('task', target.task, null)));
       scopeKey = `t:${target.task}`;
     }
-    const chain = [...scopedRules, this.byKey.get(LimitIndex.key('user', username, null)), this.byKey.get(LimitIndex.key('role', role, null))];
+    const chain = [
+      ...scopedRules,
+      this.byKey.get(LimitIndex.key('user', username, null)),
+      this.byKey.get(LimitIndex.key('role', role, null)),
+    ];
     const limits = { ...UNLIMITED } as Record<keyof LimitValues, number | null>;
     const scoped: Partial<Record<keyof LimitValues, string>> = {};
     for (const field of LIMIT_FIELDS) {
@@ -218,7 +227,8 @@ export class LimitIndex {
           limits[field] = value;
           if (i < scopedRules.length) scoped[field] = scopeKey;
           // A rate and its burst go together: the burst of the rule that set the rate, else one second's worth.
-          if (field === 'calls_per_second') limits.burst = value === null ? null : (chain[i]!.limits.burst ?? Math.max(1, Math.ceil(value)));
+          if (field === 'calls_per_second')
+            limits.burst = value === null ? null : (chain[i]!.limits.burst ?? Math.max(1, Math.ceil(value)));
           break;
         }
       }

@@ -152,7 +152,9 @@ export function usageCsv(usage: Usage): string {
     'gpu_seconds',
   ];
   const lines = [columns.join(',')];
-  for (const row of usage.ondemand ?? []) lines.push(columns.map((c) => csvCell(c === 'kind' ? 'ondemand' : (row as Record<string, unknown>)[c])).join(','));
-  for (const row of usage.runs ?? []) lines.push(columns.map((c) => csvCell(c === 'kind' ? 'runs' : (row as Record<string, unknown>)[c])).join(','));
+  for (const row of usage.ondemand ?? [])
+    lines.push(columns.map((c) => csvCell(c === 'kind' ? 'ondemand' : (row as Record<string, unknown>)[c])).join(','));
+  for (const row of usage.runs ?? [])
+    lines.push(columns.map((c) => csvCell(c === 'kind' ? 'runs' : (row as Record<string, unknown>)[c])).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -81,7 +81,13 @@ async function main(): Promise<void> {
   let registry: ServiceProcess = await registryProcess(common, db.url, registryEnv);
   const gateway = await gatewayProcess({ ...common, LOG_LEVEL: 'warn' }, oidc.issuer);
   const pg = new Client({ connectionString: db.url });
-  const figures: Record<string, unknown> = { date: new Date().toISOString().slice(0, 10), calls: CALLS, enqueue: ENQUEUE, runs: RUNS, days: DAYS };
+  const figures: Record<string, unknown> = {
+    date: new Date().toISOString().slice(0, 10),
+    calls: CALLS,
+    enqueue: ENQUEUE,
+    runs: RUNS,
+    days: DAYS,
+  };
   try {
     await registry.start();
     await gateway.start();
@@ -90,9 +96,24 @@ async function main(): Promise<void> {
     console.log(`1. seed: ${CALLS} calls, ${RUNS} runs, ${ENQUEUE} enqueue-log rows over ${DAYS} days (COPY)`);
     const end = new Date();
     const seeded = JSON.parse(
-      await run(['dist/apps/registry/src/database/seed-history.js', '--calls', String(CALLS), '--runs', String(RUNS), '--enqueue', String(ENQUEUE), '--days', String(DAYS), '--end', end.toISOString()], {
-        DATABASE_URL: db.url,
-      }),
+      await run(
+        [
+          'dist/apps/registry/src/database/seed-history.js',
+          '--calls',
+          String(CALLS),
+          '--runs',
+          String(RUNS),
+          '--enqueue',
+          String(ENQUEUE),
+          '--days',
+          String(DAYS),
+          '--end',
+          end.toISOString(),
+        ],
+        {
+          DATABASE_URL: db.url,
+        },
+      ),
     ) as { seconds: number; users: string[]; machines: { public_id: string }[]; endpoints: { machine_id: string; name: string }[] };
     const rows = CALLS + RUNS + ENQUEUE;
     figures.seed = { seconds: Math.round(seeded.seconds), rows_per_second: Math.round(rows / seeded.seconds) };
@@ -119,7 +140,11 @@ async function main(): Promise<void> {
     for (const group of ['none', 'user', 'endpoint', 'task', 'queue']) {
       await measure(`usage 30 days by day, ${group}`, `/v1/usage?from=${from}&group_by=${group}`, 100);
     }
-    await measure('usage 12 months by month, user', `/v1/usage?from=${new Date(end.getTime() - 365 * DAY).toISOString()}&bucket=month&group_by=user`, 100);
+    await measure(
+      'usage 12 months by month, user',
+      `/v1/usage?from=${new Date(end.getTime() - 365 * DAY).toISOString()}&bucket=month&group_by=user`,
+      100,
+    );
     const user = seeded.users[3]!;
     const machine = seeded.machines[0]!.public_id;
     const endpoint = seeded.endpoints[5]!.name;
@@ -137,7 +162,8 @@ async function main(): Promise<void> {
       await measure(name, `/v1/logs/ondemand?limit=50${query ? `&${query}` : ''}`, 50);
     }
     let cursor: string | null | undefined;
-    for (let depth = 0; depth < 10_000; depth += 500) cursor = (await get(`/v1/logs/ondemand?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).next_cursor;
+    for (let depth = 0; depth < 10_000; depth += 500)
+      cursor = (await get(`/v1/logs/ondemand?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).next_cursor;
     await measure('log page 10,000 rows deep', `/v1/logs/ondemand?limit=50&cursor=${cursor}`, 50);
 
     // What the rollups save: the same figures from the raw rows (a few times: each scans millions of rows).
@@ -161,7 +187,14 @@ async function main(): Promise<void> {
     const oldest = (await pg.query(`SELECT min(at) AS t FROM ondemand_calls`)).rows[0].t as Date;
     const firstDay = new Date(Math.floor(oldest.getTime() / DAY) * DAY);
     const secondDay = new Date(firstDay.getTime() + DAY);
-    const dayRows = Number((await pg.query(`SELECT count(*) AS n FROM ondemand_calls WHERE at >= $1 AND at < $2`, [secondDay, new Date(secondDay.getTime() + DAY)])).rows[0].n);
+    const dayRows = Number(
+      (
+        await pg.query(`SELECT count(*) AS n FROM ondemand_calls WHERE at >= $1 AND at < $2`, [
+          secondDay,
+          new Date(secondDay.getTime() + DAY),
+        ])
+      ).rows[0].n,
+    );
     const deleteStarted = performance.now();
     await pg.query(`DELETE FROM ondemand_calls WHERE at >= $1 AND at < $2`, [secondDay, new Date(secondDay.getTime() + DAY)]);
     const deleteMs = performance.now() - deleteStarted;
@@ -173,7 +206,10 @@ async function main(): Promise<void> {
     let writing = true;
     const writes = (async () => {
       while (writing) {
-        const values = Array.from({ length: 50 }, (_, i) => `('${randomUUID()}', now(), 'w', 'writer', 'm', 'e', 'v1', 200, 'ok', ${i}, 1, 1)`).join(',');
+        const values = Array.from(
+          { length: 50 },
+          (_, i) => `('${randomUUID()}', now(), 'w', 'writer', 'm', 'e', 'v1', 200, 'ok', ${i}, 1, 1)`,
+        ).join(',');
         const t = performance.now();
         await writer.query(
           `INSERT INTO ondemand_calls (id, at, correlation_id, caller, machine_id, endpoint, route, status_code, outcome, duration_ms, request_bytes, response_bytes) VALUES ${values}`,
@@ -213,12 +249,18 @@ async function main(): Promise<void> {
     };
     console.log(`   DELETE of a day (${dayRows} rows): ${Math.round(deleteMs)} ms`);
     for (const d of drops) console.log(`   dropped ${d.partition}: ${d.ms} ms`);
-    console.log(`   writer: max ${ms(beforeMax)} ms before, ${ms(duringMax)} ms while the registry started and dropped (${latencies.length} inserts)`);
+    console.log(
+      `   writer: max ${ms(beforeMax)} ms before, ${ms(duringMax)} ms while the registry started and dropped (${latencies.length} inserts)`,
+    );
 
     console.log(`4. ingest: ${INGEST_RATE} records/s for ${INGEST_SECONDS} s through CALLLOGS`);
     const bus = await connectTestBus(namespace);
     const written = async () =>
-      Number(/cleargate_registry_calllog_records_written_total\{log="ondemand"\} (\d+)/.exec(await fetch(`http://127.0.0.1:${registry.opsPort}/metrics`).then((r) => r.text()))?.[1] ?? 0);
+      Number(
+        /cleargate_registry_calllog_records_written_total\{log="ondemand"\} (\d+)/.exec(
+          await fetch(`http://127.0.0.1:${registry.opsPort}/metrics`).then((r) => r.text()),
+        )?.[1] ?? 0,
+      );
     const batchSize = 500;
     const perTick = Math.max(1, Math.round(INGEST_RATE / batchSize / 10)); // batches every 100 ms
     const record = (i: number): OndemandCallRecord => ({
@@ -257,7 +299,8 @@ async function main(): Promise<void> {
     const offeredSeconds = (performance.now() - ingestStarted) / 1000;
     const writtenAtEnd = (await written()) - writtenBefore;
     const drainStarted = performance.now();
-    while ((await written()) - writtenBefore < published && performance.now() - drainStarted < 120_000) await new Promise((r) => setTimeout(r, 200));
+    while ((await written()) - writtenBefore < published && performance.now() - drainStarted < 120_000)
+      await new Promise((r) => setTimeout(r, 200));
     const drainSeconds = (performance.now() - drainStarted) / 1000;
     await bus.close();
     figures.ingest = {

@@ -103,7 +103,9 @@ describe('alert rules', () => {
     );
     const problems = alerts.flatMap((a) => {
       const anchor = /^docs\/runbook\.md#([a-z0-9-]+)$/.exec(a.annotations?.runbook_url ?? '')?.[1];
-      return anchor && anchors.has(anchor) ? [] : [`${a.alert}: runbook_url must be docs/runbook.md#<a section of it> (got ${a.annotations?.runbook_url})`];
+      return anchor && anchors.has(anchor)
+        ? []
+        : [`${a.alert}: runbook_url must be docs/runbook.md#<a section of it> (got ${a.annotations?.runbook_url})`];
     });
     expect(problems).toEqual([]);
   });

@@ -15,7 +15,16 @@ it('runs the logs benchmark end to end on a small history and reports every figu
   expect(existsSync(entry)).toBe(true);
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, CALLS: '30000', ENQUEUE: '3000', RUNS: '500', DAYS: '12', ITERATIONS: '2', INGEST_RATE: '5000', INGEST_SECONDS: '1' },
+      env: {
+        ...process.env,
+        CALLS: '30000',
+        ENQUEUE: '3000',
+        RUNS: '500',
+        DAYS: '12',
+        ITERATIONS: '2',
+        INGEST_RATE: '5000',
+        INGEST_SECONDS: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -44,11 +44,16 @@ export class CallLimiter implements OnApplicationBootstrap, OnModuleDestroy {
       ttlMs: BUCKET_TTL_MS,
       description: 'Token buckets of the on-demand rate limits, shared by the gateway replicas',
     });
-    const writes = this.metrics.counter('rate_limit_store_writes_total', 'Compare-and-set round trips of the shared rate limits, by outcome', [
-      'outcome',
-    ]);
+    const writes = this.metrics.counter(
+      'rate_limit_store_writes_total',
+      'Compare-and-set round trips of the shared rate limits, by outcome',
+      ['outcome'],
+    );
     for (const outcome of ['granted', 'conflict', 'empty']) writes.inc({ outcome }, 0);
-    const errors = this.metrics.counter('rate_limit_store_errors_total', 'Rate-limit checks the shared store could not answer (the call was let through)');
+    const errors = this.metrics.counter(
+      'rate_limit_store_errors_total',
+      'Rate-limit checks the shared store could not answer (the call was let through)',
+    );
     let lastWarning = 0;
     this.buckets = new SharedTokenBuckets(
       kv,

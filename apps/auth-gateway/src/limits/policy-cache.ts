@@ -45,9 +45,14 @@ export class PolicyCache implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = subscribeEvents(this.nats, policyChanged, ({ version }) => {
-      if (version > this.version) void this.reload();
-    }, this.logger);
+    this.subscription = subscribeEvents(
+      this.nats,
+      policyChanged,
+      ({ version }) => {
+        if (version > this.version) void this.reload();
+      },
+      this.logger,
+    );
     await this.reload();
   }
 
@@ -92,7 +97,10 @@ export class PolicyCache implements OnApplicationBootstrap, OnModuleDestroy {
         this.suspended = new Map(snapshot.suspended.map((s) => [s.username, s]));
         this.resolved.clear();
         if (this.version !== -1 || snapshot.version > 0)
-          this.logger.info({ version: snapshot.version, rules: snapshot.rules.length, suspended: snapshot.suspended.length }, 'policy loaded');
+          this.logger.info(
+            { version: snapshot.version, rules: snapshot.rules.length, suspended: snapshot.suspended.length },
+            'policy loaded',
+          );
         this.version = snapshot.version;
       }
     } catch (err) {

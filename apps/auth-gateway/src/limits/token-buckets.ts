@@ -142,7 +142,9 @@ export class SharedTokenBuckets {
         const granted = Math.min(want, Math.floor(tokens));
         const state: SharedState = { t: tokens - granted, at: now };
         try {
-          const revision = known ? await this.store.update(key, encode(state), known.revision) : await this.store.create(key, encode(state));
+          const revision = known
+            ? await this.store.update(key, encode(state), known.revision)
+            : await this.store.create(key, encode(state));
           local.known = { state, revision };
           local.tokens = granted;
           local.expires = this.now() + this.options.holdMs;
@@ -173,7 +175,8 @@ function encode(state: SharedState): Uint8Array {
 function decode(value: Uint8Array): SharedState {
   try {
     const parsed = JSON.parse(decoder.decode(value)) as SharedState;
-    if (typeof parsed.t === 'number' && typeof parsed.at === 'number' && Number.isFinite(parsed.t) && Number.isFinite(parsed.at)) return parsed;
+    if (typeof parsed.t === 'number' && typeof parsed.at === 'number' && Number.isFinite(parsed.t) && Number.isFinite(parsed.at))
+      return parsed;
   } catch {
     // a value this code did not write: start the bucket again
   }

@@ -80,7 +80,10 @@ export function snapshotsOf(machine: WorkersGetStatsResponse, gpus: WorkersGetSt
 /** The GPU cards a worker reported (gpu_usage variants) in a window, and whether it reported anything. */
 export function gpuCount(stats: WorkersGetStatsResponse, worker: string): { reported: boolean; gpus: number } {
   const metrics = stats.workers.find((w) => w.worker === worker)?.metrics ?? [];
-  return { reported: metrics.length > 0, gpus: new Set(metrics.filter((m) => m.metric === 'gpu_usage').map((m) => m.variant ?? 'total')).size };
+  return {
+    reported: metrics.length > 0,
+    gpus: new Set(metrics.filter((m) => m.metric === 'gpu_usage').map((m) => m.variant ?? 'total')).size,
+  };
 }
 
 export function chunks<T>(items: T[], size: number): T[][] {

@@ -76,7 +76,8 @@ export class AlertmanagerReceiver implements OnApplicationBootstrap, OnModuleDes
       send(status, { error: { code, message, ...(details === undefined ? {} : { details }) }, request_id: requestId }, headers);
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path !== WEBHOOK_PATH) return fail(404, 'not_found', 'no such route');
-    if (req.method !== 'POST') return fail(405, 'method_not_allowed', `${req.method} is not allowed here; use POST`, undefined, { allow: 'POST' });
+    if (req.method !== 'POST')
+      return fail(405, 'method_not_allowed', `${req.method} is not allowed here; use POST`, undefined, { allow: 'POST' });
     // Compared as digests, in constant time: the token's length does not show either.
     if (!timingSafeEqual(digest(req.headers.authorization ?? ''), expected)) {
       this.received.inc({ outcome: 'unauthorized' });
@@ -90,7 +91,11 @@ export class AlertmanagerReceiver implements OnApplicationBootstrap, OnModuleDes
     } catch (err) {
       this.received.inc({ outcome: 'invalid' });
       const tooLarge = (err as Error).message === 'too large';
-      return fail(tooLarge ? 413 : 400, tooLarge ? 'payload_too_large' : 'invalid_argument', tooLarge ? 'the body is larger than the limit' : 'the body is not valid JSON');
+      return fail(
+        tooLarge ? 413 : 400,
+        tooLarge ? 'payload_too_large' : 'invalid_argument',
+        tooLarge ? 'the body is larger than the limit' : 'the body is not valid JSON',
+      );
     }
     if (!payload.success) {
       this.received.inc({ outcome: 'invalid' });
@@ -98,7 +103,10 @@ export class AlertmanagerReceiver implements OnApplicationBootstrap, OnModuleDes
     }
     const alert = alertFromAlertmanager(payload.data, { runbookBaseUrl: this.config.NOTIFIER_RUNBOOK_BASE_URL });
     try {
-      const { duplicate } = await this.publisher.publish(alertRaised, alert, { msgId: alert.alert_id, headers: { 'x-correlation-id': requestId } });
+      const { duplicate } = await this.publisher.publish(alertRaised, alert, {
+        msgId: alert.alert_id,
+        headers: { 'x-correlation-id': requestId },
+      });
       this.received.inc({ outcome: duplicate ? 'duplicate' : 'accepted' });
       this.logger.info(
         { alert_id: alert.alert_id, duplicate, status: payload.data.status, alerts: payload.data.alerts.length, correlation_id: requestId },

@@ -118,8 +118,16 @@ export function alertFromAlertmanager(payload: AlertmanagerPayload, options: { r
   const routing = Object.fromEntries(Object.entries(payload.commonLabels).slice(0, ROUTING_LABELS_MAX));
   const at =
     payload.status === 'resolved'
-      ? alerts.map((a) => validDate(a.endsAt)).filter((d): d is string => d !== null).sort().pop()
-      : firing.map((a) => validDate(a.startsAt)).filter((d): d is string => d !== null).sort().pop();
+      ? alerts
+          .map((a) => validDate(a.endsAt))
+          .filter((d): d is string => d !== null)
+          .sort()
+          .pop()
+      : firing
+          .map((a) => validDate(a.startsAt))
+          .filter((d): d is string => d !== null)
+          .sort()
+          .pop();
   return {
     alert_id: `alertmanager:${id}`,
     kind: 'prometheus',

@@ -25,7 +25,9 @@ export class InFlightCaps {
     @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
     metrics: Metrics,
   ) {
-    this.refusals = metrics.counter('limit_refusals_total', 'Calls refused by the in-flight cap of their machine or endpoint, by reason', ['reason']);
+    this.refusals = metrics.counter('limit_refusals_total', 'Calls refused by the in-flight cap of their machine or endpoint, by reason', [
+      'reason',
+    ]);
     for (const reason of ['machine_in_flight', 'endpoint_in_flight']) this.refusals.inc({ reason }, 0);
     const byMachine = this.byMachine;
     metrics.gauge('machine_in_flight_requests', 'Calls in flight to each serving machine (by its name)', ['machine'], function () {

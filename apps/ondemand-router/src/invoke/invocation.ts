@@ -117,8 +117,8 @@ export function outcomeOfError(err: unknown): Outcome {
         : app.code === 'rate_limited'
           ? 'rate_limited'
           : app.httpStatus >= 500
-          ? 'unavailable'
-          : 'client_error';
+            ? 'unavailable'
+            : 'client_error';
   return envelope(app.httpStatus, outcome, app.toBody(), null);
 }
 

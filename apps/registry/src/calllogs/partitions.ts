@@ -37,7 +37,11 @@ export class CallLogPartitions {
     @InjectLogger() private readonly logger: Logger,
     metrics: Metrics,
   ) {
-    this.expired = metrics.counter('calllog_records_expired_total', 'Call-log records older than the retention when they arrived, not written', ['log']);
+    this.expired = metrics.counter(
+      'calllog_records_expired_total',
+      'Call-log records older than the retention when they arrived, not written',
+      ['log'],
+    );
     this.dropped = metrics.counter('calllog_partitions_dropped_total', 'Day partitions of the call logs dropped by retention', ['log']);
     const known = this.known;
     metrics.gauge('calllog_partitions', 'Day partitions of each call log', ['log'], function () {

@@ -113,7 +113,8 @@ const OUTCOMES: { outcome: string; status: number; share: number; error: string 
 
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
 const copyEscape = (value: string) => value.replace(/[\\\n\r\t]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!);
-const cell = (value: unknown): string => (value === null || value === undefined ? '\\N' : typeof value === 'string' ? copyEscape(value) : String(value));
+const cell = (value: unknown): string =>
+  value === null || value === undefined ? '\\N' : typeof value === 'string' ? copyEscape(value) : String(value);
 const DAY = 86_400_000;
 
 /** Writes the history; the database must be migrated. */
@@ -138,7 +139,13 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
   }));
   const tasks = Array.from({ length: o.tasks }, (_, i) => {
     const id = randomUUID();
-    return { id, public_id: hex(`task:${tag}:${i}`), name: `hist_task_${i + 1}`, default_queue: 'default', allowed_queues: i % 2 ? ['gpu'] : ['gpu', 'cpu-batch'] };
+    return {
+      id,
+      public_id: hex(`task:${tag}:${i}`),
+      name: `hist_task_${i + 1}`,
+      default_queue: 'default',
+      allowed_queues: i % 2 ? ['gpu'] : ['gpu', 'cpu-batch'],
+    };
   });
   await client.query('BEGIN');
   for (const m of machines) {
@@ -200,7 +207,9 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
       }
     }).sort((a, b) => a - b);
     let next = 0;
-    await copyRows(client, `COPY ondemand_calls (${ONDEMAND_CALL_FIELDS.join(', ')}) FROM STDIN`, n, o.chunk, () => callRow(times[next++]!));
+    await copyRows(client, `COPY ondemand_calls (${ONDEMAND_CALL_FIELDS.join(', ')}) FROM STDIN`, n, o.chunk, () =>
+      callRow(times[next++]!),
+    );
   }
 
   function callRow(at: number): unknown[] {
@@ -249,7 +258,18 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
     const recent = end - created < 3_600_000;
     const r = random();
     const failedEarly = r < 0.02;
-    const status = recent && r > 0.5 ? (r > 0.8 ? 'in_progress' : 'queued') : failedEarly ? 'failed' : r < 0.12 ? 'failed' : r < 0.15 ? 'stopped' : 'completed';
+    const status =
+      recent && r > 0.5
+        ? r > 0.8
+          ? 'in_progress'
+          : 'queued'
+        : failedEarly
+          ? 'failed'
+          : r < 0.12
+            ? 'failed'
+            : r < 0.15
+              ? 'stopped'
+              : 'completed';
     const queuedAt = failedEarly ? null : created + 200 + random() * 1800;
     const startedAt = queuedAt === null || status === 'queued' ? null : queuedAt + logNormal(30_000, 1, random);
     const finished = status === 'completed' || status === 'failed' || status === 'stopped';
@@ -304,7 +324,8 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
   // The rest of the enqueue log: refusals (unknown task, bad parameters, a queue not allowed).
   const refusals = Math.max(0, o.enqueue - enqueueRows.length);
   let written = 0;
-  const enqueueColumns = 'id, at, correlation_id, caller, task_id, template_name, run_id, clearml_task_id, queue, route, outcome, duration_ms, attempts, error';
+  const enqueueColumns =
+    'id, at, correlation_id, caller, task_id, template_name, run_id, clearml_task_id, queue, route, outcome, duration_ms, attempts, error';
   await copyRows(client, `COPY enqueue_calls (${enqueueColumns}) FROM STDIN`, enqueueRows.length + refusals, o.chunk, () => {
     if (written < enqueueRows.length) return enqueueRows[written++]!;
     const t = tasks[Math.floor(random() * tasks.length)]!;

@@ -202,7 +202,9 @@ export class PolicyRepository {
   }
 
   async version(): Promise<number> {
-    const rows: { last_value: string; is_called: boolean }[] = await this.dataSource.query(`SELECT last_value, is_called FROM policy_version`);
+    const rows: { last_value: string; is_called: boolean }[] = await this.dataSource.query(
+      `SELECT last_value, is_called FROM policy_version`,
+    );
     return rows[0]!.is_called ? Number(rows[0]!.last_value) : 0;
   }
 }

@@ -65,7 +65,11 @@ export class PolicyService implements OnModuleInit, OnModuleDestroy {
   }
 
   async snapshot() {
-    const [version, rules, suspended] = await Promise.all([this.repository.version(), this.repository.rules(), this.repository.suspensions()]);
+    const [version, rules, suspended] = await Promise.all([
+      this.repository.version(),
+      this.repository.rules(),
+      this.repository.suspensions(),
+    ]);
     return { version, rules, suspended };
   }
 
@@ -79,7 +83,9 @@ export class PolicyService implements OnModuleInit, OnModuleDestroy {
     const { scope, limits } = input;
     const user = input.user ?? null;
     if (user !== null && scope !== 'endpoint' && scope !== 'task') {
-      throw new AppError('invalid_argument', '`user` narrows endpoint and task rules only', { issues: [{ path: 'body.user', message: 'not allowed for this scope' }] });
+      throw new AppError('invalid_argument', '`user` narrows endpoint and task rules only', {
+        issues: [{ path: 'body.user', message: 'not allowed for this scope' }],
+      });
     }
     checkPair(limits);
     let subject = input.subject;
@@ -167,7 +173,13 @@ export class PolicyService implements OnModuleInit, OnModuleDestroy {
     assertAdmin(caller);
     const version = await this.repository.transaction(async (tx) => {
       if (!(await this.repository.unsuspend(tx, username))) throw AppError.notFound('suspension of user', username);
-      await this.repository.audit(tx, { actor: caller.username, action: 'user.unsuspend', target: username, reason: reason ?? null, details: {} });
+      await this.repository.audit(tx, {
+        actor: caller.username,
+        action: 'user.unsuspend',
+        target: username,
+        reason: reason ?? null,
+        details: {},
+      });
       return this.repository.nextVersion(tx);
     });
     await this.announce(version);
@@ -232,6 +244,7 @@ function checkPair(limits: LimitValues): void {
 }
 
 function invalidSubject(expected: string): AppError {
-  return new AppError('invalid_argument', `subject must be ${expected}`, { issues: [{ path: 'body.subject', message: `expected ${expected}` }] });
+  return new AppError('invalid_argument', `subject must be ${expected}`, {
+    issues: [{ path: 'body.subject', message: `expected ${expected}` }],
+  });
 }
-

@@ -170,7 +170,11 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       ({ today, active }) => {
         if (limits.runs_per_day !== null && today >= limits.runs_per_day) {
           const retryAfter = Math.max(1, Math.ceil((dayStart.getTime() + 86_400_000 - Date.now()) / 1000));
-          throw rateLimited(`you have started ${today} run(s) today, your limit is ${limits.runs_per_day} per day`, 'runs_per_day', retryAfter);
+          throw rateLimited(
+            `you have started ${today} run(s) today, your limit is ${limits.runs_per_day} per day`,
+            'runs_per_day',
+            retryAfter,
+          );
         }
         if (limits.max_concurrent_runs !== null && active >= limits.max_concurrent_runs) {
           throw rateLimited(

@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import {
-  OndemandUsageRow,
-  quantileFromBuckets,
-  RunUsageRow,
-  USAGE_LATENCY_BUCKET_COUNT,
-  UsageGroup,
-} from '@cleargate/contracts';
+import { OndemandUsageRow, quantileFromBuckets, RunUsageRow, USAGE_LATENCY_BUCKET_COUNT, UsageGroup } from '@cleargate/contracts';
 import { LATENCY_COLUMNS } from '../database/migrations/1764450000000-UsageLimitsPartitions';
 
 export interface UsageRange {

@@ -36,7 +36,11 @@ export class UsageService {
     byUser('usage_today_run_seconds', 'Running time of the runs requested today, by caller', (r) => r.run_seconds);
     byUser('usage_today_gpu_seconds', 'GPU time of the runs requested today, by caller', (r) => r.gpu_seconds);
     const endpoints = scrapeOnce(() => this.repository.todayByEndpoint(top));
-    const byEndpoint = (name: string, help: string, value: (r: Awaited<ReturnType<UsageRepository['todayByEndpoint']>>[number]) => number) =>
+    const byEndpoint = (
+      name: string,
+      help: string,
+      value: (r: Awaited<ReturnType<UsageRepository['todayByEndpoint']>>[number]) => number,
+    ) =>
       metrics.gauge(name, help, ['machine', 'endpoint'], async function () {
         const rows = await endpoints();
         this.reset();
@@ -45,8 +49,16 @@ export class UsageService {
           this.set({ machine: machine!, endpoint: endpoint! }, value(r));
         }
       });
-    byEndpoint('usage_today_endpoint_calls', 'On-demand calls today (UTC), by machine and endpoint: the busiest, the rest as "(others)"', (r) => r.calls);
-    byEndpoint('usage_today_endpoint_errors', 'On-demand calls today not answered 2xx by the model, by machine and endpoint', (r) => r.errors);
+    byEndpoint(
+      'usage_today_endpoint_calls',
+      'On-demand calls today (UTC), by machine and endpoint: the busiest, the rest as "(others)"',
+      (r) => r.calls,
+    );
+    byEndpoint(
+      'usage_today_endpoint_errors',
+      'On-demand calls today not answered 2xx by the model, by machine and endpoint',
+      (r) => r.errors,
+    );
     byEndpoint(
       'usage_today_endpoint_p95_seconds',
       'p95 duration of the on-demand calls today, by machine and endpoint (from the rollup buckets)',
@@ -64,7 +76,8 @@ export class UsageService {
     const user = caller.admin ? query.user : caller.username;
     const from = Date.parse(query.from);
     const to = Date.parse(query.to);
-    if (!(from < to)) throw new AppError('invalid_argument', '`from` must be before `to`', { issues: [{ path: 'query.from', message: 'not before to' }] });
+    if (!(from < to))
+      throw new AppError('invalid_argument', '`from` must be before `to`', { issues: [{ path: 'query.from', message: 'not before to' }] });
     const fromDay = dayOf(from);
     const toDay = dayOf(to - 1 + DAY);
     if ((Date.parse(toDay) - Date.parse(fromDay)) / DAY > USAGE_RANGE_MAX_DAYS) {
@@ -73,7 +86,10 @@ export class UsageService {
       });
     }
     const range = { fromDay, toDay, bucket: query.bucket, ...(user ? { user } : {}) };
-    const [ondemand, runs] = await Promise.all([this.repository.ondemand(range, query.group_by), this.repository.runs(range, query.group_by)]);
+    const [ondemand, runs] = await Promise.all([
+      this.repository.ondemand(range, query.group_by),
+      this.repository.runs(range, query.group_by),
+    ]);
     return {
       from: `${fromDay}T00:00:00.000Z`,
       to: `${toDay}T00:00:00.000Z`,

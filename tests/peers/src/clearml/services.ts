@@ -184,7 +184,15 @@ function registerWorker(ctx: CallContext): Doc {
   const unknown = queues.filter((q) => !ctx.store.queues.has(q));
   if (unknown.length) throw apiError(ERR.invalidQueueId, null, { ids: unknown });
   const now = ctx.store.clock.date();
-  ctx.store.workers.set(id, { id, userId: ctx.identity.user, ip: '127.0.0.1', queues, registerTime: now, lastActivityTime: now, lastReportTime: now });
+  ctx.store.workers.set(id, {
+    id,
+    userId: ctx.identity.user,
+    ip: '127.0.0.1',
+    queues,
+    registerTime: now,
+    lastActivityTime: now,
+    lastReportTime: now,
+  });
   return {};
 }
 

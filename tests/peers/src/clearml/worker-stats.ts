@@ -69,7 +69,8 @@ export function parseMachineStats(raw: unknown): MachineStats {
     const v = (raw as Doc)[field];
     if (v === undefined || v === null) continue;
     if (LIST_FIELDS.has(field)) {
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) throw apiError(ERR.validationError, `error for field '${field}'. value is wrong`);
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'number'))
+        throw apiError(ERR.validationError, `error for field '${field}'. value is wrong`);
       out[field] = v as number[];
     } else {
       if (typeof v !== 'number') throw apiError(ERR.validationError, `error for field '${field}'. value is wrong`);
@@ -117,7 +118,8 @@ export function getStats(ctx: CallContext, docs: readonly StatDoc[]): Doc {
       throw apiError(ERR.validationError, "error for field 'key'. field is required!");
     }
     const aggregation = ((item as Doc).aggregation ?? 'avg') as Aggregation;
-    if (!AGGREGATIONS.includes(aggregation)) throw apiError(ERR.validationError, `error for field 'aggregation'. value '${aggregation}' is not a valid choice.`);
+    if (!AGGREGATIONS.includes(aggregation))
+      throw apiError(ERR.validationError, `error for field 'aggregation'. value '${aggregation}' is not a valid choice.`);
     return { key: (item as Doc).key as string, aggregation };
   });
   const workerIds = r.strList('worker_ids');

@@ -84,8 +84,24 @@ describe('ClearML peer: worker machine statistics', () => {
         await api.ok('workers.status_report', { worker: `box-${i}`, timestamp: (T0 + 1000 + r) * 1000, machine_stats: { memory_used: 1 } });
       }
     }
-    const { workers } = await api.ok('workers.get_stats', { from_date: T0 + 990, to_date: T0 + 1100, interval: 40, items: [{ key: 'memory_used' }] });
-    expect(workers.map((w: { worker: string }) => w.worker)).toEqual(['box-11', 'box-10', 'box-9', 'box-8', 'box-7', 'box-6', 'box-5', 'box-4', 'box-3', 'box-2']);
+    const { workers } = await api.ok('workers.get_stats', {
+      from_date: T0 + 990,
+      to_date: T0 + 1100,
+      interval: 40,
+      items: [{ key: 'memory_used' }],
+    });
+    expect(workers.map((w: { worker: string }) => w.worker)).toEqual([
+      'box-11',
+      'box-10',
+      'box-9',
+      'box-8',
+      'box-7',
+      'box-6',
+      'box-5',
+      'box-4',
+      'box-3',
+      'box-2',
+    ]);
   });
 
   it('refuses what the server refuses', async () => {

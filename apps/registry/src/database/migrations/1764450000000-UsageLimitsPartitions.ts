@@ -244,7 +244,9 @@ export class UsageLimitsPartitions1764450000000 implements MigrationInterface {
     for (const table of ['ondemand_calls', 'enqueue_calls'] as const) {
       await q.query(`ALTER TABLE ${table} RENAME TO ${table}_unpartitioned`);
       for (const index of await q.query(`SELECT indexname FROM pg_indexes WHERE tablename = $1`, [`${table}_unpartitioned`])) {
-        await q.query(`ALTER INDEX ${(index as { indexname: string }).indexname} RENAME TO ${(index as { indexname: string }).indexname}_old`);
+        await q.query(
+          `ALTER INDEX ${(index as { indexname: string }).indexname} RENAME TO ${(index as { indexname: string }).indexname}_old`,
+        );
       }
       await q.query(`CREATE TABLE ${table} (${LOG_COLUMNS[table]}, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)`);
       await q.query(`CREATE INDEX ix_${table}_at ON ${table} (at, id)`);
@@ -341,7 +343,13 @@ export class UsageLimitsPartitions1764450000000 implements MigrationInterface {
     await q.query(`DROP TRIGGER cg_rollup_runs_delete ON runs`);
     await q.query(`DROP INDEX ix_runs_caller_active`);
     await q.query(`ALTER TABLE runs DROP COLUMN worker, DROP COLUMN gpu_seconds`);
-    for (const fn of ['cg_rollup_runs_insert', 'cg_rollup_runs_update', 'cg_rollup_runs_delete', 'cg_rollup_ondemand', 'cg_rollup_enqueue']) {
+    for (const fn of [
+      'cg_rollup_runs_insert',
+      'cg_rollup_runs_update',
+      'cg_rollup_runs_delete',
+      'cg_rollup_ondemand',
+      'cg_rollup_enqueue',
+    ]) {
       await q.query(`DROP FUNCTION ${fn}()`);
     }
     await q.query(`DROP TABLE usage_runs_daily`);
