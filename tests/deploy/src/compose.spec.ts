@@ -170,6 +170,7 @@ describe('deploy/compose.yaml', () => {
         './alertmanager/secrets/notifier-token.demo:/etc/alertmanager/secrets/notifier-token:ro',
       ]),
     );
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML document, read field by field
     const config: any = yaml().parse(readFileSync(repoPath('deploy', 'alertmanager', 'alertmanager.yml'), 'utf8'));
     const notifierEnv = environmentOf(compose.services['notifier']!);
     expect(config.receivers[0].webhook_configs[0]).toMatchObject({

@@ -38,9 +38,9 @@ export class PolicyCache implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectLogger() private readonly logger: Logger,
     metrics: Metrics,
   ) {
-    const cache = this;
+    const version = () => this.version;
     metrics.gauge('policy_version', 'Version of the limits and suspensions this replica enforces (-1: not read yet)', [], function () {
-      this.set(cache.version);
+      this.set(version());
     });
   }
 
