@@ -15,6 +15,7 @@ import { assertOwner } from '../machines/machines.service';
 import { MachinesRepository } from '../machines/machines.repository';
 import { EndpointEntity } from './endpoint.entity';
 import { EndpointsRepository } from './endpoints.repository';
+import { PolicyService } from '../policy/policy.service';
 
 const NOBODY = { users: [], roles: [], groups: [] };
 
@@ -59,6 +60,7 @@ export class EndpointsService {
     private readonly endpoints: EndpointsRepository,
     private readonly machines: MachinesRepository,
     private readonly events: ChangeEvents,
+    private readonly policy: PolicyService,
   ) {}
 
   async create(caller: Caller, input: z.output<typeof endpointInputSchema>): Promise<Endpoint> {
@@ -114,9 +116,12 @@ export class EndpointsService {
     if (patch.count_predictions !== undefined) changes.countPredictions = patch.count_predictions;
     if (patch.max_in_flight !== undefined) changes.maxInFlight = patch.max_in_flight;
     if (patch.enabled !== undefined) changes.enabled = patch.enabled;
-    const saved = Object.keys(changes).length ? await this.endpoints.update(endpoint.id, changes) : endpoint;
+    const renamed = patch.name !== undefined && patch.name !== endpoint.name;
+    const apply = () => (Object.keys(changes).length ? this.endpoints.update(endpoint.id, changes) : Promise.resolve(endpoint));
+    // Limit rules of the endpoint are keyed by its name at the gateways.
+    const saved = renamed ? await this.policy.changingTarget({ endpointId: endpoint.id }, apply) : await apply();
     // A rename is a delete of the old routing key plus a create of the new one.
-    if (patch.name !== undefined && patch.name !== endpoint.name) await this.events.endpoint('deleted', toRoutingEndpoint(endpoint));
+    if (renamed) await this.events.endpoint('deleted', toRoutingEndpoint(endpoint));
     await this.events.endpoint('updated', toRoutingEndpoint(saved));
     return toEndpoint(saved);
   }
@@ -124,7 +129,7 @@ export class EndpointsService {
   async delete(caller: Caller, id: string): Promise<{ deleted: true; id: string }> {
     const endpoint = await this.visible(caller, id);
     assertOwner(caller, endpoint.owner, 'endpoint');
-    await this.endpoints.delete(endpoint.id);
+    await this.policy.changingTarget({ endpointId: endpoint.id }, () => this.endpoints.delete(endpoint.id));
     await this.events.endpoint('deleted', toRoutingEndpoint(endpoint));
     return { deleted: true, id: endpoint.id };
   }

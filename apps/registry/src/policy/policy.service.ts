@@ -203,6 +203,18 @@ export class PolicyService implements OnModuleInit, OnModuleDestroy {
     return this.repository.auditPage(filter, page);
   }
 
+  /**
+   * Renames or deletes an endpoint or deletes a task (`change`): rules naming it change their key
+   * at the gateways (or go with it, ON DELETE CASCADE), so when it had rules the policy version
+   * moves and the gateways read the policy again.
+   */
+  async changingTarget<T>(target: { endpointId?: string; templateId?: string }, change: () => Promise<T>): Promise<T> {
+    const hadRules = await this.repository.hasRulesFor(target);
+    const result = await change();
+    if (hadRules) await this.announce(await this.repository.transaction((tx) => this.repository.nextVersion(tx)));
+    return result;
+  }
+
   private async announce(version: number): Promise<void> {
     await this.reload();
     this.publisher.broadcast(policyChanged, { version, at: new Date().toISOString() });

@@ -7,6 +7,7 @@ import { PublicIdService } from '../public-ids/public-id.service';
 import { ParamsValidator } from './params-validator';
 import { TaskTemplateEntity } from './task-template.entity';
 import { TasksRepository } from './tasks.repository';
+import { PolicyService } from '../policy/policy.service';
 
 const NOBODY = { users: [], roles: [], groups: [] };
 
@@ -36,6 +37,7 @@ export class TasksService {
     private readonly repository: TasksRepository,
     private readonly publicIds: PublicIdService,
     private readonly params: ParamsValidator,
+    private readonly policy: PolicyService,
   ) {}
 
   async create(caller: Caller, input: z.output<typeof taskTemplateInputSchema>): Promise<TaskTemplate> {
@@ -87,7 +89,7 @@ export class TasksService {
   async delete(caller: Caller, ref: string): Promise<{ deleted: true; id: string }> {
     const template = await this.visible(caller, ref);
     assertOwner(caller, template.owner, 'task');
-    await this.repository.delete(template.id);
+    await this.policy.changingTarget({ templateId: template.id }, () => this.repository.delete(template.id));
     return { deleted: true, id: template.id };
   }
 
