@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callerSchema, isoDateSchema, publicIdSchema } from './common';
+import { callerSchema, isoDateSchema } from './common';
 import { defineRpc } from './contract';
 
 /**
@@ -61,33 +61,39 @@ export const usageQuerySchema = z.object({
   user: z.string().min(1).max(255).optional(),
 });
 
+/*
+ * Rows are many (a month of days × every caller): their schemas keep to plain strings and
+ * numbers, which are checked several times faster than dates and integers (both ends of the
+ * RPC validate every row), and say the rest in their descriptions.
+ */
+const bucketStart = z.string().describe('Start of the day or month, UTC (ISO 8601, e.g. 2026-11-01T00:00:00.000Z)');
+const count = (what: string) => z.number().describe(`${what} (a whole number)`);
+
 export const ondemandUsageRowSchema = z.object({
-  /** Start of the day or month (UTC). */
-  bucket: isoDateSchema,
+  bucket: bucketStart,
   user: z.string().optional(),
-  machine_id: publicIdSchema.optional(),
+  machine_id: z.string().optional().describe('Public id of the serving machine (64 hex characters)'),
   endpoint: z.string().optional(),
-  calls: z.number().int(),
-  /** Calls not answered with the model's own 2xx (errors of the machine, the route, refusals). */
-  errors: z.number().int(),
+  calls: count('On-demand calls'),
+  errors: count("Calls not answered with the model's own 2xx (errors of the machine, the route, refusals)"),
   duration_ms_total: z.number(),
   /** Estimated from fixed duration buckets: exact to the bucket (USAGE_LATENCY_BUCKETS_MS). */
-  duration_ms_p95: z.number().nullable(),
-  request_bytes: z.number().int(),
-  response_bytes: z.number().int(),
+  duration_ms_p95: z.number().nullable().describe('Estimated from fixed duration buckets: exact to the bucket'),
+  request_bytes: count('Bytes of model input'),
+  response_bytes: count('Bytes of model answers'),
 });
 export type OndemandUsageRow = z.infer<typeof ondemandUsageRowSchema>;
 
 export const runUsageRowSchema = z.object({
-  bucket: isoDateSchema,
+  bucket: bucketStart,
   user: z.string().optional(),
-  task_id: publicIdSchema.optional(),
+  task_id: z.string().optional().describe('Public id of the task (64 hex characters)'),
   queue: z.string().optional(),
   /** Runs requested (and accepted) in the bucket; a run counts in the bucket of the day it was requested. */
-  runs: z.number().int(),
-  completed: z.number().int(),
-  failed: z.number().int(),
-  stopped: z.number().int(),
+  runs: count('Runs requested in the bucket (a run counts on the day it was requested)'),
+  completed: count('Of those, completed'),
+  failed: count('failed'),
+  stopped: count('stopped'),
   /** queued → started, summed over the runs that started. */
   wait_seconds: z.number(),
   /** started → finished, summed over the runs that finished. */

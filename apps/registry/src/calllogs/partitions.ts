@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { PgClients } from '../database/database.module';
-import { ONDEMAND_ROLLUPS } from '../database/migrations/1764450000000-UsageLimitsPartitions';
+import { ONDEMAND_ROLLUPS, RUN_ROLLUPS } from '../database/migrations/1764450000000-UsageLimitsPartitions';
 
 export const LOG_TABLES = ['ondemand_calls', 'enqueue_calls'] as const;
 export type LogTable = (typeof LOG_TABLES)[number];
@@ -111,7 +111,7 @@ export class CallLogPartitions {
         }
         const keep = addDays(utcDay(now), -this.config.USAGE_RETENTION_DAYS);
         for (const { table } of ONDEMAND_ROLLUPS) await client.query(`DELETE FROM ${table} WHERE day < $1`, [keep]);
-        await client.query(`DELETE FROM usage_runs_daily WHERE day < $1`, [keep]);
+        for (const { table } of RUN_ROLLUPS) await client.query(`DELETE FROM ${table} WHERE day < $1`, [keep]);
         await client.query(`DELETE FROM calls_hourly WHERE hour < $1::date`, [keep]);
       } finally {
         await client.query('SELECT pg_advisory_unlock(hashtext($1))', [MAINTENANCE_LOCK]);

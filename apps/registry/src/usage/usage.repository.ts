@@ -20,7 +20,7 @@ const bucketSql = (bucket: 'day' | 'month') => (bucket === 'day' ? 'day' : `date
 const dayIso = (day: unknown) => `${String(day)}T00:00:00.000Z`;
 
 /**
- * Reads the usage rollups (usage_ondemand_{daily,callers,endpoints}, usage_runs_daily,
+ * Reads the usage rollups (usage_ondemand_{daily,callers,endpoints}, usage_runs_{daily,callers},
  * calls_hourly), never the raw logs. Rows are a day per caller and endpoint (calls) or per caller, task and queue (runs), so a
  * month of a busy installation is a few thousand rows to add up.
  */
@@ -73,11 +73,12 @@ export class UsageRepository {
     if (!dims) return null;
     const params: unknown[] = [range.fromDay, range.toDay];
     if (range.user) params.push(range.user);
+    const table = dims.includes('task_id') || dims.includes('queue') ? 'usage_runs_daily' : 'usage_runs_callers';
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT to_char(${bucketSql(range.bucket)}, 'YYYY-MM-DD') AS bucket${dims.map((d) => `, ${d}`).join('')},
               sum(runs) AS runs, sum(completed) AS completed, sum(failed) AS failed, sum(stopped) AS stopped,
               sum(wait_seconds) AS wait_seconds, sum(run_seconds) AS run_seconds, sum(gpu_seconds) AS gpu_seconds
-         FROM usage_runs_daily
+         FROM ${table}
         WHERE day >= $1 AND day < $2 ${range.user ? 'AND caller = $3' : ''}
         GROUP BY 1${dims.map((_, i) => `, ${i + 2}`).join('')}
        HAVING sum(runs) <> 0
@@ -119,7 +120,7 @@ export class UsageRepository {
            FROM usage_ondemand_callers WHERE day = (now() AT TIME ZONE 'UTC')::date GROUP BY caller),
        r AS (
          SELECT caller, sum(runs) AS runs, sum(run_seconds) AS run_seconds, sum(gpu_seconds) AS gpu_seconds
-           FROM usage_runs_daily WHERE day = (now() AT TIME ZONE 'UTC')::date GROUP BY caller)
+           FROM usage_runs_callers WHERE day = (now() AT TIME ZONE 'UTC')::date GROUP BY caller)
        SELECT COALESCE(c.caller, r.caller) AS caller, c.calls, c.errors, c.duration_ms, r.runs, r.run_seconds, r.gpu_seconds
          FROM c FULL JOIN r ON r.caller = c.caller`,
     );

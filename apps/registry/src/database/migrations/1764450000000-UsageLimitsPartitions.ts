@@ -23,7 +23,18 @@ export const ONDEMAND_ROLLUPS = [
   { table: 'usage_ondemand_callers', dims: ['caller'] },
   { table: 'usage_ondemand_endpoints', dims: ['machine_id', 'endpoint'] },
 ] as const;
-const DIM_TYPES: Record<string, string> = { caller: 'varchar(255)', machine_id: 'varchar(64)', endpoint: 'varchar(128)' };
+/** The run rollups: per day of request and caller, task and queue; per day and caller. */
+export const RUN_ROLLUPS = [
+  { table: 'usage_runs_daily', dims: ['caller', 'task_id', 'queue'] },
+  { table: 'usage_runs_callers', dims: ['caller'] },
+] as const;
+const DIM_TYPES: Record<string, string> = {
+  caller: 'varchar(255)',
+  machine_id: 'varchar(64)',
+  endpoint: 'varchar(128)',
+  task_id: 'char(64)',
+  queue: 'varchar(200)',
+};
 
 const LOG_COLUMNS = {
   ondemand_calls: `
@@ -130,21 +141,21 @@ export class UsageLimitsPartitions1764450000000 implements MigrationInterface {
         errors bigint NOT NULL,
         PRIMARY KEY (log, hour)
       )`);
-    await q.query(`
-      CREATE TABLE usage_runs_daily (
-        day date NOT NULL,
-        caller varchar(255) NOT NULL,
-        task_id char(64) NOT NULL,
-        queue varchar(200) NOT NULL,
-        runs bigint NOT NULL,
-        completed bigint NOT NULL,
-        failed bigint NOT NULL,
-        stopped bigint NOT NULL,
-        wait_seconds double precision NOT NULL,
-        run_seconds double precision NOT NULL,
-        gpu_seconds double precision NOT NULL,
-        PRIMARY KEY (day, caller, task_id, queue)
-      )`);
+    for (const { table, dims } of RUN_ROLLUPS) {
+      await q.query(`
+        CREATE TABLE ${table} (
+          day date NOT NULL,
+          ${dims.map((d) => `${d} ${DIM_TYPES[d]} NOT NULL`).join(',\n          ')},
+          runs bigint NOT NULL,
+          completed bigint NOT NULL,
+          failed bigint NOT NULL,
+          stopped bigint NOT NULL,
+          wait_seconds double precision NOT NULL,
+          run_seconds double precision NOT NULL,
+          gpu_seconds double precision NOT NULL,
+          PRIMARY KEY (day, ${dims.join(', ')})
+        )`);
+    }
     await q.query(`CREATE INDEX ix_usage_runs_daily_caller ON usage_runs_daily (caller, day)`);
 
     const latUpdate = LATENCY_COLUMNS.map((c) => `${c} = u.${c} + excluded.${c}`).join(', ');
@@ -194,17 +205,22 @@ export class UsageLimitsPartitions1764450000000 implements MigrationInterface {
                ${sign} CASE WHEN ${alias}.finished_at IS NOT NULL AND ${alias}.started_at IS NOT NULL
                         THEN GREATEST(0, extract(epoch FROM ${alias}.finished_at - ${alias}.started_at)) ELSE 0 END AS run_seconds,
                ${sign} COALESCE(${alias}.gpu_seconds, 0) AS gpu_seconds`;
-    const runUpsert = (source: string) => `
-        INSERT INTO usage_runs_daily AS u (day, caller, task_id, queue, runs, completed, failed, stopped, wait_seconds, run_seconds, gpu_seconds)
-        SELECT day, caller, task_id, queue, sum(runs), sum(completed), sum(failed), sum(stopped), sum(wait_seconds), sum(run_seconds), sum(gpu_seconds)
-          FROM (${source}) c GROUP BY 1, 2, 3, 4
+    const runUpsert = (source: string) =>
+      RUN_ROLLUPS.map(({ table, dims }) => {
+        const keys = ['day', ...dims];
+        const groups = keys.map((_, i) => i + 1).join(', ');
+        return `
+        INSERT INTO ${table} AS u (${keys.join(', ')}, runs, completed, failed, stopped, wait_seconds, run_seconds, gpu_seconds)
+        SELECT ${keys.join(', ')}, sum(runs), sum(completed), sum(failed), sum(stopped), sum(wait_seconds), sum(run_seconds), sum(gpu_seconds)
+          FROM (${source}) c GROUP BY ${groups}
         HAVING sum(runs) <> 0 OR sum(completed) <> 0 OR sum(failed) <> 0 OR sum(stopped) <> 0
             OR sum(wait_seconds) <> 0 OR sum(run_seconds) <> 0 OR sum(gpu_seconds) <> 0
-         ORDER BY 1, 2, 3, 4
-        ON CONFLICT (day, caller, task_id, queue) DO UPDATE SET
+         ORDER BY ${groups}
+        ON CONFLICT (${keys.join(', ')}) DO UPDATE SET
           runs = u.runs + excluded.runs, completed = u.completed + excluded.completed, failed = u.failed + excluded.failed,
           stopped = u.stopped + excluded.stopped, wait_seconds = u.wait_seconds + excluded.wait_seconds,
-          run_seconds = u.run_seconds + excluded.run_seconds, gpu_seconds = u.gpu_seconds + excluded.gpu_seconds`;
+          run_seconds = u.run_seconds + excluded.run_seconds, gpu_seconds = u.gpu_seconds + excluded.gpu_seconds;`;
+      }).join('\n');
 
     // ---- runs ----------------------------------------------------------------------------
     await q.query(`ALTER TABLE runs ADD COLUMN worker varchar(255), ADD COLUMN gpu_seconds double precision`);
@@ -212,24 +228,23 @@ export class UsageLimitsPartitions1764450000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION cg_rollup_runs_insert() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        ${runUpsert(runContribution('n', '') + ' FROM new_rows n')};
+        ${runUpsert(runContribution('n', '') + ' FROM new_rows n')}
         RETURN NULL;
       END $$`);
     await q.query(`
       CREATE FUNCTION cg_rollup_runs_update() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        ${runUpsert(`${runContribution('n', '')} FROM new_rows n UNION ALL ${runContribution('o', '-')} FROM old_rows o`)};
+        ${runUpsert(`${runContribution('n', '')} FROM new_rows n UNION ALL ${runContribution('o', '-')} FROM old_rows o`)}
         RETURN NULL;
       END $$`);
     await q.query(`
       CREATE FUNCTION cg_rollup_runs_delete() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        ${runUpsert(runContribution('o', '-') + ' FROM old_rows o')};
+        ${runUpsert(runContribution('o', '-') + ' FROM old_rows o')}
         RETURN NULL;
       END $$`);
-    await q.query(`INSERT INTO usage_runs_daily (day, caller, task_id, queue, runs, completed, failed, stopped, wait_seconds, run_seconds, gpu_seconds)
-      SELECT day, caller, task_id, queue, sum(runs), sum(completed), sum(failed), sum(stopped), sum(wait_seconds), sum(run_seconds), sum(gpu_seconds)
-        FROM (${runContribution('r', '')} FROM runs r) c GROUP BY 1, 2, 3, 4`);
+    // The runs stored before: counted once, like the rows the triggers will see.
+    await q.query(`DO $$ BEGIN ${runUpsert(`${runContribution('r', '')} FROM runs r`)} END $$`);
     await q.query(
       `CREATE TRIGGER cg_rollup_runs_insert AFTER INSERT ON runs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cg_rollup_runs_insert()`,
     );
@@ -352,7 +367,7 @@ export class UsageLimitsPartitions1764450000000 implements MigrationInterface {
     ]) {
       await q.query(`DROP FUNCTION ${fn}()`);
     }
-    await q.query(`DROP TABLE usage_runs_daily`);
+    for (const { table } of RUN_ROLLUPS) await q.query(`DROP TABLE ${table}`);
     await q.query(`DROP TABLE calls_hourly`);
     for (const { table } of ONDEMAND_ROLLUPS) await q.query(`DROP TABLE ${table}`);
     await q.query(`DROP FUNCTION cg_ensure_partitions(text, date, date)`);
