@@ -142,7 +142,10 @@ describe('runs', () => {
     expect(refused.details).toEqual({ reason: 'queue_not_allowed', allowed_queues: ['default', 'gpu'] });
     expect((await fx.bus.rpc.request(runList, { caller: admin, page: { limit: 500 } })).items).toHaveLength(runsBefore.size);
     const log = await fx.bus.rpc.request(enqueueLogList, { caller: alice, page, filter: { outcome: 'rejected' } });
-    expect(log.items[0]).toMatchObject({ queue: 'privileged-gpu', error: 'forbidden: queue "privileged-gpu" is not allowed for this task' });
+    expect(log.items[0]).toMatchObject({
+      queue: 'privileged-gpu',
+      error: 'forbidden: queue "privileged-gpu" is not allowed for this task',
+    });
     // Nothing new reached the enqueue work queue (a later accepted run is seen, so the subscription
     // is live; the sweeper republishes the runs already there meanwhile).
     const later = await fx.bus.rpc.request(runCreate, { caller: alice, task_id: template.task_id, params: { lr: 1 }, route: 'v1' });

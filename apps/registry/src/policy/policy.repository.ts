@@ -197,10 +197,10 @@ export class PolicyRepository {
   }
 
   async hasRulesFor(target: { endpointId?: string; templateId?: string }): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM limit_rules WHERE endpoint_id = $1 OR template_id = $2 LIMIT 1`,
-      [target.endpointId ?? null, target.templateId ?? null],
-    );
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM limit_rules WHERE endpoint_id = $1 OR template_id = $2 LIMIT 1`, [
+      target.endpointId ?? null,
+      target.templateId ?? null,
+    ]);
     return rows.length > 0;
   }
 
