@@ -4,6 +4,8 @@ import {
   emptyOndemandCallColumns,
   appendOndemandCall,
   latencyBucketOf,
+  quantileFromBuckets,
+  USAGE_LATENCY_BUCKET_COUNT,
   OndemandCallRecord,
   ondemandCallsRecorded,
   runCreate,
@@ -18,6 +20,7 @@ import { durableConsumerName, streamName } from '@cleargate/messaging';
 import { waitFor } from '@cleargate/testing';
 import { CallLogPartitions } from './calllogs/partitions';
 import { seedHistory, SeedResult } from './database/seed-history';
+import { p95Sql } from './usage/usage.repository';
 import { admin, alice, bob, RegistryFixture, rejects, startRegistryFixture } from './test/registry.fixture';
 
 // Usage figures come from rollups the database keeps as records arrive; here they are checked
@@ -121,6 +124,29 @@ describe('usage of on-demand calls', () => {
       const estimate = got.get(`${r.bucket}|${r.machine_id}|${r.endpoint}`)!.duration_ms_p95!;
       expect(estimate).toBeGreaterThanOrEqual(lower);
       expect(estimate).toBeLessThanOrEqual(Number.isFinite(upper) ? upper : lower);
+    }
+  });
+
+  it('computes the p95 in PostgreSQL exactly as quantileFromBuckets does', async () => {
+    // Bucket counts of every shape: empty, one bucket, the overflow only, sparse and dense.
+    let state = 42;
+    const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const vectors: number[][] = [
+      Array(USAGE_LATENCY_BUCKET_COUNT).fill(0),
+      [1, ...Array(USAGE_LATENCY_BUCKET_COUNT - 1).fill(0)],
+      [...Array(USAGE_LATENCY_BUCKET_COUNT - 1).fill(0), 7],
+      [...Array(USAGE_LATENCY_BUCKET_COUNT - 2).fill(0), 19, 1],
+    ];
+    for (let i = 0; i < 300; i++)
+      vectors.push(Array.from({ length: USAGE_LATENCY_BUCKET_COUNT }, () => (random() < 0.4 ? 0 : Math.floor(random() ** 3 * 100_000))));
+    const values = vectors.map((v, i) => `(${i}, ${v.map((c) => `${c}::float8`).join(', ')})`).join(',\n');
+    const cols = vectors[0]!.map((_, i) => `l${i}`).join(', ');
+    const { rows } = await pg.query(`SELECT i, ${p95Sql()} AS p95 FROM (VALUES ${values}) AS v(i, ${cols}) ORDER BY i`);
+    expect(rows).toHaveLength(vectors.length);
+    for (const r of rows as { i: number; p95: number | null }[]) {
+      const expected = quantileFromBuckets(vectors[r.i]!, 0.95);
+      if (expected === null) expect(r.p95).toBeNull();
+      else expect(r.p95).toBeCloseTo(expected, 9);
     }
   });
 
