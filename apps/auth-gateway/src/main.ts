@@ -107,6 +107,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         app.get(AuthService),
         app.get(NatsService),
         app.get(RpcClient),
+        app.get(CallLimiter),
         httpMetrics,
         rt.logger,
         config,

@@ -1,6 +1,6 @@
 import { createRuntime } from '@cleargate/observability';
 import { ChatPeer, startChatPeer } from '@cleargate/peers';
-import { DEV_NATS_URL, dropNamespace, createTestNamespace, waitFor } from '@cleargate/testing';
+import { DEV_NATS_URL, TEST_EGRESS_ALLOWED_CIDRS, dropNamespace, createTestNamespace, waitFor } from '@cleargate/testing';
 import { AlertmanagerReceiver, WEBHOOK_PATH } from './alertmanager/alertmanager.receiver';
 import { loadNotifierConfig } from './config';
 import { startNotifier } from './main';
@@ -51,6 +51,8 @@ describe('notifier: Alertmanager receiver', () => {
     notifier = await startNotifier(
       loadNotifierConfig({
         NATS_URL: DEV_NATS_URL,
+        NATS_ANONYMOUS: 'true',
+        EGRESS_ALLOWED_CIDRS: TEST_EGRESS_ALLOWED_CIDRS,
         NATS_NAMESPACE: namespace,
         OPS_HOST: '127.0.0.1',
         OPS_PORT: '0',

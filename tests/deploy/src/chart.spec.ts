@@ -452,7 +452,7 @@ describe('secrets', () => {
     expect(keys('registry')).toEqual(['DATABASE_URL', 'PUBLIC_ID_SECRET', 'NATS_PASSWORD_REGISTRY']);
     expect(keys('enqueue-worker')).toEqual(['CLEARML_API_ACCESS_KEY', 'CLEARML_API_SECRET_KEY', 'NATS_PASSWORD_ENQUEUE_WORKER']);
     expect(keys('monitor')).toEqual(['CLEARML_API_ACCESS_KEY', 'CLEARML_API_SECRET_KEY', 'NATS_PASSWORD_MONITOR']);
-    expect(keys('notifier')).toEqual(['NOTIFIER_CHANNELS', 'NOTIFIER_ALERTMANAGER_TOKEN', 'NATS_PASSWORD_NOTIFIER']);
+    expect(keys('notifier')).toEqual(['NOTIFIER_CHANNELS', 'NATS_PASSWORD_NOTIFIER', 'NOTIFIER_ALERTMANAGER_TOKEN']);
     expect(keys('auth-gateway')).toEqual(['NATS_PASSWORD_AUTH_GATEWAY']);
     expect(keys('ondemand-router')).toEqual(['NATS_PASSWORD_ONDEMAND_ROUTER']);
     for (const c of COMPONENTS) expect(secretRefs(objects, c).every((r) => r.name === 'cleargate')).toBe(true);

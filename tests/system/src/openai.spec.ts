@@ -205,6 +205,61 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     expect(stack.serving.llm.records).toHaveLength(0); // nothing refused here reached the machine
   });
 
+  it("applies the caller's own limits and suspension: 429 as OpenAI's rate_limit_error, 403 while suspended", async () => {
+    const rule = await api(stack.gatewayUrl, '/v1/limits', {
+      method: 'PUT',
+      token: admin,
+      body: { scope: 'user', subject: 'observer', limits: { calls_per_second: 0.2, burst: 1 } },
+    });
+    expect(rule.status).toBe(200);
+    const ask = () => client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'limited' }] });
+    // The gateway reads the new policy from the registry's announcement; until then calls pass.
+    const refused = await waitFor(async () => {
+      try {
+        await ask();
+        return null;
+      } catch (err) {
+        return err as APIError;
+      }
+    });
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(refused.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
+    expect(Number(refused.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await api(stack.gatewayUrl, `/v1/limits/${rule.json.id}`, { method: 'DELETE', token: admin })).status).toBe(200);
+    await waitFor(
+      async () =>
+        (await ask()
+          .then(() => true)
+          .catch(() => false)) || null,
+      { message: 'the limit lifted' },
+    );
+
+    const suspended = await api(stack.gatewayUrl, '/v1/admin/suspensions/observer', {
+      method: 'PUT',
+      token: admin,
+      body: { reason: 'LLM abuse' },
+    });
+    expect(suspended.status).toBe(200);
+    const forbidden = await waitFor(async () => {
+      try {
+        await ask();
+        return null;
+      } catch (err) {
+        return err as APIError;
+      }
+    });
+    expect(forbidden).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(forbidden.message).toContain('LLM abuse');
+    await api(stack.gatewayUrl, '/v1/admin/suspensions/observer?reason=cleared', { method: 'DELETE', token: admin });
+    await waitFor(
+      async () =>
+        (await ask()
+          .then(() => true)
+          .catch(() => false)) || null,
+      { message: 'the suspension lifted' },
+    );
+  });
+
   it('stops the machine when the client aborts mid-stream, and logs the call as cancelled', async () => {
     stack.serving.llm.setBehaviour({ tokenDelayMs: 50 });
     const words = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');

@@ -241,6 +241,9 @@ export async function seedHistory(client: Client, partial: Partial<SeedOptions> 
       responseBytes,
       oc.error,
       oc.outcome === 'ok' ? `{"digit":${Math.floor(random() * 10)}}` : null,
+      null, // prompt_tokens: LLM endpoints only
+      null, // completion_tokens
+      null, // caller_subject: as rows stored before subjects were kept
     ];
   }
 
