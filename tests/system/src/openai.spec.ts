@@ -206,33 +206,41 @@ describe('the OpenAI-compatible API with the official SDK', () => {
   });
 
   it("applies the caller's own limits and suspension: 429 as OpenAI's rate_limit_error, 403 while suspended", async () => {
+    const ask = () => client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'limited' }] });
+    const refusal = () =>
+      waitFor(async () => {
+        try {
+          await ask();
+          return null;
+        } catch (err) {
+          return err as APIError;
+        }
+      });
+    const answered = (message: string) =>
+      waitFor(
+        async () =>
+          (await ask()
+            .then(() => true)
+            .catch(() => false)) || null,
+        { message },
+      );
+
     const rule = await api(stack.gatewayUrl, '/v1/limits', {
       method: 'PUT',
       token: admin,
       body: { scope: 'user', subject: 'observer', limits: { calls_per_second: 0.2, burst: 1 } },
     });
     expect(rule.status).toBe(200);
-    const ask = () => client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'limited' }] });
-    // The gateway reads the new policy from the registry's announcement; until then calls pass.
-    const refused = await waitFor(async () => {
-      try {
-        await ask();
-        return null;
-      } catch (err) {
-        return err as APIError;
-      }
-    });
-    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
-    expect(refused.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
-    expect(Number(refused.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect((await api(stack.gatewayUrl, `/v1/limits/${rule.json.id}`, { method: 'DELETE', token: admin })).status).toBe(200);
-    await waitFor(
-      async () =>
-        (await ask()
-          .then(() => true)
-          .catch(() => false)) || null,
-      { message: 'the limit lifted' },
-    );
+    try {
+      // The gateway reads the new policy from the registry's announcement; until then calls pass.
+      const refused = await refusal();
+      expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(refused.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
+      expect(Number(refused.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    } finally {
+      await api(stack.gatewayUrl, `/v1/limits/${rule.json.id}`, { method: 'DELETE', token: admin });
+    }
+    await answered('the limit lifted');
 
     const suspended = await api(stack.gatewayUrl, '/v1/admin/suspensions/observer', {
       method: 'PUT',
@@ -240,24 +248,14 @@ describe('the OpenAI-compatible API with the official SDK', () => {
       body: { reason: 'LLM abuse' },
     });
     expect(suspended.status).toBe(200);
-    const forbidden = await waitFor(async () => {
-      try {
-        await ask();
-        return null;
-      } catch (err) {
-        return err as APIError;
-      }
-    });
-    expect(forbidden).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect(forbidden.message).toContain('LLM abuse');
-    await api(stack.gatewayUrl, '/v1/admin/suspensions/observer?reason=cleared', { method: 'DELETE', token: admin });
-    await waitFor(
-      async () =>
-        (await ask()
-          .then(() => true)
-          .catch(() => false)) || null,
-      { message: 'the suspension lifted' },
-    );
+    try {
+      const forbidden = await refusal();
+      expect(forbidden).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect(forbidden.message).toContain('LLM abuse');
+    } finally {
+      await api(stack.gatewayUrl, '/v1/admin/suspensions/observer?reason=cleared', { method: 'DELETE', token: admin });
+    }
+    await answered('the suspension lifted');
   });
 
   it('stops the machine when the client aborts mid-stream, and logs the call as cancelled', async () => {

@@ -243,7 +243,16 @@ export class OpenaiHttp {
   ): void {
     const app = toAppError(err);
     if (app.code === 'internal') this.logger.error({ err, correlation_id: requestId, route: req.url }, 'request failed');
-    this.send(req, res, app.httpStatus, requestId, Buffer.from(JSON.stringify(toOpenaiError(app.httpStatus, app.toBody()))));
+    // Over a limit: Retry-After, which OpenAI's SDKs honour when they retry.
+    const retryAfter = (app.details as { retry_after_s?: unknown } | undefined)?.retry_after_s;
+    this.send(
+      req,
+      res,
+      app.httpStatus,
+      requestId,
+      Buffer.from(JSON.stringify(toOpenaiError(app.httpStatus, app.toBody()))),
+      typeof retryAfter === 'number' ? ['retry-after', String(Math.max(1, Math.ceil(retryAfter)))] : [],
+    );
     metrics?.observe(app.httpStatus, (performance.now() - started) / 1000);
   }
 
@@ -254,9 +263,10 @@ export class OpenaiHttp {
     return headers;
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, status: number, requestId: string, body: Buffer): void {
+  private send(req: IncomingMessage, res: ServerResponse, status: number, requestId: string, body: Buffer, extra: string[] = []): void {
     if (res.headersSent || res.destroyed) return;
     const headers = this.headers(req, requestId, 'application/json; charset=utf-8');
+    headers.push(...extra);
     headers.push('content-length', String(body.length));
     if (!req.complete) headers.push('connection', 'close');
     res.writeHead(status, headers);
