@@ -5,7 +5,9 @@
 #   nats-server           likewise (the version deploy/ ships: the system, fault and cluster tests
 #                         run it, and Debian's is too old for sync_interval and stream metadata);
 #   prometheus, promtool  from the Debian package `prometheus` when missing and running as root
-#                         (its own service is not started).
+#                         (its own service is not started);
+#   alertmanager          from the Debian package `prometheus-alertmanager` (binary
+#                         prometheus-alertmanager, with amtool) likewise, for the end-to-end alert test.
 # Idempotent: a tool already built with the same settings is left alone (well under a second).
 # Prints the bin directory as its last line:  export PATH="$(bash tools/install-tools.sh | tail -1):$PATH"
 set -euo pipefail
@@ -106,7 +108,26 @@ install_prometheus() {
   rm -f /usr/sbin/policy-rc.d
 }
 
+install_alertmanager() {
+  if command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1; then
+    log "alertmanager already installed"
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    log "alertmanager missing: install the Debian package 'prometheus-alertmanager' (tests/observability needs it)"
+    return 0
+  fi
+  log "installing alertmanager from Debian packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  # policy-rc.d keeps the package from starting its own Alertmanager service.
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+}
+
 install_helm
 install_nats_server
 install_prometheus
+install_alertmanager
 echo "$bin"

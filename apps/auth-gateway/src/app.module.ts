@@ -12,6 +12,10 @@ import { LogsController } from './logs/logs.controller';
 import { EndpointsController, MachinesController, TasksController } from './registry/registry.controllers';
 import { RunsController } from './runs/runs.controller';
 import { ServiceDiscoveryController } from './registry/service-discovery.controller';
+import { AdminController, LimitsController } from './admin/admin.controllers';
+import { CallLimiter } from './limits/call-limiter';
+import { PolicyCache } from './limits/policy-cache';
+import { UsageController } from './usage/usage.controller';
 
 /** Every HTTP controller of the gateway (the on-demand routes are served before them, see main.ts). */
 export const GATEWAY_CONTROLLERS = [
@@ -20,6 +24,9 @@ export const GATEWAY_CONTROLLERS = [
   TasksController,
   RunsController,
   LogsController,
+  UsageController,
+  LimitsController,
+  AdminController,
   ServiceDiscoveryController,
   MeController,
   DocsController,
@@ -33,9 +40,9 @@ export class GatewayModule {
       { service: 'auth-gateway', config, configToken: GATEWAY_CONFIG, runtime },
       {
         imports: [DiscoveryModule],
-        exports: [AuthService, OndemandService],
+        exports: [AuthService, OndemandService, CallLimiter],
         controllers: GATEWAY_CONTROLLERS,
-        providers: [AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
+        providers: [PolicyCache, CallLimiter, AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
       },
     );
   }

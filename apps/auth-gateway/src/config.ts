@@ -65,6 +65,12 @@ export const gatewayEnv = z
     ENQUEUE_COMPAT_WAIT_MS: envInt({ min: 0, max: 120_000, default: 10_000 }),
     /** Cap on GET /v1/runs/{id}?wait=. */
     RUN_WAIT_MAX_MS: envInt({ min: 0, max: 120_000, default: 60_000 }),
+    /** The limits and suspensions are read again this often, besides whenever the registry announces a change. */
+    POLICY_RESYNC_MS: envInt({ min: 1_000, max: 3_600_000, default: 60_000 }),
+    /** A replica takes this long's worth of a caller's rate (at least one call) from the shared bucket in one write. */
+    RATE_LIMIT_GRANT_MS: envInt({ min: 1, max: 10_000, default: 100 }),
+    /** Tokens a replica took and did not spend lapse after this long. */
+    RATE_LIMIT_HOLD_MS: envInt({ min: 10, max: 60_000, default: 1_000 }),
     /** Serve the admin console under /console/ (and send / there). */
     CONSOLE_ENABLED: envBool(true),
     /** The console's build (`nx run console:build`); default dist/apps/console beside the gateway's build. */

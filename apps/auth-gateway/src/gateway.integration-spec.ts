@@ -92,6 +92,7 @@ beforeAll(async () => {
       serving_task_id: null,
       metrics_url: null,
       labels: {},
+      max_in_flight: null,
       enabled: true,
       owner: caller.username,
       owner_subject: caller.subject,
@@ -123,6 +124,8 @@ beforeAll(async () => {
       queued_at: null,
       started_at: null,
       finished_at: null,
+      worker: null,
+      gpu_seconds: null,
     };
     runs.set(run.run_id, run);
     return run;
@@ -550,6 +553,33 @@ describe('documentation and operations', () => {
     expect(Object.keys((doc.paths['/v1/machines']!.post as { responses: object }).responses)).toEqual(
       expect.arrayContaining(['201', '403', '409']),
     );
+    // Usage (JSON and CSV), limits and administration; 429 with Retry-After on every authenticated route.
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/usage',
+        '/v1/limits',
+        '/v1/limits/{id}',
+        '/v1/admin/suspensions',
+        '/v1/admin/suspensions/{username}',
+        '/v1/admin/audit',
+      ]),
+    );
+    type Op = {
+      responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
+      parameters?: { name: string }[];
+    };
+    const usage = doc.paths['/v1/usage']!.get as Op;
+    expect(Object.keys(usage.responses['200']!.content!)).toEqual(['application/json', 'text/csv']);
+    expect(usage.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(['from', 'to', 'bucket', 'group_by', 'user', 'format']));
+    for (const [path, method] of [
+      ['/clearml/serve/ondemand', 'post'],
+      ['/v1/ondemand/{machineId}/{endpoint}', 'post'],
+      ['/v1/runs', 'post'],
+      ['/clearml/serve/enqueue_task', 'post'],
+      ['/v1/usage', 'get'],
+    ] as const) {
+      expect([path, (doc.paths[path]![method] as Op).responses['429']?.headers]).toEqual([path, { 'Retry-After': expect.any(Object) }]);
+    }
     const docs = await call('/docs');
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('swagger-ui-bundle.js');

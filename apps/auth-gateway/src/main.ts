@@ -14,6 +14,7 @@ import { configureFastify, frameworkErrors, requestIdFrom } from './http/fastify
 import { HttpMetrics } from './http/http-metrics';
 import { RouteMethods } from './http/route-methods';
 import { AuthService } from './auth/auth.service';
+import { CallLimiter } from './limits/call-limiter';
 import { OndemandHttp } from './ondemand/ondemand.http';
 import { ONDEMAND_ROUTES } from './ondemand/ondemand.routes';
 import { OndemandService } from './ondemand/ondemand.service';
@@ -96,6 +97,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
       ondemand.http = new OndemandHttp(
         app.get(AuthService),
         app.get(OndemandService),
+        app.get(CallLimiter),
         httpMetrics,
         rt.logger,
         { body: config.HTTP_BODY_LIMIT_BYTES, compatBody: config.HTTP_COMPAT_BODY_LIMIT_BYTES },
@@ -105,6 +107,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         app.get(AuthService),
         app.get(NatsService),
         app.get(RpcClient),
+        app.get(CallLimiter),
         httpMetrics,
         rt.logger,
         config,

@@ -6,6 +6,7 @@ import { WORKER_CONFIG, WorkerConfig } from './config';
 import { EnqueueRunService } from './runs/enqueue-run.service';
 import { RunEvents } from './runs/run-events';
 import { RunRequestsConsumer } from './runs/run-requests.consumer';
+import { RunStopsConsumer } from './runs/run-stops.consumer';
 
 @Module({})
 export class EnqueueWorkerModule {
@@ -13,7 +14,7 @@ export class EnqueueWorkerModule {
     return serviceModule(
       EnqueueWorkerModule,
       { service: 'enqueue-worker', config, configToken: WORKER_CONFIG, runtime },
-      { providers: [ClearmlAdapter, RunEvents, EnqueueRunService, RunRequestsConsumer] },
+      { providers: [ClearmlAdapter, RunEvents, EnqueueRunService, RunRequestsConsumer, RunStopsConsumer] },
     );
   }
 }

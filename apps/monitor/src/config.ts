@@ -47,6 +47,8 @@ export const monitorEnv = z.object({
   /** ClearML failing for this long raises an "unreachable" alert (and "recovered" when back). */
   MONITOR_UNREACHABLE_AFTER_MS: envInt({ min: 0, max: 86_400_000, default: 30_000 }),
   MONITOR_GAUGES_INTERVAL_MS: envInt({ min: 1_000, max: 3_600_000, default: 15_000 }),
+  /** Workers whose machine statistics become metrics (the first by id); their ids are label values. */
+  MONITOR_WORKER_METRICS_MAX: envInt({ min: 0, max: 5_000, default: 200 }),
 });
 export type MonitorConfig = z.infer<typeof monitorEnv>;
 export const loadMonitorConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig('monitor', monitorEnv, env);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Alert, alertRaised, runStatusChanged, taskStatusChanged } from '@cleargate/contracts';
 import { decodeJson, ensureStreams } from '@cleargate/messaging';
 import { createRuntime } from '@cleargate/observability';
-import { ClearmlPeer, startClearmlPeer } from '@cleargate/peers';
+import { ClearmlPeer, ClearmlRawClient, startClearmlPeer } from '@cleargate/peers';
 import { connectTestBus, DEV_NATS_URL, dropNamespace, TestBus, createTestNamespace, waitFor } from '@cleargate/testing';
 import { loadMonitorConfig } from './config';
 import { startMonitor } from './main';
@@ -212,5 +212,53 @@ describe('monitor', () => {
     expect(metrics).toMatch(/cleargate_monitor_tasks\{status="queued",queue="gpu"\} 1/);
     expect(metrics).toMatch(/^cleargate_monitor_leader 1$/m);
     expect(metrics).toMatch(/cleargate_monitor_queue_oldest_age_seconds\{queue="gpu"\}/);
+  });
+
+  it('exports the machine statistics of every worker: CPU, memory, free disk, and use and memory of each GPU', async () => {
+    h = await harness({ MONITOR_GAUGES_INTERVAL_MS: '1000' }, { agents: { statsIntervalMs: 200, machine: { gpus: 2, cpus: 4 } } });
+    const scrape = () => fetch(`http://127.0.0.1:${h.monitor.opsPort}/metrics`).then((r) => r.text());
+    const metrics = await waitFor(
+      async () => ((await scrape()).match(/worker_gpu_memory_used_bytes\{worker="peer-agent-gpu:0",gpu="1"\}/) ? scrape() : undefined),
+      {
+        timeoutMs: 8000,
+      },
+    );
+    const value = (line: RegExp) => Number(metrics.match(line)?.[1]);
+    expect(value(/cleargate_monitor_worker_memory_used_bytes\{worker="peer-agent-gpu:0"\} (\S+)/)).toBe(1900 * 1024 * 1024);
+    expect(value(/cleargate_monitor_worker_gpu_memory_used_bytes\{worker="peer-agent-gpu:0",gpu="0"\} (\S+)/)).toBe(310 * 1024 * 1024);
+    expect(value(/cleargate_monitor_worker_cpu_usage_percent\{worker="peer-agent-gpu:0"\} (\S+)/)).toBeLessThan(10);
+    expect(value(/cleargate_monitor_worker_disk_free_home_percent\{worker="peer-agent-gpu:0"\} (\S+)/)).toBe(62);
+    expect(metrics).toMatch(/cleargate_monitor_worker_queue_info\{worker="peer-agent-gpu:0",queue="gpu"\} 1/);
+    expect(metrics).toMatch(/cleargate_monitor_worker_busy\{worker="peer-agent-default:0"\} 0/);
+    // A machine whose GPU memory fills up shows it (the minute's mean of its reports climbs from 310 MB towards 15.9 GB).
+    h.peer.control.setMachineStats('peer-agent-gpu:0', { gpu_memory_used: [16_000, 15_900] });
+    await waitFor(
+      async () =>
+        Number((await scrape()).match(/worker_gpu_memory_used_bytes\{worker="peer-agent-gpu:0",gpu="1"\} (\S+)/)?.[1]) > 8 * 1024 ** 3,
+      { timeoutMs: 8000 },
+    );
+  });
+
+  it('gives a finished run the worker it ran on and its GPU time: running time × the GPUs its worker reports', async () => {
+    h = await harness({}, { agents: { statsIntervalMs: 100, pollIntervalMs: 10, script: { durationMs: 1500 }, machine: { gpus: 2 } } });
+    const runId = randomUUID();
+    h.peer.store.seed({
+      tasks: [
+        { id: 'tmpl-gpu', name: 'template', project: 'p-snap', status: 'completed' },
+        { id: 'clone-gpu', name: 'clone', project: 'p-snap', status: 'created', system_tags: ['cleargate', `cleargate-run:${runId}`] },
+      ],
+    });
+    const api = new ClearmlRawClient(h.peer.url);
+    await api.login();
+    await api.ok('tasks.enqueue', { task: 'clone-gpu', queue_name: 'gpu' });
+    const done = (await waitFor(() => h.runs.find((r) => r.run_id === runId && r.status === 'completed'), { timeoutMs: 10_000 })) as {
+      worker?: string;
+      gpu_seconds?: number;
+    };
+    const task = h.peer.store.tasks.get('clone-gpu')!;
+    const running = (task.status_changed!.getTime() - task.started!.getTime()) / 1000;
+    expect(done.worker).toBe('peer-agent-gpu:0');
+    expect(done.gpu_seconds).toBeCloseTo(running * 2, 2);
+    expect(h.runs.find((r) => r.run_id === runId && r.status === 'in_progress')).toMatchObject({ worker: 'peer-agent-gpu:0' });
   });
 });

@@ -30,6 +30,7 @@ export class Reachability {
       console_lines: [],
       details: `Failing since ${since}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 4000),
       labels: { kind: 'clearml_unreachable' },
+      links: [],
     };
   }
 
@@ -57,6 +58,7 @@ export class Reachability {
       console_lines: [],
       details: `Unreachable from ${from} to ${now}`,
       labels: { kind: 'clearml_recovered' },
+      links: [],
     };
   }
 }

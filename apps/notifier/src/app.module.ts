@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { serviceModule } from '@cleargate/messaging';
 import { Runtime } from '@cleargate/observability';
+import { AlertmanagerReceiver } from './alertmanager/alertmanager.receiver';
 import { ChannelRegistry } from './channels/channel-registry';
 import { NOTIFIER_CONFIG, NotifierConfig } from './config';
 import { AlertsConsumer } from './delivery/alerts.consumer';
@@ -14,7 +15,7 @@ export class NotifierModule {
     return serviceModule(
       NotifierModule,
       { service: 'notifier', config, configToken: NOTIFIER_CONFIG, runtime },
-      { providers: [ChannelRegistry, NotifierMetrics, DeliveryStore, DeliveryService, AlertsConsumer] },
+      { providers: [ChannelRegistry, NotifierMetrics, DeliveryStore, DeliveryService, AlertsConsumer, AlertmanagerReceiver] },
     );
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, ConfigError, envInt, envJson, loadConfig } from '@cleargate/config';
+import { commonEnv, ConfigError, envInt, envJson, envPort, envSecret, envUrl, loadConfig } from '@cleargate/config';
 import { AddressPolicy, egressEnv } from '@cleargate/egress';
 import { channelSchema } from './channels/channel-config';
 import { defaultChannelsSchema, routesSchema } from './routing/routes';
@@ -29,6 +29,13 @@ export const notifierEnv = z.object({
   NOTIFIER_DEDUP_TTL_HOURS: envInt({ min: 1, max: 24 * 365, default: 168 }),
   /** Private, loopback or link-local ranges a channel's URL may point at after all (see libs/egress); not SMTP. */
   ...egressEnv,
+  /** Shared secret Alertmanager sends as `Authorization: Bearer …`; empty: the Alertmanager receiver is off. */
+  NOTIFIER_ALERTMANAGER_TOKEN: envSecret(16).optional(),
+  /** Listener of the Alertmanager receiver (`POST /alertmanager/webhook`). */
+  NOTIFIER_WEBHOOK_HOST: z.string().default('0.0.0.0'),
+  NOTIFIER_WEBHOOK_PORT: envPort(9095),
+  /** Where docs/runbook.md is published (e.g. https://…/blob/main/): alerts' runbook_url (docs/runbook.md#…) become links to it. */
+  NOTIFIER_RUNBOOK_BASE_URL: envUrl(['http', 'https']).optional(),
 });
 export type NotifierConfig = z.infer<typeof notifierEnv>;
 

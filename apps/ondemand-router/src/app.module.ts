@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { serviceModule } from '@cleargate/messaging';
 import { Runtime } from '@cleargate/observability';
+import { InFlightCaps } from './caps/in-flight-caps';
 import { CallLogBatcher } from './calllogs/call-log-batcher';
 import { ROUTER_CONFIG, RouterConfig } from './config';
 import { CircuitsHandler } from './health/circuits.handler';
@@ -16,7 +17,18 @@ export class OndemandRouterModule {
     return serviceModule(
       OndemandRouterModule,
       { service: 'ondemand-router', config, configToken: ROUTER_CONFIG, runtime },
-      { providers: [RoutingCache, UpstreamClient, CallLogBatcher, PredictionCounter, InvokeHandler, OpenaiHandler, CircuitsHandler] },
+      {
+        providers: [
+          RoutingCache,
+          UpstreamClient,
+          CallLogBatcher,
+          PredictionCounter,
+          InFlightCaps,
+          InvokeHandler,
+          OpenaiHandler,
+          CircuitsHandler,
+        ],
+      },
     );
   }
 }

@@ -26,6 +26,8 @@ export const routerEnv = z.object({
   INVOKE_CONCURRENCY: envInt({ min: 1, max: 100_000, default: 2_000 }),
   /** A streamed LLM answer whose caller takes no frame for this long is abandoned (the upstream request aborted). */
   STREAM_STALL_MS: envInt({ min: 100, max: 3_600_000, default: 60_000 }),
+  /** Calls in flight to one serving machine at once (per replica) unless the machine sets its own max_in_flight; more are refused with 429. */
+  ROUTER_MACHINE_MAX_IN_FLIGHT: envInt({ min: 1, max: 100_000, default: 256 }),
   CALLLOG_FLUSH_MS: envInt({ min: 1, max: 60_000, default: 50 }),
   CALLLOG_BATCH_MAX: envInt({ min: 1, max: CALLLOG_BATCH_RECORDS_MAX, default: 500 }),
   /** Records kept in memory while NATS is unreachable; beyond this the oldest are dropped (counted). */

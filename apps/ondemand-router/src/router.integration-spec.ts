@@ -33,7 +33,7 @@ const ANSWER_LIMIT = 64 * 1024;
 
 function machine(base: string, name = 'gpu-1', protocol: RoutingMachine['protocol'] = 'clearml-serving'): RoutingMachine {
   const id = randomUUID();
-  return { id, machine_id: publicId(id), name, base_url: base, protocol, enabled: true };
+  return { id, machine_id: publicId(id), name, base_url: base, protocol, enabled: true, max_in_flight: null };
 }
 function endpoint(m: RoutingMachine, name: string, extra: Partial<RoutingEndpoint> = {}): RoutingEndpoint {
   return {
@@ -47,6 +47,7 @@ function endpoint(m: RoutingMachine, name: string, extra: Partial<RoutingEndpoin
     visibility: 'public',
     shared_with: { users: [], roles: [], groups: [] },
     count_predictions: null,
+    max_in_flight: null,
     ...extra,
   };
 }

@@ -5,6 +5,7 @@ import { Runtime } from '@cleargate/observability';
 import { CallLogsHandlers } from './calllogs/calllogs.handlers';
 import { CallLogsRepository } from './calllogs/calllogs.repository';
 import { CallLogsService } from './calllogs/calllogs.service';
+import { CallLogPartitions } from './calllogs/partitions';
 import { REGISTRY_CONFIG, RegistryConfig } from './config';
 import { DatabaseModule, databaseTimeouts } from './database/database.module';
 import { StreamMigration } from './database/stream-migration';
@@ -22,6 +23,13 @@ import { PublicIdService } from './public-ids/public-id.service';
 import { RoutingHandlers } from './routing/routing.handlers';
 import { StatsHandlers } from './stats/stats.handlers';
 import { EntityGauges } from './stats/entity-gauges';
+import { PlatformGauges } from './stats/platform-gauges';
+import { PolicyHandlers } from './policy/policy.handlers';
+import { PolicyRepository } from './policy/policy.repository';
+import { PolicyService } from './policy/policy.service';
+import { UsageHandlers } from './usage/usage.handlers';
+import { UsageRepository } from './usage/usage.repository';
+import { UsageService } from './usage/usage.service';
 import { RunsHandlers } from './runs/runs.handlers';
 import { RunsRepository } from './runs/runs.repository';
 import { RunsService } from './runs/runs.service';
@@ -50,16 +58,24 @@ export class RegistryModule {
           EndpointsService,
           EndpointsHandlers,
           RoutingHandlers,
+          CallLogPartitions,
           CallLogsRepository,
           CallLogsService,
           CallLogsHandlers,
           StatsHandlers,
           EntityGauges,
+          PlatformGauges,
+          UsageRepository,
+          UsageService,
+          UsageHandlers,
           ParamsValidator,
           TasksRepository,
           TasksService,
           TasksHandlers,
           RunsRepository,
+          PolicyRepository,
+          PolicyService,
+          PolicyHandlers,
           RunsService,
           RunStatusFollower,
           RunsHandlers,

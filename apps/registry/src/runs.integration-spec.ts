@@ -38,7 +38,13 @@ beforeAll(async () => {
   });
   template = await fx.bus.rpc.request(tasks.create, {
     caller: alice,
-    task: { clearml_task_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', default_queue: 'default', name: 'train_mnist', params_schema: schema },
+    task: {
+      clearml_task_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      default_queue: 'default',
+      allowed_queues: ['gpu'],
+      name: 'train_mnist',
+      params_schema: schema,
+    },
   });
 });
 afterAll(async () => {
@@ -123,6 +129,28 @@ describe('runs', () => {
     // The route travels with the request, so the enqueue log can name it for the run's outcome.
     await waitFor(() => requested.find((r) => r.runId === override.run_id));
     expect(requested.find((r) => r.runId === override.run_id)!.route).toBe('compat');
+  });
+
+  it('refuses a queue the template does not list with 403, before anything is stored or published', async () => {
+    const before = requested.length;
+    const runsBefore = new Set((await fx.bus.rpc.request(runList, { caller: admin, page: { limit: 500 } })).items.map((r) => r.run_id));
+    const refused = await rejects(
+      fx.bus.rpc.request(runCreate, { caller: alice, task_id: template.task_id, queue: 'privileged-gpu', params: { lr: 1 }, route: 'v1' }),
+    );
+    expect(refused.code).toBe('forbidden');
+    expect(refused.message).toBe('queue "privileged-gpu" is not allowed for this task');
+    expect(refused.details).toEqual({ reason: 'queue_not_allowed', allowed_queues: ['default', 'gpu'] });
+    expect((await fx.bus.rpc.request(runList, { caller: admin, page: { limit: 500 } })).items).toHaveLength(runsBefore.size);
+    const log = await fx.bus.rpc.request(enqueueLogList, { caller: alice, page, filter: { outcome: 'rejected' } });
+    expect(log.items[0]).toMatchObject({
+      queue: 'privileged-gpu',
+      error: 'forbidden: queue "privileged-gpu" is not allowed for this task',
+    });
+    // Nothing new reached the enqueue work queue (a later accepted run is seen, so the subscription
+    // is live; the sweeper republishes the runs already there meanwhile).
+    const later = await fx.bus.rpc.request(runCreate, { caller: alice, task_id: template.task_id, params: { lr: 1 }, route: 'v1' });
+    await waitFor(() => requested.find((r) => r.runId === later.run_id));
+    expect([...new Set(requested.slice(before).map((r) => r.runId))].filter((id) => !runsBefore.has(id))).toEqual([later.run_id]);
   });
 
   it('answers 404 for an unknown task and 400 with the failing paths for bad params, and logs the refusals', async () => {

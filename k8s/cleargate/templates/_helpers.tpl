@@ -141,6 +141,9 @@ variable set twice stops the rendering.
 {{- if eq .key "monitor" }}
 {{- with $v.clearml.webHost }}{{ $_ := set $plain "CLEARML_WEB_HOST" . }}{{ end }}
 {{- end }}
+{{- if and (eq .key "notifier") $v.alertmanager.enabled }}
+{{- $_ := set $plain "NOTIFIER_WEBHOOK_PORT" $v.alertmanager.webhookPort }}
+{{- end }}
 {{- $plain = mergeOverwrite $plain (deepCopy (.svc.env | default dict)) }}
 {{- $seen := dict }}
 {{- range $name, $value := $plain }}
@@ -154,6 +157,9 @@ variable set twice stops the rendering.
 {{- end }}
 {{- if $v.nats.auth }}
 {{- $secretRefs = append $secretRefs (dict "name" "NATS_PASSWORD" "key" (include "cleargate.natsPasswordKey" .name)) }}
+{{- end }}
+{{- if and (eq .key "notifier") $v.alertmanager.enabled }}
+{{- $secretRefs = append $secretRefs (dict "name" "NOTIFIER_ALERTMANAGER_TOKEN") }}
 {{- end }}
 {{- range $secretRefs }}
 {{- if hasKey $seen .name }}
@@ -231,6 +237,9 @@ readinessProbe:
 {{- end }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- if and $v.alertmanager.enabled (not $v.secrets.existingSecret) (not $v.secrets.values.NOTIFIER_ALERTMANAGER_TOKEN) }}
+{{- $missing = append $missing "secrets.values.NOTIFIER_ALERTMANAGER_TOKEN (alertmanager and notifier)" }}
 {{- end }}
 {{- if and $v.migrations.enabled $v.registry.enabled (not $v.secrets.existingSecret) (not $v.secrets.values.DATABASE_URL) }}
 {{- $missing = append $missing "secrets.values.DATABASE_URL (migrations)" }}

@@ -14,6 +14,8 @@ export const ondemandOutcomeSchema = z.enum([
   'forbidden',
   /** The caller went away before the answer was complete (a streamed answer it stopped reading). */
   'cancelled',
+  /** Refused by an in-flight cap of the machine or endpoint (429). */
+  'rate_limited',
 ]);
 export type OndemandOutcome = z.infer<typeof ondemandOutcomeSchema>;
 

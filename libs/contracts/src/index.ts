@@ -16,5 +16,7 @@ export * from './registry/imports';
 export * from './runs/runs';
 export * from './alerts/alerts';
 export * from './runs/tags';
+export * from './limits';
+export * from './usage';
 export * from './services';
 export * from './topology';

@@ -3,7 +3,7 @@ import { enqueueCallRecorded, ondemandCallsRecorded } from './calllogs';
 import { MessageContract, StreamKey } from './contract';
 import { endpointChanged } from './registry/endpoints';
 import { machineChanged } from './registry/machines';
-import { runRequested, runStatusChanged } from './runs/runs';
+import { runRequested, runStatusChanged, runStopRequested } from './runs/runs';
 
 /** Every message kept in a JetStream stream. A stream's subjects are those of its messages. */
 export const MESSAGE_CONTRACTS: readonly MessageContract[] = [
@@ -14,6 +14,7 @@ export const MESSAGE_CONTRACTS: readonly MessageContract[] = [
   ondemandCallsRecorded,
   enqueueCallRecorded,
   runRequested,
+  runStopRequested,
   alertRaised,
 ];
 

@@ -9,7 +9,19 @@ import { machineChanged, machines, machineTargets } from './registry/machines';
 import { routingResolve, routingSnapshot } from './registry/routing';
 import { utilsImport } from './registry/imports';
 import { tasks } from './registry/tasks';
-import { runCreate, runGet, runList, runRequested, runStatusApplied, runStatusChanged } from './runs/runs';
+import {
+  auditList,
+  limitRuleDelete,
+  limitRuleList,
+  limitRuleSet,
+  policyChanged,
+  policySnapshot,
+  suspensionList,
+  userSuspend,
+  userUnsuspend,
+} from './limits';
+import { runCreate, runGet, runList, runRequested, runStatusApplied, runStatusChanged, runStopRequested } from './runs/runs';
+import { usageGet } from './usage';
 import { ServiceName } from './services';
 import { DEAD_LETTER_PREFIX } from './streams';
 
@@ -19,6 +31,7 @@ export const DURABLES = {
   registryEnqueueCalllog: 'registry-enqueue-calllog',
   registryRunStatus: 'registry-run-status',
   enqueueWorker: 'enqueue-worker',
+  enqueueWorkerStops: 'enqueue-worker-stops',
   notifierAlerts: 'notifier-alerts',
 } as const;
 
@@ -27,7 +40,21 @@ export const BUCKETS = {
   monitorState: 'MONITOR_STATE',
   monitorLease: 'MONITOR_LEASE',
   notifierDeliveries: 'NOTIFIER_DELIVERIES',
+  gatewayRateLimits: 'GATEWAY_RATE_LIMITS',
 } as const;
+
+/** Limits, suspensions, the audit log and usage: administration the gateway asks of the registry. */
+const policy: RpcContract[] = [
+  limitRuleList,
+  limitRuleSet,
+  limitRuleDelete,
+  policySnapshot,
+  userSuspend,
+  userUnsuspend,
+  suspensionList,
+  auditList,
+  usageGet,
+];
 
 const crud = (c: typeof machines | typeof endpoints | typeof tasks): RpcContract[] => [c.create, c.get, c.list, c.update, c.delete];
 
@@ -86,8 +113,11 @@ export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
       enqueueLogList,
       statsGet,
       openaiModels,
+      ...policy,
     ],
     callsFrames: [ONDEMAND_INVOKE_SUBJECT, OPENAI_INVOKE_SUBJECT],
+    listens: [policyChanged],
+    buckets: [BUCKETS.gatewayRateLimits],
   },
   registry: {
     ...none,
@@ -106,15 +136,16 @@ export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
       ondemandLogList,
       enqueueLogList,
       statsGet,
+      ...policy,
     ],
-    publishes: [machineChanged, endpointChanged, runRequested],
+    publishes: [machineChanged, endpointChanged, runRequested, runStopRequested],
     consumes: [
       { contract: ondemandCallsRecorded, durable: DURABLES.registryOndemandCalllog },
       { contract: enqueueCallRecorded, durable: DURABLES.registryEnqueueCalllog },
       { contract: runStatusChanged, durable: DURABLES.registryRunStatus },
     ],
     listens: [runStatusApplied],
-    broadcasts: [runStatusApplied],
+    broadcasts: [runStatusApplied, policyChanged],
   },
   'ondemand-router': {
     ...none,
@@ -127,7 +158,10 @@ export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
   'enqueue-worker': {
     ...none,
     publishes: [runStatusChanged, enqueueCallRecorded],
-    consumes: [{ contract: runRequested, durable: DURABLES.enqueueWorker }],
+    consumes: [
+      { contract: runRequested, durable: DURABLES.enqueueWorker },
+      { contract: runStopRequested, durable: DURABLES.enqueueWorkerStops },
+    ],
   },
   monitor: {
     ...none,
@@ -136,6 +170,8 @@ export const TOPOLOGY: Record<ServiceName, ServiceTopology> = {
   },
   notifier: {
     ...none,
+    // Alerts received from Alertmanager join the ALERTS work queue like the monitor's.
+    publishes: [alertRaised],
     consumes: [{ contract: alertRaised, durable: DURABLES.notifierAlerts }],
     buckets: [BUCKETS.notifierDeliveries],
   },

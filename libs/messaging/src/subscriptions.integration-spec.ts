@@ -62,6 +62,8 @@ describe('subscribeEvents and serveFrames', () => {
       queued_at: null,
       started_at: null,
       finished_at: null,
+      worker: null,
+      gpu_seconds: null,
     };
     publisher.broadcast(runStatusApplied, run);
     publisher.broadcast(runStatusApplied, run);

@@ -12,6 +12,8 @@ import { createLogger } from '@cleargate/observability';
  */
 export const DEV_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://cleargate:cleargate@127.0.0.1:55432/cleargate';
 export const DEV_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:14222';
+/** The monitoring port of that NATS (tools/dev-services.sh starts it with CLEARGATE_NATS_HTTP_PORT). */
+export const DEV_NATS_MONITOR_URL = process.env.NATS_MONITOR_URL ?? `http://127.0.0.1:${process.env.CLEARGATE_NATS_HTTP_PORT ?? 18222}`;
 
 export function randomSuffix(bytes = 5): string {
   return randomBytes(bytes).toString('hex');

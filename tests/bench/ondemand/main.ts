@@ -249,6 +249,17 @@ async function main(): Promise<void> {
       protocol: 'clearml-serving',
     });
     await post('/v1/endpoints', { machine_id: machine.machine_id, name: 'test_model_sklearn' });
+    // BENCH_LIMITS='{"calls_per_second":1000000,"max_in_flight":10000}' gives the caller limits it never
+    // reaches, so the gateway checks them on every call (shared bucket, in-flight count).
+    if (process.env.BENCH_LIMITS) {
+      const res = await fetch(`${gatewayUrl}/v1/limits`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ scope: 'user', subject: 'observer', limits: JSON.parse(process.env.BENCH_LIMITS) }),
+      });
+      if (!res.ok) throw new Error(`/v1/limits: ${res.status} ${await res.text()}`);
+      console.log(`limits of the caller: ${process.env.BENCH_LIMITS}`);
+    }
 
     const input = { x0: 1, x1: 2 };
     const directUrl = `http://127.0.0.1:${servingPort}/serve/test_model_sklearn`;

@@ -74,7 +74,9 @@ const VARIANTS: Record<string, RenderOptions> = {
 const rendered: Record<string, K8sObject[]> = {};
 let schemas: KubernetesSchemas;
 
-const deployments = (objects: K8sObject[]) => ofKind(objects, 'Deployment') as any[];
+/** The Deployments of ClearGate's services (Alertmanager has tests of its own). */
+const deployments = (objects: K8sObject[]) =>
+  (ofKind(objects, 'Deployment') as any[]).filter((d) => d.metadata.labels['app.kubernetes.io/component'] !== 'alertmanager');
 const podSpecs = (objects: K8sObject[]): { owner: string; spec: any; labels: Record<string, string> }[] =>
   objects
     .filter((o) => o.kind === 'Deployment' || o.kind === 'Job')
@@ -311,7 +313,7 @@ describe('network policies', () => {
     const objects = rendered['defaults']!;
     const policies = ofKind(objects, 'NetworkPolicy') as any[];
     expect(policies.map((p) => p.spec.podSelector.matchLabels['app.kubernetes.io/component']).sort()).toEqual(
-      [...COMPONENTS, 'migrations'].sort(),
+      [...COMPONENTS, 'migrations', 'alertmanager'].sort(),
     );
     for (const p of policies) expect(p.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(ofKind(rendered['minimal']!, 'NetworkPolicy')).toEqual([]);
@@ -324,9 +326,19 @@ describe('network policies', () => {
       { ports: [{ port: 'http', protocol: 'TCP' }] },
       { from: monitoring, ports: [{ port: 'metrics', protocol: 'TCP' }] },
     ]);
-    for (const component of COMPONENTS.filter((c) => c !== 'auth-gateway')) {
+    for (const component of COMPONENTS.filter((c) => c !== 'auth-gateway' && c !== 'notifier')) {
       expect(policy(objects, component).spec.ingress).toEqual([{ from: monitoring, ports: [{ port: 'metrics', protocol: 'TCP' }] }]);
     }
+    // The notifier's Alertmanager receiver, from the Alertmanager pod only.
+    const alertmanager = {
+      'app.kubernetes.io/name': 'cleargate',
+      'app.kubernetes.io/instance': 'cleargate',
+      'app.kubernetes.io/component': 'alertmanager',
+    };
+    expect(policy(objects, 'notifier').spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: alertmanager } }], ports: [{ port: 'webhook', protocol: 'TCP' }] },
+      { from: monitoring, ports: [{ port: 'metrics', protocol: 'TCP' }] },
+    ]);
     expect(policy(objects, 'migrations').spec.ingress).toEqual([]);
     expect(policy(rendered['production']!, 'auth-gateway').spec.ingress[0].from).toEqual([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
@@ -440,7 +452,7 @@ describe('secrets', () => {
     expect(keys('registry')).toEqual(['DATABASE_URL', 'PUBLIC_ID_SECRET', 'NATS_PASSWORD_REGISTRY']);
     expect(keys('enqueue-worker')).toEqual(['CLEARML_API_ACCESS_KEY', 'CLEARML_API_SECRET_KEY', 'NATS_PASSWORD_ENQUEUE_WORKER']);
     expect(keys('monitor')).toEqual(['CLEARML_API_ACCESS_KEY', 'CLEARML_API_SECRET_KEY', 'NATS_PASSWORD_MONITOR']);
-    expect(keys('notifier')).toEqual(['NOTIFIER_CHANNELS', 'NATS_PASSWORD_NOTIFIER']);
+    expect(keys('notifier')).toEqual(['NOTIFIER_CHANNELS', 'NATS_PASSWORD_NOTIFIER', 'NOTIFIER_ALERTMANAGER_TOKEN']);
     expect(keys('auth-gateway')).toEqual(['NATS_PASSWORD_AUTH_GATEWAY']);
     expect(keys('ondemand-router')).toEqual(['NATS_PASSWORD_ONDEMAND_ROUTER']);
     for (const c of COMPONENTS) expect(secretRefs(objects, c).every((r) => r.name === 'cleargate')).toBe(true);
@@ -551,6 +563,7 @@ describe('environment', () => {
       CLEARML_API_SECRET_KEY: 'secret',
       NOTIFIER_CHANNELS: '[]',
       ...Object.fromEntries(NATS_PASSWORD_KEYS.map((k) => [k, 'pw'])),
+      NOTIFIER_ALERTMANAGER_TOKEN: 'a'.repeat(32),
     };
     for (const d of deployments(rendered['production']!)) {
       const component = d.metadata.labels['app.kubernetes.io/component'];
@@ -560,6 +573,45 @@ describe('environment', () => {
       }
       expect({ component, problems: checkServiceConfig(component, env).problems }).toEqual({ component, problems: [] });
     }
+  });
+});
+
+describe('alertmanager', () => {
+  it('routes every alert to the notifier’s receiver with the shared secret from the Secret, and Prometheus reaches it on 9093', () => {
+    const objects = rendered['everything']!;
+    const config: any = yaml().parse((find(objects, 'ConfigMap', 'cg-cleargate-alertmanager') as any).data['alertmanager.yml']);
+    expect(config.route).toMatchObject({ receiver: 'cleargate-notifier', group_by: expect.arrayContaining(['alertname']) });
+    expect(config.receivers).toEqual([
+      {
+        name: 'cleargate-notifier',
+        webhook_configs: [
+          {
+            url: 'http://cg-cleargate-notifier-webhook:9095/alertmanager/webhook',
+            send_resolved: true,
+            http_config: { authorization: { type: 'Bearer', credentials_file: '/etc/alertmanager/secrets/notifier-token' } },
+          },
+        ],
+      },
+    ]);
+    const pod = (find(objects, 'Deployment', 'cg-cleargate-alertmanager') as any).spec.template.spec;
+    expect(pod.volumes.find((v: any) => v.name === 'token').secret).toEqual({
+      secretName: 'cg-cleargate',
+      items: [{ key: 'NOTIFIER_ALERTMANAGER_TOKEN', path: 'notifier-token' }],
+    });
+    const webhook = find(objects, 'Service', 'cg-cleargate-notifier-webhook') as any;
+    expect(webhook.spec.ports).toEqual([{ name: 'webhook', port: 9095, targetPort: 'webhook', protocol: 'TCP' }]);
+    const notifier = mainContainer(objects, 'notifier', 'cg');
+    expect(notifier.ports).toContainEqual({ name: 'webhook', containerPort: 9095, protocol: 'TCP' });
+    expect(envOf(notifier)['NOTIFIER_WEBHOOK_PORT']).toBe('9095');
+    expect((find(objects, 'Service', 'cg-cleargate-alertmanager') as any).spec.ports[0].port).toBe(9093);
+  });
+
+  it('is left out with alertmanager.enabled=false, and the notifier then has no receiver', () => {
+    const objects = render({ set: ['alertmanager.enabled=false'] });
+    expect(objects.filter((o: any) => o.metadata.name.includes('alertmanager') || o.metadata.name.endsWith('notifier-webhook'))).toEqual(
+      [],
+    );
+    expect(envOf(mainContainer(objects, 'notifier'))['NOTIFIER_ALERTMANAGER_TOKEN']).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { checkServiceConfig } from './support/app-config';
 import { ComposeFile, environmentOf, interpolate, loadCompose } from './support/compose';
 import { dockerfileStages } from './support/dockerfile';
+import { yaml } from './support/packages';
 import { appProjects, migrateCommand, repoPath } from './support/repo';
 
 jest.setTimeout(60_000);
@@ -52,6 +53,8 @@ describe('deploy/compose.yaml', () => {
       (s.volumes ?? []).map(bindSource).filter((p): p is string => p !== undefined),
     );
     expect(mounts.map((m) => m.slice(COMPOSE_DIR.length + 1)).sort()).toEqual([
+      'alertmanager/alertmanager.yml',
+      'alertmanager/secrets/notifier-token.demo',
       'grafana/dashboards',
       'grafana/provisioning',
       'nats',
@@ -168,6 +171,27 @@ describe('deploy/compose.yaml', () => {
       ]),
     );
     expect(grafana.depends_on?.['prometheus']).toEqual({ condition: 'service_healthy' });
+  });
+
+  it('runs Alertmanager routed to the notifier’s receiver with the token the notifier expects', () => {
+    const alertmanager = compose.services['alertmanager']!;
+    expect(alertmanager.volumes).toEqual(
+      expect.arrayContaining([
+        './alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro',
+        './alertmanager/secrets/notifier-token.demo:/etc/alertmanager/secrets/notifier-token:ro',
+      ]),
+    );
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML document, read field by field
+    const config: any = yaml().parse(readFileSync(repoPath('deploy', 'alertmanager', 'alertmanager.yml'), 'utf8'));
+    const notifierEnv = environmentOf(compose.services['notifier']!);
+    expect(config.receivers[0].webhook_configs[0]).toMatchObject({
+      url: `http://notifier:${notifierEnv['NOTIFIER_WEBHOOK_PORT']}/alertmanager/webhook`,
+      http_config: { authorization: { type: 'Bearer', credentials_file: '/etc/alertmanager/secrets/notifier-token' } },
+    });
+    expect(readFileSync(repoPath('deploy', 'alertmanager', 'secrets', 'notifier-token.demo'), 'utf8').trim()).toBe(
+      notifierEnv['NOTIFIER_ALERTMANAGER_TOKEN'],
+    );
+    expect(readFileSync(repoPath('deploy', 'prometheus', 'prometheus.yml'), 'utf8')).toContain("targets: ['alertmanager:9093']");
   });
 
   it('runs the demo peers only with the demo profile, from their entry points, listening beyond localhost', () => {

@@ -63,7 +63,7 @@ def failures(peer: ClearmlPeer) -> list:
 def template(cleargate: ClearGate) -> str:
     """The template task registered in ClearGate by an administrator; its public id."""
     admin = cleargate.oidc.login("rootadmin")
-    status, body = cleargate.call("POST", "/v1/tasks", admin, {"clearml_task_id": TEMPLATE_ID, "default_queue": "default"})
+    status, body = cleargate.call("POST", "/v1/tasks", admin, {"clearml_task_id": TEMPLATE_ID, "default_queue": "default", "allowed_queues": ["gpu"]})
     assert status == 201, body
     return body["task_id"]
 

@@ -32,13 +32,14 @@ it('provisions the Prometheus datasource the dashboards default to, and the dash
   }
 });
 
-it('has the five dashboards with stable, unique uids and titles', () => {
+it('has the six dashboards with stable, unique uids and titles', () => {
   expect(dashboards.map((d) => d.dashboard.uid).sort()).toEqual([
     'cleargate-clearml',
     'cleargate-enqueue',
     'cleargate-ondemand',
     'cleargate-overview',
     'cleargate-serving',
+    'cleargate-usage',
   ]);
   expect(new Set(dashboards.map((d) => d.dashboard.title)).size).toBe(dashboards.length);
 });

@@ -73,7 +73,7 @@ async function register(): Promise<void> {
   stack.serving.setFault('test_model_sklearn', { kind: 'status', status: 500 });
   const task = await api(stack.gatewayUrl, '/v1/tasks', {
     token: admin,
-    body: { clearml_task_id: TEMPLATE_TASK_ID, default_queue: 'default' },
+    body: { clearml_task_id: TEMPLATE_TASK_ID, default_queue: 'default', allowed_queues: ['services'] },
   });
   expect(task.status).toBe(201);
   taskId = task.json.task_id;

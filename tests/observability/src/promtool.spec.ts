@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from '@cleargate/testing';
 import { findBinary, PROMETHEUS_DIR, promtool, readYaml, RULES_DIR } from './support/prometheus';
 import { loadDashboards } from './support/dashboards';
 
@@ -81,6 +82,30 @@ describe('alert rules', () => {
       const uid = /^\/d\/([\w-]+)$/.exec(a.annotations?.dashboard ?? '')?.[1];
       if (!uid || !uids.has(uid)) p.push(`${a.alert}: dashboard annotation must be /d/<uid of a dashboard in deploy/grafana>`);
       return p;
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('each link a section of the runbook in the repository (docs/runbook.md)', () => {
+    // GitHub's anchors: lower case, punctuation dropped, spaces as dashes.
+    const anchors = new Set(
+      readFileSync(join(ROOT, 'docs', 'runbook.md'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('## '))
+        .map((l) =>
+          l
+            .slice(3)
+            .trim()
+            .toLowerCase()
+            .replace(/[^a-z0-9 -]/g, '')
+            .replace(/ /g, '-'),
+        ),
+    );
+    const problems = alerts.flatMap((a) => {
+      const anchor = /^docs\/runbook\.md#([a-z0-9-]+)$/.exec(a.annotations?.runbook_url ?? '')?.[1];
+      return anchor && anchors.has(anchor)
+        ? []
+        : [`${a.alert}: runbook_url must be docs/runbook.md#<a section of it> (got ${a.annotations?.runbook_url})`];
     });
     expect(problems).toEqual([]);
   });

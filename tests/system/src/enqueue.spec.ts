@@ -24,6 +24,7 @@ beforeAll(async () => {
     body: {
       clearml_task_id: TEMPLATE_TASK,
       default_queue: 'default',
+      allowed_queues: ['gpu'],
       params_schema: { type: 'object', properties: { lr: { type: 'number' }, horizon: { type: 'integer' } }, additionalProperties: false },
     },
   });

@@ -205,6 +205,59 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     expect(stack.serving.llm.records).toHaveLength(0); // nothing refused here reached the machine
   });
 
+  it("applies the caller's own limits and suspension: 429 as OpenAI's rate_limit_error, 403 while suspended", async () => {
+    const ask = () => client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'limited' }] });
+    const refusal = () =>
+      waitFor(async () => {
+        try {
+          await ask();
+          return null;
+        } catch (err) {
+          return err as APIError;
+        }
+      });
+    const answered = (message: string) =>
+      waitFor(
+        async () =>
+          (await ask()
+            .then(() => true)
+            .catch(() => false)) || null,
+        { message },
+      );
+
+    const rule = await api(stack.gatewayUrl, '/v1/limits', {
+      method: 'PUT',
+      token: admin,
+      body: { scope: 'user', subject: 'observer', limits: { calls_per_second: 0.2, burst: 1 } },
+    });
+    expect(rule.status).toBe(200);
+    try {
+      // The gateway reads the new policy from the registry's announcement; until then calls pass.
+      const refused = await refusal();
+      expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(refused.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
+      expect(Number(refused.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    } finally {
+      await api(stack.gatewayUrl, `/v1/limits/${rule.json.id}`, { method: 'DELETE', token: admin });
+    }
+    await answered('the limit lifted');
+
+    const suspended = await api(stack.gatewayUrl, '/v1/admin/suspensions/observer', {
+      method: 'PUT',
+      token: admin,
+      body: { reason: 'LLM abuse' },
+    });
+    expect(suspended.status).toBe(200);
+    try {
+      const forbidden = await refusal();
+      expect(forbidden).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect(forbidden.message).toContain('LLM abuse');
+    } finally {
+      await api(stack.gatewayUrl, '/v1/admin/suspensions/observer?reason=cleared', { method: 'DELETE', token: admin });
+    }
+    await answered('the suspension lifted');
+  });
+
   it('stops the machine when the client aborts mid-stream, and logs the call as cancelled', async () => {
     stack.serving.llm.setBehaviour({ tokenDelayMs: 50 });
     const words = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');

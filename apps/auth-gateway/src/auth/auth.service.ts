@@ -12,6 +12,7 @@ import {
 import { AppError, Caller } from '@cleargate/contracts';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { PolicyCache } from '../limits/policy-cache';
 
 /** Turns an access token into the Caller that travels with every request on the bus. */
 @Injectable()
@@ -20,12 +21,15 @@ export class AuthService implements OnApplicationBootstrap {
   /** Callers by verified claims object: the verifier's cache hands back the same object per token. */
   private readonly callers = new WeakMap<object, Caller>();
   private readonly failures;
+  private readonly refusals;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
+    private readonly policy: PolicyCache,
     metrics: Metrics,
   ) {
+    this.refusals = metrics.counter('limit_refusals_total', 'Requests refused by a limit or a suspension, by reason', ['reason']);
     this.failures = metrics.counter('auth_failures_total', 'Requests refused by token verification or role, by reason', ['reason']);
     for (const reason of [...TOKEN_REJECTION_REASONS, 'provider_unavailable', 'role']) this.failures.inc({ reason }, 0);
     this.verifier = new TokenVerifier({
@@ -75,6 +79,11 @@ export class AuthService implements OnApplicationBootstrap {
         admin: hasAtLeast(identity.roles, this.config.ROLE_ADMIN),
       };
       this.callers.set(claims, caller);
+    }
+    const suspension = this.policy.suspension(caller.username);
+    if (suspension) {
+      this.refusals.inc({ reason: 'suspended' });
+      throw new AppError('forbidden', `your account is suspended by an administrator: ${suspension.reason}`, { reason: 'suspended' });
     }
     if (!hasAtLeast(caller.roles, minimum)) {
       this.failures.inc({ reason: 'role' });

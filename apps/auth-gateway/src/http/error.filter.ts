@@ -41,26 +41,34 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
         exception = new AppError('method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(' or ')}`);
       }
     }
-    const { status, body } = errorEnvelope(exception, request.id, this.logger, {
+    const { status, body, retryAfter } = errorEnvelope(exception, request.id, this.logger, {
       method: request.method,
       route: request.routeOptions?.url,
     });
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }
 
-/** The status and JSON text of the envelope for any error; an internal error is logged with the request id. */
+/**
+ * The status and JSON text of the envelope for any error, and for a 429 the seconds of its
+ * `Retry-After` (from `details.retry_after_s`, wherever the refusal was decided); an internal
+ * error is logged with the request id.
+ */
 export function errorEnvelope(
   exception: unknown,
   requestId: string,
   logger: Logger,
   context: { method: string; route: string | undefined },
-): { status: number; body: string } {
+): { status: number; body: string; retryAfter?: number } {
   const error = toAppError(exception);
   if (error.httpStatus >= 500 && error.code === 'internal') {
     logger.error({ err: exception, correlation_id: requestId, method: context.method, route: context.route }, 'request failed');
   }
-  return { status: error.httpStatus, body: JSON.stringify({ error: error.toBody(), request_id: requestId }) };
+  const body = JSON.stringify({ error: error.toBody(), request_id: requestId });
+  if (error.code !== 'rate_limited') return { status: error.httpStatus, body };
+  const seconds = Number((error.details as { retry_after_s?: unknown } | undefined)?.retry_after_s);
+  return { status: error.httpStatus, body, retryAfter: Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 1 };
 }
 
 export function toAppError(exception: unknown): AppError {

@@ -6,6 +6,7 @@ import { CorsPolicy } from '../http/cors';
 import { errorEnvelope } from '../http/error.filter';
 import { requestIdFrom } from '../http/fastify-setup';
 import { HttpMetrics, RouteMetrics } from '../http/http-metrics';
+import { CallLimiter, Release } from '../limits/call-limiter';
 import { parseInput } from '../http/validation';
 import { compatOndemandBody, modelInput, ONDEMAND_ROUTES, v1Params } from './ondemand.routes';
 import { InvocationAnswer, OndemandService } from './ondemand.service';
@@ -30,6 +31,7 @@ export class OndemandHttp {
   constructor(
     private readonly auth: AuthService,
     private readonly ondemand: OndemandService,
+    private readonly limiter: CallLimiter,
     metrics: HttpMetrics,
     private readonly logger: Logger,
     private readonly limits: { body: number; compatBody: number },
@@ -69,12 +71,15 @@ export class OndemandHttp {
       const token = bearerToken(req.headers.authorization) ?? (typeof raw?.access_token === 'string' ? raw.access_token : undefined);
       const caller = await this.auth.authenticate(token, this.callerRole);
       const body = parseInput(compatOndemandBody, raw, 'body');
-      const answer = await this.ondemand.invoke({
+      // Only the model input is forwarded: the token never leaves the gateway.
+      const input = Buffer.from(JSON.stringify(modelInput(body.params)));
+      let release = this.limiter.admit(caller, body.machine_id, body.endpoint);
+      if (release instanceof Promise) release = await release;
+      const answer = await this.invoke(release, {
         caller,
         machineId: body.machine_id,
         endpoint: body.endpoint,
-        // Only the model input is forwarded: the token never leaves the gateway.
-        body: Buffer.from(JSON.stringify(modelInput(body.params))),
+        body: input,
         contentType: 'application/json',
         accept: req.headers.accept,
         route: 'compat',
@@ -96,12 +101,19 @@ export class OndemandHttp {
         { machineId: decodeSegment(rawMachineId), endpoint: decodeSegment(rawEndpoint) },
         'path',
       );
-      const body = await this.readBody(req, this.limits.body);
-      const answer = await this.ondemand.invoke({
+      // Limits before the body: a refused call is not read (its body is thrown away while the
+      // connection lingers, see write()).
+      let release = this.limiter.admit(caller, machineId, endpoint);
+      if (release instanceof Promise) release = await release;
+      const answer = await this.invoke(release, {
+        // The body is read while the call holds its in-flight slot.
+        body: await this.readBody(req, this.limits.body).catch((err: unknown) => {
+          (release as Release)();
+          throw err;
+        }),
         caller,
         machineId,
         endpoint,
-        body,
         contentType: req.headers['content-type'],
         accept: req.headers.accept,
         route: 'v1',
@@ -110,6 +122,15 @@ export class OndemandHttp {
       this.answer(req, res, requestId, answer, this.v1Metrics, started);
     } catch (err) {
       this.fail(req, res, requestId, err, this.v1Metrics, started);
+    }
+  }
+
+  /** The invocation, releasing the caller's in-flight slot once it is answered. */
+  private async invoke(release: Release, invocation: Parameters<OndemandService['invoke']>[0]): Promise<InvocationAnswer> {
+    try {
+      return await this.ondemand.invoke(invocation);
+    } finally {
+      release();
     }
   }
 
@@ -181,8 +202,10 @@ export class OndemandHttp {
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, requestId: string, err: unknown, metrics: RouteMetrics, started: number): void {
-    const { status, body } = errorEnvelope(err, requestId, this.logger, { method: 'POST', route: metrics.route });
-    this.write(req, res, status, ['x-request-id', requestId, 'content-type', 'application/json; charset=utf-8'], Buffer.from(body));
+    const { status, body, retryAfter } = errorEnvelope(err, requestId, this.logger, { method: 'POST', route: metrics.route });
+    const headers = ['x-request-id', requestId, 'content-type', 'application/json; charset=utf-8'];
+    if (retryAfter !== undefined) headers.push('retry-after', String(retryAfter));
+    this.write(req, res, status, headers, Buffer.from(body));
     metrics.observe(status, (performance.now() - started) / 1000);
   }
 

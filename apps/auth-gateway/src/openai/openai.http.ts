@@ -12,6 +12,7 @@ import {
 import { NatsService, RpcClient, StreamCall } from '@cleargate/messaging';
 import type { Logger } from '@cleargate/observability';
 import { AuthService, bearerToken } from '../auth/auth.service';
+import { CallLimiter, Release } from '../limits/call-limiter';
 import { GatewayConfig } from '../config';
 import { CorsPolicy } from '../http/cors';
 import { toAppError } from '../http/error.filter';
@@ -48,6 +49,7 @@ export class OpenaiHttp {
     private readonly auth: AuthService,
     private readonly nats: NatsService,
     private readonly rpc: RpcClient,
+    private readonly limiter: CallLimiter,
     metrics: HttpMetrics,
     private readonly logger: Logger,
     private readonly config: GatewayConfig,
@@ -107,6 +109,7 @@ export class OpenaiHttp {
     const route = served.route;
     let meta: OpenaiRequestMeta;
     let raw: Buffer;
+    let release: Release | undefined;
     try {
       const caller = await this.auth.authenticate(bearerToken(req.headers.authorization), this.callerRole);
       const type = req.headers['content-type'];
@@ -124,6 +127,10 @@ export class OpenaiHttp {
         stream?: boolean | null;
         stream_options?: { include_usage?: boolean | null } | null;
       };
+      // The caller's own limits (calls per second, calls in flight) as on the on-demand routes; the
+      // model's machine is the router's choice, so a rule of one machine's endpoint does not apply here.
+      const admitted = this.limiter.admit(caller, '', body.model);
+      release = admitted instanceof Promise ? await admitted : admitted;
       let callerJson = this.callerJson.get(caller);
       if (!callerJson) this.callerJson.set(caller, (callerJson = JSON.stringify(caller)));
       const stream = route.operation !== 'embeddings' && body.stream === true;
@@ -137,10 +144,11 @@ export class OpenaiHttp {
         correlation_id: requestId,
       };
     } catch (err) {
+      release?.();
       this.fail(req, res, requestId, err, served.metrics, started);
       return;
     }
-    this.relay(req, res, served, requestId, started, meta, raw);
+    this.relay(req, res, served, requestId, started, meta, raw, release);
   }
 
   /** The router's frames onto the HTTP response, as they come. */
@@ -152,14 +160,19 @@ export class OpenaiHttp {
     started: number,
     meta: OpenaiRequestMeta,
     body: Buffer,
+    release: Release,
   ): void {
-    if (res.destroyed) return finishGone(served, started); // the client left while its request was read
+    if (res.destroyed) {
+      release();
+      return finishGone(served, started); // the client left while its request was read
+    }
     let events = false;
     let status = 200;
     let over = false;
     const finish = (code: number) => {
       if (over) return;
       over = true;
+      release();
       served.metrics.observe(code, (performance.now() - started) / 1000);
     };
     const onDrain = () => call.resume();
@@ -230,7 +243,16 @@ export class OpenaiHttp {
   ): void {
     const app = toAppError(err);
     if (app.code === 'internal') this.logger.error({ err, correlation_id: requestId, route: req.url }, 'request failed');
-    this.send(req, res, app.httpStatus, requestId, Buffer.from(JSON.stringify(toOpenaiError(app.httpStatus, app.toBody()))));
+    // Over a limit: Retry-After, which OpenAI's SDKs honour when they retry.
+    const retryAfter = (app.details as { retry_after_s?: unknown } | undefined)?.retry_after_s;
+    this.send(
+      req,
+      res,
+      app.httpStatus,
+      requestId,
+      Buffer.from(JSON.stringify(toOpenaiError(app.httpStatus, app.toBody()))),
+      typeof retryAfter === 'number' ? ['retry-after', String(Math.max(1, Math.ceil(retryAfter)))] : [],
+    );
     metrics?.observe(app.httpStatus, (performance.now() - started) / 1000);
   }
 
@@ -241,9 +263,10 @@ export class OpenaiHttp {
     return headers;
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, status: number, requestId: string, body: Buffer): void {
+  private send(req: IncomingMessage, res: ServerResponse, status: number, requestId: string, body: Buffer, extra: string[] = []): void {
     if (res.headersSent || res.destroyed) return;
     const headers = this.headers(req, requestId, 'application/json; charset=utf-8');
+    headers.push(...extra);
     headers.push('content-length', String(body.length));
     if (!req.complete) headers.push('connection', 'close');
     res.writeHead(status, headers);

@@ -17,6 +17,8 @@ export interface RouteDoc {
   errorSchema?: z.ZodType;
   /** The 200 answer may also be server-sent events: what they carry. */
   eventStream?: string;
+  /** The 200 answer is also offered as `text/csv`: what its lines are. */
+  csv?: string;
 }
 
 export const ROUTE_DOC = Symbol('ROUTE_DOC');

@@ -19,6 +19,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'Conflict',
   413: 'Body too large',
   415: 'Unsupported content type',
+  429: 'Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`)',
   502: 'Upstream error',
   503: 'Unavailable or circuit open',
   504: 'Upstream timeout',
@@ -122,8 +123,19 @@ function operation(doc: RouteDoc) {
           : { content: { 'application/json': { schema: schema(body, 'output') }, ...events } }),
     };
   }
-  for (const status of doc.auth ? [400, 401, 403] : [400]) {
+  if (doc.csv && responses[200]) {
+    const ok = responses[200] as { content?: Record<string, unknown> };
+    ok.content = { ...ok.content, 'text/csv': { schema: { type: 'string', description: doc.csv } } };
+  }
+  // Every authenticated route can answer 429: a caller over a limit (the on-demand routes, runs)
+  // or over the registry's run quotas; the envelope says which limit and for how long.
+  for (const status of doc.auth ? [400, 401, 403, 429] : [400]) {
     responses[status] ??= { description: STATUS_TEXT[status], content: errorContent };
+  }
+  if (responses[429] && typeof responses[429] === 'object') {
+    (responses[429] as Record<string, unknown>).headers = {
+      'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } },
+    };
   }
   return {
     summary: doc.summary,

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { RpcClient } from '@cleargate/messaging';
 import { GATEWAY_CONTROLLERS } from '../app.module';
+import { PolicyCache } from '../limits/policy-cache';
 import { GATEWAY_CONFIG, loadGatewayConfig } from '../config';
 import { DocsController } from './docs.controller';
 
@@ -12,6 +13,7 @@ import { DocsController } from './docs.controller';
   controllers: GATEWAY_CONTROLLERS,
   providers: [
     { provide: RpcClient, useValue: {} },
+    { provide: PolicyCache, useValue: {} },
     {
       provide: GATEWAY_CONFIG,
       useValue: loadGatewayConfig({ OIDC_ISSUER_URL: 'http://issuer.invalid/realms/any', OIDC_AUDIENCES_ANY: 'true' }),

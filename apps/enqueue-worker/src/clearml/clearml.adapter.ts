@@ -72,6 +72,14 @@ export class ClearmlAdapter implements OnApplicationShutdown {
     return queues.find((q) => q.name === name)?.id ?? queues[0]?.id;
   }
 
+  /**
+   * Stops a clone (ClearML dequeues a queued one; a running one is left to its agent). `force`
+   * for a draft, which the status rules would not let stop otherwise.
+   */
+  async stop(taskId: string, reason: string, force: boolean): Promise<void> {
+    await this.client.tasks.stop({ task: taskId, force, status_reason: reason.slice(0, 500), status_message: 'stopped by ClearGate' });
+  }
+
   /** Enqueues a task; `task_already_queued` counts as done (an earlier delivery got there first). */
   async enqueue(taskId: string, queueId: string): Promise<void> {
     try {

@@ -15,7 +15,12 @@ import { MessagePublisher } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { ClearmlAdapter } from '../clearml/clearml.adapter';
 import { MONITOR_CONFIG, MonitorConfig } from '../config';
+import { gpuCount } from '../gauges/worker-stats';
 import { defaultSeverity, matchRule } from './alert-rules';
+
+/** Around a run, the window in which its worker's statistics tell its GPUs (agents report every few seconds). */
+const GPU_WINDOW_BEFORE_S = 120;
+const GPU_WINDOW_AFTER_S = 60;
 
 /** ClearML status → the run status ClearGate shows; `created` (reset to draft) says nothing. */
 const RUN_STATUS: Partial<Record<ClearmlTaskStatus, RunStatus>> = {
@@ -82,6 +87,9 @@ export class ChangeHandler {
 
     const runStatus = RUN_STATUS[status];
     if (change.run_id && runStatus) {
+      const worker = typeof task.last_worker === 'string' && task.last_worker ? task.last_worker : null;
+      const finished = runStatus === 'completed' || runStatus === 'failed' || runStatus === 'stopped';
+      const gpuSeconds = finished && worker ? await this.gpuSeconds(worker, task.started as string | undefined, statusChanged) : null;
       await this.publisher.publish(
         runStatusChanged,
         {
@@ -91,6 +99,8 @@ export class ChangeHandler {
           ...(runStatus === 'failed' || runStatus === 'stopped' ? { error: change.status_reason ?? `task ${status}` } : {}),
           at: statusChanged,
           source: 'monitor',
+          ...(worker && runStatus !== 'queued' ? { worker } : {}),
+          ...(gpuSeconds !== null ? { gpu_seconds: gpuSeconds } : {}),
         },
         { msgId: `run:${changeId}` },
       );
@@ -107,6 +117,35 @@ export class ChangeHandler {
       lastIteration: change.last_iteration,
     });
     if (rule) await this.raise(await this.taskAlert(change, rule.name, rule.severity ?? defaultSeverity(status)));
+  }
+
+  /**
+   * A finished run's GPU time: its running time (ClearML's `started` to the final status change)
+   * × the GPU cards its worker reports (the gpu_usage variants of `workers.get_stats` around the
+   * run). Null when the worker reported no statistics or ClearML cannot say.
+   */
+  private async gpuSeconds(worker: string, started: string | undefined, finished: string): Promise<number | null> {
+    const from = started ? Date.parse(started) : NaN;
+    const to = Date.parse(finished);
+    if (Number.isNaN(from) || Number.isNaN(to) || to < from) return null;
+    try {
+      const stats = await this.clearml.workerStats({
+        worker_ids: [worker],
+        from_date: Math.floor(from / 1000) - GPU_WINDOW_BEFORE_S,
+        to_date: Math.ceil(to / 1000) + GPU_WINDOW_AFTER_S,
+        interval: 3600,
+        items: [
+          { key: 'gpu_usage', aggregation: 'avg' },
+          { key: 'memory_used', aggregation: 'avg' },
+        ],
+        split_by_variant: true,
+      });
+      const { reported, gpus } = gpuCount(stats, worker);
+      return reported ? Math.round(((to - from) / 1000) * gpus * 1000) / 1000 : null;
+    } catch (err) {
+      this.logger.warn({ err, worker }, 'could not read the worker’s statistics for a run’s GPU time');
+      return null;
+    }
   }
 
   async taskAlert(
@@ -149,6 +188,7 @@ export class ChangeHandler {
         queue: change.queue_name ?? '',
         rule,
       },
+      links: [],
     };
   }
 

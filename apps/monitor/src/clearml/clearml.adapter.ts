@@ -5,6 +5,7 @@ import {
   createServiceClearmlClient,
   ClearmlTask,
   lastConsoleLines,
+  WorkersGetStatsRequest,
   taskLogUrl,
   webHostFromApiHost,
 } from '@cleargate/clearml';
@@ -25,6 +26,7 @@ export const TASK_FIELDS = [
   'system_tags',
   'last_iteration',
   'started',
+  'last_worker',
 ];
 
 const NAME_TTL_MS = 5 * 60_000;
@@ -139,6 +141,11 @@ export class ClearmlAdapter implements OnApplicationShutdown {
 
   async workers() {
     return (await this.client.workers.getAll()).workers;
+  }
+
+  /** Machine statistics of some workers (at most 10 per call: the server's aggregation returns 10 workers and 10 metrics). */
+  workerStats(request: WorkersGetStatsRequest) {
+    return this.client.workers.getStats(request);
   }
 
   async stop(taskId: string, reason: string): Promise<void> {

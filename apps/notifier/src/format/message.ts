@@ -91,6 +91,8 @@ export function buildMessage(alert: Alert): AlertMessage {
     for (const l of detail.slice(0, DETAIL_LINES_MAX)) lines.push([{ text: l }]);
     if (detail.length > DETAIL_LINES_MAX) lines.push([{ text: '…' }]);
   }
+  // Runbook, source and the like: one linked line each (http(s) only).
+  for (const link of alert.links ?? []) if (isHttpUrl(link.url)) lines.push([{ text: oneLine(link.label, INLINE_MAX), link: link.url }]);
   return {
     marker: MARKERS[alert.severity],
     title: oneLine(alert.title || (task ? `Task ${task.name} ${task.status}` : alert.kind), TITLE_MAX),

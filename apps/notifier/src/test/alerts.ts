@@ -28,6 +28,7 @@ export function failedTaskAlert(overrides: Omit<Partial<Alert>, 'task'> & { task
     console_lines: ['Epoch 3/10 loss=0.42', 'Traceback (most recent call last):', 'RuntimeError: CUDA out of memory'],
     details: null,
     labels: {},
+    links: [],
     ...rest,
   };
 }

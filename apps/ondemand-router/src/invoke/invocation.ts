@@ -130,9 +130,11 @@ export function outcomeOfError(err: unknown): Outcome {
       ? 'not_found'
       : app.code === 'forbidden'
         ? 'forbidden'
-        : app.httpStatus >= 500
-          ? 'unavailable'
-          : 'client_error';
+        : app.code === 'rate_limited'
+          ? 'rate_limited'
+          : app.httpStatus >= 500
+            ? 'unavailable'
+            : 'client_error';
   return envelope(app.httpStatus, outcome, app.toBody(), null);
 }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, Caller, InvokeRequestMeta, mayUse, ONDEMAND_INVOKE_SUBJECT, queueGroup } from '@cleargate/contracts';
 import { FrameRequest, NatsService, serveFrames, SubscriptionHandle } from '@cleargate/messaging';
 import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
+import { InFlightCaps } from '../caps/in-flight-caps';
 import { CallLogBatcher } from '../calllogs/call-log-batcher';
 import { ROUTER_CONFIG, RouterConfig } from '../config';
 import { PredictionCounter } from '../predictions/prediction-counter';
@@ -25,7 +26,8 @@ import {
  * the load) and runs it through four steps:
  *
  * 1. decode the frame (target, caller, model input; invocation.ts);
- * 2. route and authorise: resolve the endpoint from memory (RoutingCache), check the caller may use it;
+ * 2. route and authorise: resolve the endpoint from memory (RoutingCache), check the caller may use it
+ *    and that its machine and endpoint are under their in-flight caps (InFlightCaps);
  * 3. call the serving machine and map its answer or failure to what the caller sees
  *    (2xx/4xx pass through, 5xx → 502, timeout → 504, unreachable or open circuit → 503);
  * 4. reply, then record: metrics and one call-log record per call.
@@ -43,6 +45,7 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly upstream: UpstreamClient,
     private readonly calllogs: CallLogBatcher,
     private readonly predictions: PredictionCounter,
+    private readonly caps: InFlightCaps,
     @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
     @InjectLogger() private readonly logger: Logger,
     metrics: Metrics,
@@ -94,7 +97,12 @@ export class InvokeHandler implements OnApplicationBootstrap, OnModuleDestroy {
       caller = callerOf(invocation.meta);
       resolved = await this.routes.resolve(invocation.meta.machine_id, invocation.meta.endpoint);
       authorise(invocation.meta, caller, resolved);
-      result = await this.call(invocation, resolved);
+      const slot = this.caps.acquire(resolved.machine!, resolved.endpoint!);
+      try {
+        result = await this.call(invocation, resolved);
+      } finally {
+        slot.release();
+      }
     } catch (err) {
       result = outcomeOfError(err);
       if (result.status >= 500 && !(err instanceof UpstreamFailure))

@@ -13,6 +13,7 @@ const endpoint = (max: number): RoutingEndpoint => ({
   visibility: 'public',
   shared_with: { users: [], roles: [], groups: [] },
   count_predictions: { json_path: 'digit', max_values: max },
+  max_in_flight: null,
 });
 const machine = { name: 'gpu-1' } as RoutingMachine;
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));

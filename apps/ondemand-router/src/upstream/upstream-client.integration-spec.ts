@@ -42,6 +42,7 @@ function target(baseUrl: string): { machine: RoutingMachine; endpoint: RoutingEn
     base_url: baseUrl,
     protocol: 'clearml-serving',
     enabled: true,
+    max_in_flight: null,
   };
   const endpoint: RoutingEndpoint = {
     id: randomUUID(),
@@ -54,6 +55,7 @@ function target(baseUrl: string): { machine: RoutingMachine; endpoint: RoutingEn
     visibility: 'public',
     shared_with: { users: [], roles: [], groups: [] },
     count_predictions: null,
+    max_in_flight: null,
   };
   return { machine, endpoint };
 }

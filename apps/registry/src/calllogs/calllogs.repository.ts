@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DataSource, LessThan, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import {
   EnqueueCallRecord,
   EnqueueLogFilter,
@@ -18,6 +18,7 @@ import { EnqueueCallEntity } from './enqueue-call.entity';
 import { PgClients } from '../database/database.module';
 import { applyCursor, callerCondition, pageResult } from '../database/paging';
 import { OndemandCallEntity } from './ondemand-call.entity';
+import { CallLogPartitions, utcDay } from './partitions';
 
 export function toRecord(e: OndemandCallEntity): OndemandCallRecord {
   return {
@@ -93,14 +94,34 @@ function copyValue(value: unknown): string {
 }
 
 @Injectable()
-export class CallLogsRepository {
+export class CallLogsRepository implements StatsSource {
   private readonly ondemand: Repository<OndemandCallEntity>;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly pg: PgClients,
+    private readonly partitions: CallLogPartitions,
   ) {
     this.ondemand = dataSource.getRepository(OndemandCallEntity);
+  }
+
+  /** The batches with the records of days past the retention left out (their partitions are gone). */
+  private async withinRetention(batches: OndemandCallColumns[]): Promise<OndemandCallColumns[]> {
+    const times = batches.flatMap((b) => b.at.map((at) => Date.parse(at)));
+    const expired = await this.partitions.ensureFor('ondemand_calls', times);
+    if (!expired.size) return batches;
+    let dropped = 0;
+    const kept = batches
+      .map((batch) => {
+        const rows = batch.at.map((at, i) => (expired.has(utcDay(Date.parse(at))) ? -1 : i)).filter((i) => i >= 0);
+        dropped += ondemandCallCount(batch) - rows.length;
+        return Object.fromEntries(
+          ONDEMAND_CALL_FIELDS.map((field) => [field, rows.map((i) => (batch[field] as unknown[] | undefined)?.[i] ?? null)]),
+        ) as unknown as OndemandCallColumns;
+      })
+      .filter((b) => ondemandCallCount(b) > 0);
+    this.partitions.countExpired('ondemand_calls', dropped);
+    return kept;
   }
 
   /**
@@ -109,8 +130,10 @@ export class CallLogsRepository {
    * exist, so a redelivered batch, whose ids are already there, fails with a unique violation
    * and is written again by an INSERT that skips them: nothing is stored twice.
    */
-  async insertOndemand(batches: OndemandCallColumns[]): Promise<void> {
-    if (!batches.some((b) => ondemandCallCount(b) > 0)) return;
+  async insertOndemand(all: OndemandCallColumns[]): Promise<void> {
+    if (!all.some((b) => ondemandCallCount(b) > 0)) return;
+    const batches = await this.withinRetention(all);
+    if (!batches.length) return;
     try {
       await this.pg.withClient((client) =>
         pipeline(
@@ -131,7 +154,7 @@ export class CallLogsRepository {
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[],
                             $8::varchar[], $9::smallint[], $10::varchar[], $11::float8[], $12::float8[], $13::int[], $14::int[],
                             $15::text[], $16::text[], $17::int[], $18::int[], $19::varchar[])
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (id, at) DO NOTHING`,
       ONDEMAND_CALL_FIELDS.map((field) =>
         ((columns[field] as unknown[] | undefined) ?? columns.id.map(() => null)).map((v) =>
           typeof v === 'string' ? v.replaceAll('\0', '') : v,
@@ -152,7 +175,14 @@ export class CallLogsRepository {
     return pageResult(rows, page.limit, toRecord, (c) => [c.at, c.id]);
   }
 
-  async insertEnqueue(records: EnqueueCallRecord[]): Promise<void> {
+  async insertEnqueue(all: EnqueueCallRecord[]): Promise<void> {
+    if (!all.length) return;
+    const expired = await this.partitions.ensureFor(
+      'enqueue_calls',
+      all.map((r) => Date.parse(r.at)),
+    );
+    const records = expired.size ? all.filter((r) => !expired.has(utcDay(Date.parse(r.at)))) : all;
+    this.partitions.countExpired('enqueue_calls', all.length - records.length);
     if (!records.length) return;
     const column = <K extends keyof EnqueueCallRecord>(key: K) => records.map((r) => r[key] ?? null);
     await this.dataSource.query(
@@ -161,7 +191,7 @@ export class CallLogsRepository {
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::uuid[],
                             $8::varchar[], $9::varchar[], $10::varchar[], $11::varchar[], $12::float8[], $13::int[], $14::text[],
                             $15::varchar[])
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (id, at) DO NOTHING`,
       [
         column('id'),
         column('at'),
@@ -192,12 +222,6 @@ export class CallLogsRepository {
     if (filter.until) qb.andWhere('c.at < :until', { until: filter.until });
     const rows = await applyCursor(qb, 'c', 'at', page.cursor, page.limit).getMany();
     return pageResult(rows, page.limit, toEnqueueRecord, (c) => [c.at, c.id]);
-  }
-
-  async deleteBefore(cutoff: Date): Promise<number> {
-    const ondemand = await this.ondemand.delete({ at: LessThan(cutoff) });
-    const enqueue = await this.dataSource.getRepository(EnqueueCallEntity).delete({ at: LessThan(cutoff) });
-    return (ondemand.affected ?? 0) + (enqueue.affected ?? 0);
   }
 
   /**
@@ -241,7 +265,7 @@ export class CallLogsRepository {
   }
 
   /** The most called endpoints since `since`, most first. */
-  async busiestEndpoints(since: Date, limit: number) {
+  async busiestEndpoints(since: Date, limit: number): Promise<BusiestEndpoint[]> {
     const rows: { machine_id: string; machine_name: string | null; endpoint: string; calls: string; errors: string; p95: number | null }[] =
       await this.dataSource.query(
         `SELECT machine_id, max(machine_name) AS machine_name, endpoint, count(*) AS calls,
@@ -262,7 +286,7 @@ export class CallLogsRepository {
   }
 
   /** The most requested tasks since `since`, most first. */
-  async busiestTasks(since: Date, limit: number) {
+  async busiestTasks(since: Date, limit: number): Promise<BusiestTask[]> {
     const rows: { task_id: string; template_name: string | null; calls: string; errors: string; p95: number | null }[] =
       await this.dataSource.query(
         `SELECT task_id, max(template_name) AS template_name, count(*) AS calls,
@@ -322,6 +346,23 @@ export interface StatsTotals {
 }
 export interface StatsPoint extends StatsTotals {
   at: string;
+}
+export interface BusiestEndpoint extends StatsTotals {
+  machine_id: string;
+  machine_name: string | null;
+  endpoint: string;
+}
+export interface BusiestTask extends StatsTotals {
+  task_id: string;
+  template_name: string | null;
+}
+
+/** Where the dashboard's figures come from: the log itself (the last hour) or the rollups (wider ranges). */
+export interface StatsSource {
+  series(log: CallLog, since: Date, bucketSeconds: number): Promise<StatsPoint[]>;
+  totals(log: CallLog, since: Date): Promise<StatsTotals>;
+  busiestEndpoints(since: Date, limit: number): Promise<BusiestEndpoint[]>;
+  busiestTasks(since: Date, limit: number): Promise<BusiestTask[]>;
 }
 
 /** Each log's table and what counts as a failed call in it. */

@@ -14,9 +14,10 @@ import {
   DURABLES,
 } from '@cleargate/contracts';
 import { awaitStreams, BatchConsumer, INTERNAL_RETRY, NatsService } from '@cleargate/messaging';
-import { Clock, InjectClock, InjectLogger, Logger, Metrics } from '@cleargate/observability';
+import { InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { CallLogsRepository } from './calllogs.repository';
+import { CallLogPartitions } from './partitions';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -32,24 +33,25 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly repository: CallLogsRepository,
+    private readonly partitions: CallLogPartitions,
     private readonly nats: NatsService,
     private readonly metrics: Metrics,
     @InjectLogger() private readonly logger: Logger,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
-    @InjectClock() private readonly clock: Clock,
   ) {
     this.written = metrics.counter('calllog_records_written_total', 'Call-log records written to PostgreSQL, by log', ['log']);
   }
 
   async onModuleInit(): Promise<void> {
     await awaitStreams(this.nats, ['events', 'calllogs', 'deadLetter'], this.logger);
+    // Today's and the coming days' partitions exist before the first batch is written.
+    await this.partitions.maintain();
     await this.consume(ondemandCallsRecorded, DURABLES.registryOndemandCalllog, (batches) =>
       this.writeOndemand(batches.map((b) => b.columns)),
     );
     await this.consume(enqueueCallRecorded, DURABLES.registryEnqueueCalllog, (records) => this.writeEnqueue(records));
     this.retentionTimer = setInterval(() => void this.applyRetention(), HOUR);
     this.retentionTimer.unref();
-    void this.applyRetention();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -101,13 +103,12 @@ export class CallLogsService implements OnModuleInit, OnModuleDestroy {
     await consumer.start();
   }
 
+  /** Partitions ahead, days past LOG_RETENTION_DAYS dropped, rollups past USAGE_RETENTION_DAYS deleted. */
   private async applyRetention(): Promise<void> {
-    const cutoff = new Date(this.clock.now() - this.config.LOG_RETENTION_DAYS * 24 * HOUR);
     try {
-      const deleted = await this.repository.deleteBefore(cutoff);
-      if (deleted) this.logger.info({ deleted, cutoff }, 'old call-log records deleted');
+      await this.partitions.maintain();
     } catch (err) {
-      this.logger.warn({ err }, 'call-log retention failed; will retry in an hour');
+      this.logger.warn({ err }, 'call-log partition maintenance failed; will retry in an hour');
     }
   }
 }

@@ -8,6 +8,7 @@ import { RunRoute1764350000000 } from './migrations/1764350000000-RunRoute';
 import { PublicIdsAcrossKinds1764450000000 } from './migrations/1764450000000-PublicIdsAcrossKinds';
 import { OwnerSubjects1764500000000 } from './migrations/1764500000000-OwnerSubjects';
 import { OpenaiMachinesTokens1764550000000 } from './migrations/1764550000000-OpenaiMachinesTokens';
+import { UsageLimitsPartitions1764600000000 } from './migrations/1764600000000-UsageLimitsPartitions';
 import { EnqueueCallEntity } from '../calllogs/enqueue-call.entity';
 import { RunEntity } from '../runs/run.entity';
 import { TaskTemplateEntity } from '../tasks/task-template.entity';
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   PublicIdsAcrossKinds1764450000000,
   OwnerSubjects1764500000000,
   OpenaiMachinesTokens1764550000000,
+  UsageLimitsPartitions1764600000000,
 ];
 
 export interface DatabaseTimeouts {

@@ -9,6 +9,17 @@ export function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
 }
 
+/** The (time, id) of a cursor made by encodeCursor; anything else is a 400. */
+export function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    if (Number.isNaN(Date.parse(at)) || typeof id !== 'string') throw new Error('bad cursor');
+    return [at, id];
+  } catch {
+    throw new AppError('invalid_argument', 'invalid cursor');
+  }
+}
+
 export function applyCursor<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   alias: string,
@@ -17,13 +28,7 @@ export function applyCursor<T extends ObjectLiteral>(
   limit: number,
 ): SelectQueryBuilder<T> {
   if (cursor) {
-    let at: string, id: string;
-    try {
-      [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-      if (Number.isNaN(Date.parse(at)) || typeof id !== 'string') throw new Error('bad cursor');
-    } catch {
-      throw new AppError('invalid_argument', 'invalid cursor');
-    }
+    const [at, id] = decodeCursor(cursor);
     qb.andWhere(`(${alias}.${column}, ${alias}.id) < (:cursorAt, :cursorId)`, { cursorAt: at, cursorId: id });
   }
   return qb

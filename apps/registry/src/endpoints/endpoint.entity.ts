@@ -33,6 +33,9 @@ export class EndpointEntity {
   @Column({ name: 'count_predictions', type: 'jsonb', nullable: true })
   countPredictions!: { json_path: string; max_values: number } | null;
 
+  @Column({ name: 'max_in_flight', type: 'integer', nullable: true })
+  maxInFlight!: number | null;
+
   @Column({ type: 'boolean', default: true })
   enabled!: boolean;
 

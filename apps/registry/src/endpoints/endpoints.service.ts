@@ -17,6 +17,7 @@ import { assertOwner, claimBy, ownedBy, ownerFilterOf } from '../ownership';
 import { MachinesRepository } from '../machines/machines.repository';
 import { EndpointEntity } from './endpoint.entity';
 import { EndpointsRepository } from './endpoints.repository';
+import { PolicyService } from '../policy/policy.service';
 
 const NOBODY = { users: [], roles: [], groups: [] };
 
@@ -31,6 +32,7 @@ export function toEndpoint(e: EndpointEntity): Endpoint {
     visibility: e.visibility,
     shared_with: e.sharedWith,
     count_predictions: e.countPredictions,
+    max_in_flight: e.maxInFlight,
     enabled: e.enabled,
     owner: e.owner,
     owner_subject: e.ownerSubject,
@@ -53,6 +55,7 @@ export function toRoutingEndpoint(e: EndpointEntity): RoutingEndpoint {
     shared_with: e.sharedWith,
     count_predictions: e.countPredictions,
     created_at: e.createdAt.toISOString(),
+    max_in_flight: e.maxInFlight,
   };
 }
 
@@ -62,6 +65,7 @@ export class EndpointsService {
     private readonly endpoints: EndpointsRepository,
     private readonly machines: MachinesRepository,
     private readonly events: ChangeEvents,
+    private readonly policy: PolicyService,
   ) {}
 
   async create(caller: Caller, input: z.output<typeof endpointInputSchema>): Promise<Endpoint> {
@@ -76,6 +80,7 @@ export class EndpointsService {
       visibility: input.visibility ?? 'public',
       sharedWith: input.shared_with ?? NOBODY,
       countPredictions: input.count_predictions ?? null,
+      maxInFlight: input.max_in_flight ?? null,
       enabled: input.enabled ?? true,
       owner: caller.username,
       ownerSubject: caller.subject,
@@ -116,10 +121,14 @@ export class EndpointsService {
     if (patch.visibility !== undefined) changes.visibility = patch.visibility;
     if (patch.shared_with !== undefined) changes.sharedWith = patch.shared_with;
     if (patch.count_predictions !== undefined) changes.countPredictions = patch.count_predictions;
+    if (patch.max_in_flight !== undefined) changes.maxInFlight = patch.max_in_flight;
     if (patch.enabled !== undefined) changes.enabled = patch.enabled;
-    const saved = Object.keys(changes).length ? await this.endpoints.update(endpoint.id, changes) : endpoint;
+    const renamed = patch.name !== undefined && patch.name !== endpoint.name;
+    const apply = () => (Object.keys(changes).length ? this.endpoints.update(endpoint.id, changes) : Promise.resolve(endpoint));
+    // Limit rules of the endpoint are keyed by its name at the gateways.
+    const saved = renamed ? await this.policy.changingTarget({ endpointId: endpoint.id }, apply) : await apply();
     // A rename is a delete of the old routing key plus a create of the new one.
-    if (patch.name !== undefined && patch.name !== endpoint.name) await this.events.endpoint('deleted', toRoutingEndpoint(endpoint));
+    if (renamed) await this.events.endpoint('deleted', toRoutingEndpoint(endpoint));
     await this.events.endpoint('updated', toRoutingEndpoint(saved));
     return toEndpoint(saved);
   }
@@ -127,7 +136,7 @@ export class EndpointsService {
   async delete(caller: Caller, id: string): Promise<{ deleted: true; id: string }> {
     const endpoint = await this.visible(caller, id);
     assertOwner(caller, endpoint, 'endpoint');
-    await this.endpoints.delete(endpoint.id);
+    await this.policy.changingTarget({ endpointId: endpoint.id }, () => this.endpoints.delete(endpoint.id));
     await this.events.endpoint('deleted', toRoutingEndpoint(endpoint));
     return { deleted: true, id: endpoint.id };
   }

@@ -27,6 +27,9 @@ export class MachineEntity {
   @Column({ type: 'jsonb', default: () => "'{}'" })
   labels!: Record<string, string>;
 
+  @Column({ name: 'max_in_flight', type: 'integer', nullable: true })
+  maxInFlight!: number | null;
+
   @Column({ type: 'boolean', default: true })
   enabled!: boolean;
 

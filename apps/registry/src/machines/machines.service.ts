@@ -31,6 +31,7 @@ export function toMachine(m: MachineEntity, endpointCount: number): Machine {
     serving_task_id: m.servingTaskId,
     metrics_url: m.metricsUrl,
     labels: m.labels,
+    max_in_flight: m.maxInFlight,
     enabled: m.enabled,
     owner: m.owner,
     owner_subject: m.ownerSubject,
@@ -41,7 +42,15 @@ export function toMachine(m: MachineEntity, endpointCount: number): Machine {
 }
 
 export function toRoutingMachine(m: MachineEntity): RoutingMachine {
-  return { id: m.id, machine_id: m.publicId, name: m.name, base_url: m.baseUrl, protocol: m.protocol, enabled: m.enabled };
+  return {
+    id: m.id,
+    machine_id: m.publicId,
+    name: m.name,
+    base_url: m.baseUrl,
+    protocol: m.protocol,
+    enabled: m.enabled,
+    max_in_flight: m.maxInFlight,
+  };
 }
 
 /**
@@ -92,6 +101,7 @@ export class MachinesService {
       servingTaskId: input.serving_task_id ?? null,
       metricsUrl: input.metrics_url ?? null,
       labels: input.labels ?? {},
+      maxInFlight: input.max_in_flight ?? null,
       enabled: input.enabled ?? true,
       owner: caller.username,
       ownerSubject: caller.subject,
@@ -123,6 +133,7 @@ export class MachinesService {
     if (patch.serving_task_id !== undefined) changes.servingTaskId = patch.serving_task_id;
     if (patch.metrics_url !== undefined) changes.metricsUrl = patch.metrics_url;
     if (patch.labels !== undefined) changes.labels = patch.labels;
+    if (patch.max_in_flight !== undefined) changes.maxInFlight = patch.max_in_flight;
     if (patch.enabled !== undefined) changes.enabled = patch.enabled;
     const saved = Object.keys(changes).length ? await this.repository.update(machine.id, changes) : machine;
     await this.events.machine('updated', toRoutingMachine(saved));

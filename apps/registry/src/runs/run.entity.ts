@@ -64,4 +64,11 @@ export class RunEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+
+  /** The ClearML worker that ran it (`last_worker`), once the monitor saw it. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  worker!: string | null;
+
+  @Column({ name: 'gpu_seconds', type: 'double precision', nullable: true })
+  gpuSeconds!: number | null;
 }

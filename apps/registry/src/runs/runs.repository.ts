@@ -33,6 +33,8 @@ export function toRun(r: RunEntity): Run {
     queued_at: r.queuedAt?.toISOString() ?? null,
     started_at: r.startedAt?.toISOString() ?? null,
     finished_at: r.finishedAt?.toISOString() ?? null,
+    worker: r.worker,
+    gpu_seconds: r.gpuSeconds,
   };
 }
 
@@ -41,6 +43,9 @@ const RANK_SQL = (column: string) =>
   `CASE ${column} ${RUN_STATUSES.map((status) => `WHEN '${status}' THEN ${runStatusRank(status)}`).join(' ')} END`;
 const FINAL_RANK = runStatusRank(TERMINAL_RUN_STATUSES[0]!);
 const TERMINAL_SQL = TERMINAL_RUN_STATUSES.map((status) => `'${status}'`).join(', ');
+const ACTIVE_SQL = RUN_STATUSES.filter((status) => !TERMINAL_RUN_STATUSES.includes(status))
+  .map((status) => `'${status}'`)
+  .join(', ');
 
 @Injectable()
 export class RunsRepository {
@@ -58,6 +63,43 @@ export class RunsRepository {
   /** Takes back a run that was never handed to the enqueue worker (still `accepted`). */
   async withdraw(id: string): Promise<void> {
     await this.runs.delete({ id, status: 'accepted' });
+  }
+
+  /**
+   * Stores a run once the caller's quotas allow it, all in one transaction under a lock of the
+   * caller's own: two requests of one caller never both take the last run of the day. `check`
+   * gets the caller's runs requested since `dayStart` and those not finished (of one task when
+   * `templateId` is given, for a task's own limits) and throws when over.
+   */
+  async insertWithin(
+    run: RunEntity,
+    scope: { dayStart: Date; templateIdForDay: string | null; templateIdForActive: string | null },
+    check: (counts: { today: number; active: number }) => void,
+  ): Promise<RunEntity> {
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('cleargate.runs.' || $1))`, [run.caller]);
+      const [today] = (await tx.query(
+        `SELECT count(*) AS n FROM runs WHERE caller = $1 AND created_at >= $2 AND ($3::uuid IS NULL OR template_id = $3)`,
+        [run.caller, scope.dayStart, scope.templateIdForDay],
+      )) as { n: string }[];
+      const [active] = (await tx.query(
+        `SELECT count(*) AS n FROM runs WHERE caller = $1 AND status IN (${ACTIVE_SQL}) AND ($2::uuid IS NULL OR template_id = $2)`,
+        [run.caller, scope.templateIdForActive],
+      )) as { n: string }[];
+      check({ today: Number(today!.n), active: Number(active!.n) });
+      await tx.getRepository(RunEntity).insert(run as QueryDeepPartialEntity<RunEntity>);
+      return run;
+    });
+  }
+
+  /** A caller's runs that are not finished, oldest first. */
+  activeOf(caller: string): Promise<RunEntity[]> {
+    return this.runs
+      .createQueryBuilder('r')
+      .where('r.caller = :caller', { caller })
+      .andWhere(`r.status IN (${ACTIVE_SQL})`)
+      .orderBy('r.created_at', 'ASC')
+      .getMany();
   }
 
   findById(id: string): Promise<RunEntity | null> {
@@ -93,7 +135,9 @@ export class RunsRepository {
          updated_at = now(),
          queued_at = CASE WHEN $2 = 'queued' THEN COALESCE(queued_at, $8::timestamptz) ELSE queued_at END,
          started_at = CASE WHEN $2 = 'in_progress' THEN COALESCE(started_at, $8::timestamptz) ELSE started_at END,
-         finished_at = CASE WHEN $2 IN (${TERMINAL_SQL}) THEN COALESCE(finished_at, $8::timestamptz) ELSE NULL END
+         finished_at = CASE WHEN $2 IN (${TERMINAL_SQL}) THEN COALESCE(finished_at, $8::timestamptz) ELSE NULL END,
+         worker = COALESCE($9, worker),
+         gpu_seconds = COALESCE($10, gpu_seconds)
        WHERE id = $1
          AND (${RANK_SQL('$2')} > ${RANK_SQL('status')} OR (${RANK_SQL('$2')} = ${RANK_SQL('status')} AND ${RANK_SQL('status')} < ${FINAL_RANK})
               OR (status = 'failed' AND clearml_task_id IS NULL AND $3::varchar IS NOT NULL AND ${RANK_SQL('$2')} >= ${runStatusRank('queued')}))
@@ -107,6 +151,8 @@ export class RunsRepository {
         event.error_code ?? null,
         event.attempts ?? null,
         event.at,
+        event.worker ?? null,
+        event.gpu_seconds ?? null,
       ],
     );
     // For UPDATE … RETURNING the postgres driver answers [rows, affected].

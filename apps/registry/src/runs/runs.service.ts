@@ -6,6 +6,7 @@ import {
   Caller,
   EnqueueCallRecord,
   mayUse,
+  queueAllowed,
   readableBy,
   MessagePayload,
   Run,
@@ -17,12 +18,22 @@ import { awaitStreams, MessagePublisher, NatsService, StreamFullError } from '@c
 import { Clock, currentCorrelationId, InjectClock, InjectLogger, Logger, Metrics } from '@cleargate/observability';
 import { CallLogsRepository } from '../calllogs/calllogs.repository';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
+import { PolicyService } from '../policy/policy.service';
 import { ParamsValidator } from '../tasks/params-validator';
 import { TaskTemplateEntity } from '../tasks/task-template.entity';
 import { TasksRepository } from '../tasks/tasks.repository';
 import { RunEntity } from './run.entity';
 import { RunStatusFollower } from './run-status.follower';
 import { RunsRepository, toRun } from './runs.repository';
+
+const RUN_REFUSAL_REASONS = ['runs_per_day', 'concurrent_runs', 'queue_not_allowed', 'suspended'] as const;
+
+/** Seconds a caller over its concurrent runs is told to wait: runs end when they end. */
+const RUN_SLOT_RETRY_AFTER_S = 30;
+
+function rateLimited(message: string, reason: string, retryAfterSeconds: number): AppError {
+  return new AppError('rate_limited', message, { reason, retry_after_s: retryAfterSeconds });
+}
 
 export interface CreateRun {
   task_id: string;
@@ -42,6 +53,7 @@ export interface CreateRun {
 export class RunsService implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
   private readonly created;
+  private readonly refusals;
 
   constructor(
     private readonly runs: RunsRepository,
@@ -51,12 +63,17 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
     private readonly publisher: MessagePublisher,
     private readonly nats: NatsService,
     private readonly follower: RunStatusFollower,
+    private readonly policy: PolicyService,
     metrics: Metrics,
     @InjectLogger() private readonly logger: Logger,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     @InjectClock() private readonly clock: Clock,
   ) {
     this.created = metrics.counter('runs_created_total', 'Runs accepted or refused at creation, by outcome', ['outcome']);
+    this.refusals = metrics.counter('limit_refusals_total', 'Runs refused by a limit, a queue not allowed or a suspension, by reason', [
+      'reason',
+    ]);
+    for (const reason of RUN_REFUSAL_REASONS) this.refusals.inc({ reason }, 0);
   }
 
   async onModuleInit(): Promise<void> {
@@ -71,7 +88,13 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
 
   async create(caller: Caller, input: CreateRun): Promise<Run> {
     const started = performance.now();
-    const template = await this.tasks.findByRef(input.task_id);
+    const [template] = await Promise.all([this.tasks.findByRef(input.task_id), this.policy.assertNotSuspended(caller.username)]).catch(
+      async (err: unknown) => {
+        if (err instanceof AppError) await this.recordRefusal(caller, input, null, err, performance.now() - started);
+        throw err;
+      },
+    );
+    const queue = input.queue ?? template?.defaultQueue ?? '';
     try {
       if (!template || !template.enabled) throw AppError.notFound('task', input.task_id);
       if (
@@ -84,6 +107,13 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       ) {
         throw new AppError('forbidden', 'this task is not shared with you');
       }
+      // Checked before anything is stored or published: a refused queue never reaches ClearML.
+      if (!queueAllowed({ default_queue: template.defaultQueue, allowed_queues: template.allowedQueues }, queue)) {
+        throw new AppError('forbidden', `queue "${queue}" is not allowed for this task`, {
+          reason: 'queue_not_allowed',
+          allowed_queues: [template.defaultQueue, ...template.allowedQueues],
+        });
+      }
       if (template.paramsSchema)
         this.params.validate(`${template.id}:${template.updatedAt.getTime()}`, template.paramsSchema, input.params);
     } catch (err) {
@@ -91,30 +121,38 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       throw err;
     }
     const now = new Date(this.clock.now());
-    const run = await this.runs.insert(
-      Object.assign(new RunEntity(), {
-        id: randomUUID(),
-        templateId: template.id,
-        taskPublicId: template.publicId,
-        templateName: template.name,
-        caller: caller.username,
-        callerSubject: caller.subject,
-        params: input.params,
-        queue: input.queue ?? template.defaultQueue,
-        status: 'accepted' as const,
-        route: input.route,
-        clearmlTaskId: null,
-        error: null,
-        errorCode: null,
-        attempts: 0,
-        correlationId: currentCorrelationId() ?? randomUUID(),
-        createdAt: now,
-        updatedAt: now,
-        queuedAt: null,
-        startedAt: null,
-        finishedAt: null,
-      }),
-    );
+    const entity = Object.assign(new RunEntity(), {
+      id: randomUUID(),
+      templateId: template.id,
+      taskPublicId: template.publicId,
+      templateName: template.name,
+      caller: caller.username,
+      callerSubject: caller.subject,
+      params: input.params,
+      queue,
+      status: 'accepted' as const,
+      route: input.route,
+      clearmlTaskId: null,
+      error: null,
+      errorCode: null,
+      attempts: 0,
+      correlationId: currentCorrelationId() ?? randomUUID(),
+      createdAt: now,
+      updatedAt: now,
+      queuedAt: null,
+      startedAt: null,
+      finishedAt: null,
+      worker: null,
+      gpuSeconds: null,
+    });
+    let run: RunEntity;
+    try {
+      run = await this.store(caller, entity, template, now);
+    } catch (err) {
+      if (err instanceof AppError) await this.recordRefusal(caller, input, template, err, performance.now() - started);
+      throw err;
+    }
+    this.created.inc({ outcome: 'accepted' });
     try {
       await this.publish(run, template);
     } catch (err) {
@@ -132,6 +170,41 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
     }
     this.created.inc({ outcome: 'accepted' });
     return toRun(run);
+  }
+
+  /**
+   * Stores the run, within the caller's runs per day (UTC) and runs not finished, when limits
+   * set them: over either, 429 with the time to wait. Without such limits nothing is counted.
+   */
+  private async store(caller: Caller, run: RunEntity, template: TaskTemplateEntity, now: Date): Promise<RunEntity> {
+    const { limits, scoped } = this.policy.runLimits(caller, template.publicId);
+    if (limits.runs_per_day === null && limits.max_concurrent_runs === null) return this.runs.insert(run);
+    const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    return this.runs.insertWithin(
+      run,
+      {
+        dayStart,
+        templateIdForDay: scoped.runs_per_day ? template.id : null,
+        templateIdForActive: scoped.max_concurrent_runs ? template.id : null,
+      },
+      ({ today, active }) => {
+        if (limits.runs_per_day !== null && today >= limits.runs_per_day) {
+          const retryAfter = Math.max(1, Math.ceil((dayStart.getTime() + 86_400_000 - Date.now()) / 1000));
+          throw rateLimited(
+            `you have started ${today} run(s) today, your limit is ${limits.runs_per_day} per day`,
+            'runs_per_day',
+            retryAfter,
+          );
+        }
+        if (limits.max_concurrent_runs !== null && active >= limits.max_concurrent_runs) {
+          throw rateLimited(
+            `you have ${active} run(s) not finished, your limit is ${limits.max_concurrent_runs} at once`,
+            'concurrent_runs',
+            RUN_SLOT_RETRY_AFTER_S,
+          );
+        }
+      },
+    );
   }
 
   /** Long-poll: returns once the status is not in `untilNot` (default: the current one) or after `waitMs`. */
@@ -215,6 +288,8 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       error: `${err.code}: ${err.message}`.slice(0, 2000),
     };
     this.created.inc({ outcome: err.code });
+    const reason = (err.details as { reason?: string } | undefined)?.reason;
+    if (reason && (RUN_REFUSAL_REASONS as readonly string[]).includes(reason)) this.refusals.inc({ reason });
     await this.calllogs.insertEnqueue([record]).catch((e) => this.logger.warn({ err: e }, 'could not log a refused run'));
   }
 }

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { RpcParsed as Req, STATS_RANGES, statsGet } from '@cleargate/contracts';
 import { RpcHandler } from '@cleargate/messaging';
-import { CallLogsRepository } from '../calllogs/calllogs.repository';
+import { CallLogsRepository, StatsSource } from '../calllogs/calllogs.repository';
 import { EndpointsRepository } from '../endpoints/endpoints.repository';
 import { MachinesRepository } from '../machines/machines.repository';
 import { RunsRepository } from '../runs/runs.repository';
 import { TasksRepository } from '../tasks/tasks.repository';
+import { UsageRepository } from '../usage/usage.repository';
 
 const BUSIEST = 5;
 
@@ -16,6 +17,7 @@ export class StatsHandlers {
     private readonly machines: MachinesRepository,
     private readonly endpoints: EndpointsRepository,
     private readonly calllogs: CallLogsRepository,
+    private readonly usage: UsageRepository,
     private readonly tasks: TasksRepository,
     private readonly runs: RunsRepository,
   ) {}
@@ -26,18 +28,21 @@ export class StatsHandlers {
     const step = period.bucketSeconds * 1000;
     // The first bucket is the one holding the start of the period, so `hours` hourly buckets end with the current one.
     const since = new Date(Math.floor((Date.now() - period.hours * 3_600_000) / step) * step + step);
+    // Minutes of the last hour from the log itself (one day partition, by its time index); hours
+    // and days from the rollups the log's triggers keep, never a scan of weeks of records.
+    const source: StatsSource = period.bucketSeconds < 3600 ? this.calllogs : this.usage;
     const [machines, endpoints, tasks, runs, ondemand, enqueue, ondemandTotals, enqueueTotals, busiestEndpoints, busiestTasks] =
       await Promise.all([
         this.machines.count(),
         this.endpoints.count(),
         this.tasks.count(),
         this.runs.countByStatus(),
-        this.calllogs.series('ondemand', since, period.bucketSeconds),
-        this.calllogs.series('enqueue', since, period.bucketSeconds),
-        this.calllogs.totals('ondemand', since),
-        this.calllogs.totals('enqueue', since),
-        this.calllogs.busiestEndpoints(since, BUSIEST),
-        this.calllogs.busiestTasks(since, BUSIEST),
+        source.series('ondemand', since, period.bucketSeconds),
+        source.series('enqueue', since, period.bucketSeconds),
+        source.totals('ondemand', since),
+        source.totals('enqueue', since),
+        source.busiestEndpoints(since, BUSIEST),
+        source.busiestTasks(since, BUSIEST),
       ]);
     return {
       bucket_seconds: period.bucketSeconds,

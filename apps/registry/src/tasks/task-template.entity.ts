@@ -15,6 +15,10 @@ export class TaskTemplateEntity {
   @Column({ name: 'default_queue', type: 'varchar', length: 200 })
   defaultQueue!: string;
 
+  /** Queues a caller may choose besides the default. */
+  @Column({ name: 'allowed_queues', type: 'jsonb' })
+  allowedQueues!: string[];
+
   @Column({ type: 'varchar', length: 200, nullable: true })
   name!: string | null;
 

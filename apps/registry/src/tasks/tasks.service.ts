@@ -8,6 +8,7 @@ import { PublicIdService } from '../public-ids/public-id.service';
 import { ParamsValidator } from './params-validator';
 import { TaskTemplateEntity } from './task-template.entity';
 import { TasksRepository } from './tasks.repository';
+import { PolicyService } from '../policy/policy.service';
 
 const NOBODY = { users: [], roles: [], groups: [] };
 
@@ -17,6 +18,7 @@ export function toTaskTemplate(t: TaskTemplateEntity): TaskTemplate {
     task_id: t.publicId,
     clearml_task_id: t.clearmlTaskId,
     default_queue: t.defaultQueue,
+    allowed_queues: t.allowedQueues,
     name: t.name,
     params_schema: t.paramsSchema,
     params_section: t.paramsSection,
@@ -37,6 +39,7 @@ export class TasksService {
     private readonly repository: TasksRepository,
     private readonly publicIds: PublicIdService,
     private readonly params: ParamsValidator,
+    private readonly policy: PolicyService,
   ) {}
 
   async create(caller: Caller, input: z.output<typeof taskTemplateInputSchema>): Promise<TaskTemplate> {
@@ -48,6 +51,7 @@ export class TasksService {
       publicId: input.task_id ?? this.publicIds.mint(id),
       clearmlTaskId: input.clearml_task_id,
       defaultQueue: input.default_queue,
+      allowedQueues: input.allowed_queues ?? [],
       name: input.name ?? null,
       paramsSchema: input.params_schema ?? null,
       paramsSection: input.params_section ?? 'General',
@@ -76,6 +80,7 @@ export class TasksService {
     const changes: Partial<TaskTemplateEntity> = {};
     if (patch.clearml_task_id !== undefined) changes.clearmlTaskId = patch.clearml_task_id;
     if (patch.default_queue !== undefined) changes.defaultQueue = patch.default_queue;
+    if (patch.allowed_queues !== undefined) changes.allowedQueues = patch.allowed_queues;
     if (patch.name !== undefined) changes.name = patch.name;
     if (patch.params_schema !== undefined) changes.paramsSchema = patch.params_schema;
     if (patch.params_section !== undefined) changes.paramsSection = patch.params_section;
@@ -88,7 +93,7 @@ export class TasksService {
   async delete(caller: Caller, ref: string): Promise<{ deleted: true; id: string }> {
     const template = await this.visible(caller, ref);
     assertOwner(caller, template, 'task');
-    await this.repository.delete(template.id);
+    await this.policy.changingTarget({ templateId: template.id }, () => this.repository.delete(template.id));
     return { deleted: true, id: template.id };
   }
 

@@ -17,6 +17,7 @@ import {
   tasksGetByIdSchema,
   tasksResetSchema,
   workersGetAllSchema,
+  workersGetStatsSchema,
 } from './schemas';
 import type {
   ClearmlProject,
@@ -50,6 +51,8 @@ import type {
   TasksStopRequest,
   WorkersGetAllQuery,
   WorkersGetAllResponse,
+  WorkersGetStatsRequest,
+  WorkersGetStatsResponse,
 } from './types';
 
 /**
@@ -207,5 +210,9 @@ export class WorkersApi {
 
   getAll(query: WorkersGetAllQuery = {}): Promise<WorkersGetAllResponse> {
     return this.rpc.invoke('workers.get_all', query, workersGetAllSchema, 'read');
+  }
+
+  getStats(request: WorkersGetStatsRequest): Promise<WorkersGetStatsResponse> {
+    return this.rpc.invoke('workers.get_stats', request, workersGetStatsSchema, 'read');
   }
 }

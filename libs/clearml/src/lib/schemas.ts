@@ -21,6 +21,7 @@ import type {
   TasksResetResponse,
   TaskUpdateResponse,
   WorkersGetAllResponse,
+  WorkersGetStatsResponse,
 } from './types';
 
 /*
@@ -210,6 +211,25 @@ const workerSchema: z.ZodType<ClearmlWorker> = z.looseObject({
 
 export const workersGetAllSchema: z.ZodType<WorkersGetAllResponse> = z.looseObject({
   workers: z.array(workerSchema),
+});
+
+export const workersGetStatsSchema: z.ZodType<WorkersGetStatsResponse> = z.looseObject({
+  workers: z
+    .array(
+      z.looseObject({
+        worker: z.string(),
+        metrics: z.array(
+          z.looseObject({
+            metric: z.string(),
+            variant: nullableString,
+            dates: z.array(z.number()),
+            stats: z.array(z.looseObject({ aggregation: z.enum(['avg', 'min', 'max']), values: z.array(z.number()) })),
+          }),
+        ),
+      }),
+    )
+    .nullish()
+    .transform((w) => w ?? []),
 });
 
 export const debugPingSchema: z.ZodType<DebugPingResponse> = z.looseObject({ msg: z.string().optional() });

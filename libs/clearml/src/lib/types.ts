@@ -478,6 +478,37 @@ export interface WorkersGetAllResponse {
   [key: string]: unknown;
 }
 
+/**
+ * `workers.get_stats` (2.4+): the machine statistics agents report with `workers.status_report`
+ * (`machine_stats`: cpu_usage, gpu_usage (%, per core/card), memory_used, memory_free,
+ * gpu_memory_used, gpu_memory_free (MB), disk_free_home, disk_free_temp (%), network and disk
+ * rates, temperatures), aggregated per `interval` seconds (the server uses at least 40). Dates
+ * are the bucket starts in epoch milliseconds (the schema says seconds; the server returns the
+ * Elasticsearch keys). Buckets without a report carry 0; the last, incomplete bucket is left out.
+ */
+export interface WorkersGetStatsRequest {
+  worker_ids?: string[];
+  /** Seconds since the epoch. */
+  from_date: number;
+  to_date: number;
+  interval: number;
+  items: { key: string; aggregation?: 'avg' | 'min' | 'max' }[];
+  /** Per GPU / core (`variant` "0", "1", … or "total" for single values) instead of over all of them. */
+  split_by_variant?: boolean;
+}
+
+export interface WorkerMetricStats {
+  metric: string;
+  variant?: string | null;
+  dates: number[];
+  stats: { aggregation: 'avg' | 'min' | 'max'; values: number[] }[];
+}
+
+export interface WorkersGetStatsResponse {
+  workers: { worker: string; metrics: WorkerMetricStats[] }[];
+  [key: string]: unknown;
+}
+
 export interface DebugPingResponse {
   msg?: string;
   [key: string]: unknown;

@@ -44,7 +44,8 @@ export const taskStatusChanged = defineMessage(
   }),
 );
 
-export const alertKindSchema = z.enum(['task_status', 'runaway', 'clearml_unreachable', 'clearml_recovered']);
+/** `prometheus`: an alert of the Prometheus rules, received from Alertmanager by the notifier. */
+export const alertKindSchema = z.enum(['task_status', 'runaway', 'clearml_unreachable', 'clearml_recovered', 'prometheus']);
 export type AlertKind = z.infer<typeof alertKindSchema>;
 
 /**
@@ -81,6 +82,11 @@ export const alertSchema = z.object({
   details: z.string().max(4000).nullable(),
   /** Bounded values used by routing rules. */
   labels: z.record(z.string(), z.string()),
+  /** Links shown under the summary (a runbook, a dashboard, the alert's source); http(s) only. */
+  links: z
+    .array(z.object({ label: z.string().min(1).max(100), url: z.string().max(2000) }))
+    .max(10)
+    .default([]),
 });
 export type Alert = z.infer<typeof alertSchema>;
 

@@ -22,6 +22,7 @@ const machine = (name: string, protocol: RoutingMachine['protocol'] = 'openai', 
   base_url: 'http://127.0.0.1:1',
   protocol,
   enabled,
+  max_in_flight: null,
 });
 const endpoint = (m: RoutingMachine, name: string, extra: Partial<RoutingEndpoint> = {}): RoutingEndpoint => ({
   id: '00000000-0000-4000-8000-000000000001',
@@ -29,6 +30,7 @@ const endpoint = (m: RoutingMachine, name: string, extra: Partial<RoutingEndpoin
   name,
   path: null,
   timeout_ms: 1000,
+  max_in_flight: null,
   enabled: true,
   owner: 'bob',
   visibility: 'public',

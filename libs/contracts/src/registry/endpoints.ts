@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { entityRefSchema, isoDateSchema, listSortSchema, publicIdSchema, sharedWithSchema, uuidSchema, visibilitySchema } from '../common';
 import { defineMessage } from '../contract';
 import { defineCrud } from './crud';
+import { maxInFlightSchema } from './machines';
 
 /** clearml-serving endpoint names may carry a version (`mnist/2`). */
 export const endpointNameSchema = z
@@ -44,6 +45,8 @@ export const endpointInputSchema = z
     visibility: visibilitySchema.optional(),
     shared_with: sharedWithSchema.optional(),
     count_predictions: predictionCountingSchema.nullish(),
+    /** Most calls in flight to this endpoint at once (each router replica); null: only the machine's cap. */
+    max_in_flight: maxInFlightSchema.nullish(),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -59,6 +62,7 @@ export const endpointSchema = z.object({
   visibility: visibilitySchema,
   shared_with: sharedWithSchema,
   count_predictions: predictionCountingSchema.nullable(),
+  max_in_flight: z.number().int().nullable(),
   enabled: z.boolean(),
   owner: z.string(),
   owner_subject: z.string().nullable(),
@@ -91,6 +95,7 @@ export const routingEndpointSchema = z.object({
   count_predictions: predictionCountingSchema.nullable(),
   /** When it was registered (the `created` of an OpenAI model); absent from older registries. */
   created_at: isoDateSchema.optional(),
+  max_in_flight: z.number().int().nullable().default(null),
 });
 export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
 

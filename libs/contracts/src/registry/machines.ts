@@ -44,6 +44,9 @@ const httpUrlSchema = z
     { message: 'expected an http(s) URL without credentials' },
   );
 
+/** A cap on on-demand calls in flight at once: over it, calls are refused with 429 instead of waiting. */
+export const maxInFlightSchema = z.number().int().min(1).max(100_000);
+
 /** Labels become Prometheus target labels, so they follow Prometheus's label rules. */
 export const labelsSchema = z
   .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/, 'label names: letters, digits, underscore'), z.string().max(200))
@@ -69,6 +72,8 @@ export const machineInputSchema = z
       .nullish(),
     metrics_url: httpUrlSchema.nullish(),
     labels: labelsSchema.optional(),
+    /** Most on-demand calls in flight to this machine at once (each router replica); null: the router's default. */
+    max_in_flight: maxInFlightSchema.nullish(),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -83,6 +88,7 @@ export const machineSchema = z.object({
   serving_task_id: z.string().nullable(),
   metrics_url: z.string().nullable(),
   labels: z.record(z.string(), z.string()),
+  max_in_flight: z.number().int().nullable(),
   enabled: z.boolean(),
   owner: z.string(),
   /** The owner's subject (token `sub`); null for a machine registered before subjects were kept, until its owner claims it. */
@@ -109,6 +115,8 @@ export const routingMachineSchema = z.object({
   base_url: z.string(),
   protocol: servingProtocolSchema,
   enabled: z.boolean(),
+  /** Null: the router's ROUTER_MACHINE_MAX_IN_FLIGHT. Absent in events of registries from before it existed. */
+  max_in_flight: z.number().int().nullable().default(null),
 });
 export type RoutingMachine = z.infer<typeof routingMachineSchema>;
 

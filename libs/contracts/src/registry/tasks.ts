@@ -39,6 +39,15 @@ export const taskTemplateInputSchema = z
       ),
     clearml_task_id: clearmlIdSchema,
     default_queue: queueNameSchema,
+    /**
+     * Other queues a caller may choose for a run (besides default_queue); empty: only the
+     * default. A run asking for any other queue is refused with 403 before it reaches ClearML.
+     */
+    allowed_queues: z
+      .array(queueNameSchema)
+      .max(50)
+      .refine((q) => new Set(q).size === q.length, { message: 'queues must not repeat' })
+      .optional(),
     /** Clone name prefix; the ClearML task's own name when absent. */
     name: z.string().trim().min(1).max(200).nullish(),
     params_schema: jsonSchemaObject.nullish(),
@@ -56,6 +65,7 @@ export const taskTemplateSchema = z.object({
   task_id: publicIdSchema,
   clearml_task_id: z.string(),
   default_queue: z.string(),
+  allowed_queues: z.array(z.string()),
   name: z.string().nullable(),
   params_schema: jsonSchemaObject.nullable(),
   params_section: z.string(),
@@ -76,3 +86,8 @@ export const tasks = defineCrud('task', {
   ref: entityRefSchema,
   filter: z.object({ name: z.string().max(200).optional(), sort: listSortSchema.optional() }),
 });
+
+/** Whether a run of `template` may be put on `queue` (its default queue, or one it lists). */
+export function queueAllowed(template: { default_queue: string; allowed_queues: readonly string[] }, queue: string): boolean {
+  return queue === template.default_queue || template.allowed_queues.includes(queue);
+}

@@ -43,6 +43,10 @@ export const runSchema = z.object({
   queued_at: isoDateSchema.nullable(),
   started_at: isoDateSchema.nullable(),
   finished_at: isoDateSchema.nullable(),
+  /** The ClearML worker (agent) that ran it, once ClearML says. */
+  worker: z.string().nullable(),
+  /** GPU time of the run: its running time × the GPUs its worker reported, when ClearML reports GPUs. */
+  gpu_seconds: z.number().nullable(),
 });
 export type Run = z.infer<typeof runSchema>;
 
@@ -121,6 +125,25 @@ export const runStatusChanged = defineMessage(
     /** When the status changed, by the clock of whoever saw it (ClearML's for the monitor). */
     at: isoDateSchema,
     source: z.enum(['enqueue-worker', 'monitor', 'registry']),
+    /** The ClearML worker the task ran on (`last_worker`), when known. */
+    worker: z.string().max(255).nullable().optional(),
+    /** GPU time of a finished run, from the worker's machine statistics in ClearML. */
+    gpu_seconds: z.number().min(0).nullable().optional(),
+  }),
+);
+
+/**
+ * Stop a run in ClearML (its user was suspended with `stop_runs`): the enqueue worker finds the
+ * run's clone by its tag and stops it (dequeues it when still queued). Message id: `stop:<run id>`.
+ */
+export const runStopRequested = defineMessage(
+  'enqueue.run.stop-requested.v1',
+  'enqueue',
+  z.object({
+    run_id: uuidSchema,
+    caller: z.string(),
+    reason: z.string().max(1000),
+    requested_at: isoDateSchema,
   }),
 );
 

@@ -126,7 +126,10 @@ export async function startNodeRedStack(): Promise<NodeRedStack> {
       const created = await api(gateway.url, '/v1/endpoints', { token: admin, body: { machine_id: machine.json.machine_id, ...endpoint } });
       if (created.status !== 201) throw new Error(`endpoint ${endpoint.name} not registered: ${JSON.stringify(created)}`);
     }
-    const task = await api(gateway.url, '/v1/tasks', { token: admin, body: { clearml_task_id: TEMPLATE_TASK, default_queue: 'default' } });
+    const task = await api(gateway.url, '/v1/tasks', {
+      token: admin,
+      body: { clearml_task_id: TEMPLATE_TASK, default_queue: 'default', allowed_queues: ['gpu'] },
+    });
     if (task.status !== 201) throw new Error(`task not registered: ${JSON.stringify(task)}`);
     return {
       gatewayUrl: gateway.url,

@@ -14,6 +14,7 @@ import {
 } from '@cleargate/peers';
 import {
   createTestDatabase,
+  DEV_NATS_MONITOR_URL,
   DEV_NATS_URL,
   dropNamespace,
   freePort,
@@ -84,6 +85,7 @@ export async function startStack(): Promise<Stack> {
       DATABASE_MIGRATE: 'true',
       PUBLIC_ID_SECRET: 'observability-test-public-id-secret-0123456789',
       CALLLOG_BATCH_WAIT_MS: '20',
+      NATS_MONITOR_URL: DEV_NATS_MONITOR_URL,
     },
     'ondemand-router': {
       CALLLOG_FLUSH_MS: '20',

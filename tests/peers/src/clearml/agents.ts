@@ -9,7 +9,22 @@
  */
 import { PeerStore, WorkerInfo } from './store';
 import { changeStatus } from './status';
-import { AgentsOptions, QueueDoc, ScriptRule, TaskDoc, TaskScript } from './types';
+import { AgentsOptions, MachineProfile, QueueDoc, ScriptRule, TaskDoc, TaskScript } from './types';
+import { MachineStats } from './worker-stats';
+
+export const DEFAULT_MACHINE: MachineProfile = {
+  cpus: 8,
+  gpus: 1,
+  memoryMb: 32_768,
+  gpuMemoryMb: 16_160,
+  diskFreeHomePct: 62,
+  busyCpuPct: 71,
+  busyGpuPct: 87,
+  busyMemoryMb: 9_216,
+  busyGpuMemoryMb: 9_830,
+};
+const IDLE_MEMORY_MB = 1_900;
+const IDLE_GPU_MEMORY_MB = 310;
 
 export const DEFAULT_SCRIPT: TaskScript = {
   durationMs: 1000,
@@ -83,6 +98,11 @@ interface SimWorker {
   info: WorkerInfo;
   queueId: string;
   run?: Run;
+  machine: MachineProfile;
+  /** Server time of the last status report with machine statistics. */
+  statsAt: number;
+  /** Replaces what the machine reports (a test forcing a full disk or memory). */
+  override?: MachineStats;
 }
 
 export class AgentPool {
@@ -157,7 +177,7 @@ export class AgentPool {
           lastReportTime: now,
         };
         this.store.workers.set(id, info);
-        this.workers.set(id, { info, queueId: q.id });
+        this.workers.set(id, { info, queueId: q.id, machine: this.machineOf(q.name), statsAt: 0 });
       }
     }
   }
@@ -172,7 +192,54 @@ export class AgentPool {
       w.info.lastReportTime = now;
       if (w.run) this.advance(w);
       else if (!this.paused) this.pick(w);
+      this.reportStats(w, now.getTime());
     }
+  }
+
+  /** What the next reports of matching workers say instead (merged over the machine's own figures); null clears it. */
+  overrideStats(worker: string | RegExp, stats: MachineStats | null): void {
+    for (const w of this.workers.values()) {
+      if (typeof worker === 'string' ? w.info.id === worker : worker.test(w.info.id)) w.override = stats ?? undefined;
+    }
+  }
+
+  private machineOf(queue: string): MachineProfile {
+    const m = this.opts.machine;
+    if (!m) return DEFAULT_MACHINE;
+    const perQueue = Object.values(m).some((v) => typeof v === 'object');
+    return { ...DEFAULT_MACHINE, ...(perQueue ? (m as Record<string, Partial<MachineProfile>>)[queue] : (m as Partial<MachineProfile>)) };
+  }
+
+  /**
+   * The status report clearml-agent sends every few seconds with the machine's statistics
+   * (cpu and gpu use per core and card, memory, GPU memory, free disk), busier while it runs a task.
+   */
+  private reportStats(w: SimWorker, now: number): void {
+    const interval = this.opts.statsIntervalMs ?? 10_000;
+    if (interval <= 0 || now - w.statsAt < interval) return;
+    w.statsAt = now;
+    const m = w.machine;
+    const busy = !!w.run;
+    const wobble = (i: number) => Math.sin(now / 7_000 + i) * 2.5;
+    const stats: MachineStats = {
+      cpu_usage: Array.from({ length: m.cpus }, (_, i) => Math.max(0, (busy ? m.busyCpuPct : 2.5) + wobble(i))),
+      memory_used: busy ? m.busyMemoryMb : IDLE_MEMORY_MB,
+      memory_free: m.memoryMb - (busy ? m.busyMemoryMb : IDLE_MEMORY_MB),
+      disk_free_home: m.diskFreeHomePct,
+      disk_free_temp: m.diskFreeHomePct,
+      network_rx: busy ? 1.2 : 0.01,
+      network_tx: busy ? 0.4 : 0.01,
+      ...(m.gpus > 0
+        ? {
+            gpu_usage: Array.from({ length: m.gpus }, (_, i) => (busy ? Math.min(100, m.busyGpuPct + wobble(i)) : 0)),
+            gpu_memory_used: Array.from({ length: m.gpus }, () => (busy ? m.busyGpuMemoryMb : IDLE_GPU_MEMORY_MB)),
+            gpu_memory_free: Array.from({ length: m.gpus }, () => m.gpuMemoryMb - (busy ? m.busyGpuMemoryMb : IDLE_GPU_MEMORY_MB)),
+            gpu_temperature: Array.from({ length: m.gpus }, () => (busy ? 71 : 38)),
+          }
+        : {}),
+      ...w.override,
+    };
+    this.store.addMachineStats(w.info.id, now, w.run?.taskId ?? null, stats);
   }
 
   private pick(w: SimWorker): void {

@@ -6,6 +6,7 @@ import type { AgentPool } from './agents';
 import type { TokenSigner } from './jwt';
 import { PeerStore, toWire } from './store';
 import { TASK_STATUSES, TaskStatus } from './types';
+import type { MachineStats } from './worker-stats';
 
 export interface FailSpec {
   /** HTTP status to answer with (500 answers with the server envelope, 502/503/504 like a proxy). */
@@ -228,6 +229,11 @@ export class PeerControl {
 
   resumeAgents(): void {
     this.agents?.resume();
+  }
+
+  /** What the machine statistics of the matching simulated workers say from their next report on (null: their own again). */
+  setMachineStats(worker: string | RegExp, stats: MachineStats | null): void {
+    this.agents?.overrideStats(worker, stats);
   }
 
   /** Running tasks by worker id. */

@@ -40,6 +40,7 @@ export const ERR = {
   noDefaultQueue: [400, 707, 'no queue is tagged as the default queue for this company'],
   multipleDefaultQueues: [400, 708, 'more than one queue is tagged as the default queue for this company'],
   dataValidationError: [400, 800, 'data validation error'],
+  invalidWorkerId: [400, 1001, 'invalid worker id'],
   invalidScrollId: [400, 1104, 'Invalid scroll id'],
   // 401
   notAuthorized: [401, 1, 'unauthorized (not authorized for endpoint)'],

@@ -20,6 +20,7 @@ import { Identity, PeerStore, newId, toWire } from './store';
 import { TASK_ENDPOINTS, taskToWire } from './tasks-service';
 import { ClearmlPeerOptions, Doc, Seed, TaskStatus } from './types';
 import { Req } from './validate';
+import type { MachineStats } from './worker-stats';
 
 const ENDPOINT_RE = /^\/?(v(\d+\.?\d+)\/)?([a-zA-Z_]\w+\.[a-zA-Z_]\w+)\/?$/;
 const COOKIE_NAME = 'clearml_token_basic';
@@ -487,6 +488,10 @@ export class ClearmlPeer {
       }
       if (path === '/__peer/agents/resume') {
         c.resumeAgents();
+        return reply(200, { ok: true });
+      }
+      if (path === '/__peer/agents/machine-stats') {
+        c.setMachineStats(String(data.worker ?? ''), (data.stats as MachineStats | null | undefined) ?? null);
         return reply(200, { ok: true });
       }
       if (path === '/__peer/seed') {

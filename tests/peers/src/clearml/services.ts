@@ -6,6 +6,7 @@ import { ERR, apiError } from './errors';
 import { PROJECT_QUERY, QUEUE_QUERY, getMany, project, splitProjection } from './query';
 import { PeerStore, WorkerInfo, clone, toWire } from './store';
 import { Doc, LogEvent, QueueDoc } from './types';
+import { getStats, parseMachineStats } from './worker-stats';
 
 // ------------------------------------------------------------------------------------ auth / debug / server
 
@@ -176,6 +177,58 @@ function getAllWorkers(ctx: CallContext): Doc {
   return { workers: toWire(workers) };
 }
 
+/** workers.register: the worker's entry (replacing one of the same id); unknown queue ids are refused. */
+function registerWorker(ctx: CallContext): Doc {
+  const id = ctx.req.str('worker', { required: true });
+  const queues = ctx.req.strList('queues') ?? [];
+  const unknown = queues.filter((q) => !ctx.store.queues.has(q));
+  if (unknown.length) throw apiError(ERR.invalidQueueId, null, { ids: unknown });
+  const now = ctx.store.clock.date();
+  ctx.store.workers.set(id, {
+    id,
+    userId: ctx.identity.user,
+    ip: '127.0.0.1',
+    queues,
+    registerTime: now,
+    lastActivityTime: now,
+    lastReportTime: now,
+  });
+  return {};
+}
+
+/**
+ * workers.status_report: the worker must be registered (400/1001 otherwise); `machine_stats` are
+ * stored as worker_stats documents with the report's own `timestamp` (epoch ms from the agent);
+ * `task` set or cleared, `queue` likewise, `queues` replaced when given.
+ */
+function statusReport(ctx: CallContext): Doc {
+  const id = ctx.req.str('worker', { required: true });
+  const timestamp = ctx.req.int('timestamp', { required: true })!;
+  const worker = ctx.store.workers.get(id);
+  if (!worker) throw apiError(ERR.invalidWorkerId, null, { worker: id });
+  const task = ctx.req.str('task');
+  if (task !== undefined) ctx.store.assertTask(task);
+  const stats = parseMachineStats(ctx.data.machine_stats);
+  if (Object.keys(stats).length) ctx.store.addMachineStats(id, timestamp, task ?? null, stats);
+  const now = ctx.store.clock.date();
+  worker.lastActivityTime = now;
+  worker.lastReportTime = now;
+  worker.task = task;
+  worker.queue = ctx.req.str('queue');
+  const queues = ctx.req.strList('queues');
+  if (queues?.length) worker.queues = queues;
+  if (task) {
+    const t = ctx.store.tasks.get(task)!;
+    t.last_worker = id;
+    t.last_worker_report = now;
+  }
+  return {};
+}
+
+function getWorkerStats(ctx: CallContext): Doc {
+  return getStats(ctx, ctx.store.workerStats);
+}
+
 // ------------------------------------------------------------------------------------ events
 
 function lowerBound(list: LogEvent[], ts: number): number {
@@ -265,5 +318,8 @@ export const OTHER_ENDPOINTS: EndpointDef[] = [
   { name: 'projects.get_all', minVersion: '1.0', handler: getAllProjects },
   { name: 'projects.get_by_id', minVersion: '1.0', handler: getProjectById },
   { name: 'workers.get_all', minVersion: '2.4', handler: getAllWorkers },
+  { name: 'workers.register', minVersion: '2.4', handler: registerWorker, write: true },
+  { name: 'workers.status_report', minVersion: '2.4', handler: statusReport, write: true },
+  { name: 'workers.get_stats', minVersion: '2.4', handler: getWorkerStats },
   { name: 'events.get_task_log', minVersion: '2.9', handler: getTaskLog },
 ];

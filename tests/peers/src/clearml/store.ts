@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ServerClock, parseServerDate, toEsTimestamp, toWireDate } from './clock';
 import { ERR, apiError } from './errors';
+import { MachineStats, StatDoc, statDocs } from './worker-stats';
 import {
   ConfigurationItem,
   Credential,
@@ -109,6 +110,8 @@ export class PeerStore {
   readonly tasks = new Map<string, TaskDoc>();
   readonly logs = new Map<string, LogEvent[]>();
   readonly workers = new Map<string, WorkerInfo>();
+  /** worker_stats documents (Elasticsearch), oldest first. */
+  readonly workerStats: StatDoc[] = [];
   /** get_all scroll states: id -> position (expire after 600 s as scroll_state_expiration_seconds). */
   readonly scrolls = new Map<string, { position: number; expires: number }>();
   private eventSeq = 0;
@@ -116,6 +119,12 @@ export class PeerStore {
   readonly eventOrder = new WeakMap<LogEvent, number>();
 
   constructor(readonly clock: ServerClock) {}
+
+  /** A worker's machine statistics as `workers.status_report` stores them (the oldest documents beyond 500 000 dropped). */
+  addMachineStats(worker: string, timestamp: number, task: string | null, stats: MachineStats): void {
+    this.workerStats.push(...statDocs(worker, timestamp, task, stats));
+    if (this.workerStats.length > 500_000) this.workerStats.splice(0, this.workerStats.length - 500_000);
+  }
 
   // ---------------------------------------------------------------- identity
 

@@ -179,6 +179,28 @@ export interface AgentsOptions {
   paused?: boolean;
   /** Host part of worker ids ("<host>:<queue>:<n>"). Default "peer-agent". */
   host?: string;
+  /**
+   * How often each worker reports its machine statistics (workers.status_report `machine_stats`),
+   * in ms of the server clock. Default 10000; 0 reports none.
+   */
+  statsIntervalMs?: number;
+  /** The machine every worker runs on (per queue name with a record). */
+  machine?: Partial<MachineProfile> | Record<string, Partial<MachineProfile>>;
+}
+
+/** A simulated agent's machine: what its statistics are made of, idle and while running a task. */
+export interface MachineProfile {
+  cpus: number;
+  gpus: number;
+  memoryMb: number;
+  gpuMemoryMb: number;
+  /** % free of the home drive. */
+  diskFreeHomePct: number;
+  /** % use per core / card and MB used while a task runs. */
+  busyCpuPct: number;
+  busyGpuPct: number;
+  busyMemoryMb: number;
+  busyGpuMemoryMb: number;
 }
 
 export interface Credential {

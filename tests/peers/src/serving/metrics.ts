@@ -36,6 +36,14 @@ const GPU_BASE_USED = 0.5 * GIB;
 const GPU_PER_MODEL = 300 * MIB;
 const GPU_PER_REQUEST = 64 * MIB;
 const POWER_IDLE_W = 30;
+/** The host: 64 GiB of RAM, a few percent busy at rest, pre- and post-processing on top. */
+const CPU_MEMORY_TOTAL = 64 * GIB;
+const CPU_MEMORY_BASE = 3 * GIB;
+const CPU_MEMORY_PER_MODEL = 700 * MIB;
+const CPU_MEMORY_PER_REQUEST = 16 * MIB;
+const CPU_BASE = 0.04;
+const CPU_PER_GPU_BUSY = 0.25;
+const CPU_PER_REQUEST = 0.01;
 const POWER_LIMIT_W = 250;
 /** Triton samples GPU metrics every --metrics-interval-ms (2000 by default); utilisation is busy time over that window. */
 const UTIL_WINDOW_MS = 2000;
@@ -196,7 +204,7 @@ export class TritonMetrics {
     const lines: string[] = [];
     const family = (name: string, help: string, type: string, values: Array<[string, number]>) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, v] of values) lines.push(`${name}{${labels}} ${fmt(v)}`);
+      for (const [labels, v] of values) lines.push(labels ? `${name}{${labels}} ${fmt(v)}` : `${name} ${fmt(v)}`);
     };
     family(
       'nv_inference_request_success',
@@ -273,6 +281,13 @@ export class TritonMetrics {
     family('nv_gpu_power_limit', 'GPU power management limit in watts', 'gauge', [[gpu, POWER_LIMIT_W]]);
     family('nv_energy_consumption', 'GPU energy consumption in joules since the Triton Server started', 'counter', [
       [gpu, Math.round(this.energyJ * 1000) / 1000],
+    ]);
+    // Triton's CPU metrics (--collect-cpu-metrics, on by default since 2.30): the host, no labels.
+    const cpu = Math.min(1, CPU_BASE + util * CPU_PER_GPU_BUSY + CPU_PER_REQUEST * this.inFlight);
+    family('nv_cpu_utilization', 'CPU utilization rate [0.0 - 1.0]', 'gauge', [['', cpu]]);
+    family('nv_cpu_memory_total_bytes', 'CPU total memory (RAM), in bytes', 'gauge', [['', CPU_MEMORY_TOTAL]]);
+    family('nv_cpu_memory_used_bytes', 'CPU used memory (RAM), in bytes', 'gauge', [
+      ['', CPU_MEMORY_BASE + CPU_MEMORY_PER_MODEL * rows.length + CPU_MEMORY_PER_REQUEST * this.inFlight],
     ]);
     return `${lines.join('\n')}\n`;
   }
