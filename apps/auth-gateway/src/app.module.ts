@@ -15,6 +15,7 @@ import { ServiceDiscoveryController } from './registry/service-discovery.control
 import { AdminController, LimitsController } from './admin/admin.controllers';
 import { CallLimiter } from './limits/call-limiter';
 import { PolicyCache } from './limits/policy-cache';
+import { TokenQuota } from './limits/token-quota';
 import { UsageController } from './usage/usage.controller';
 
 /** Every HTTP controller of the gateway (the on-demand routes are served before them, see main.ts). */
@@ -40,9 +41,9 @@ export class GatewayModule {
       { service: 'auth-gateway', config, configToken: GATEWAY_CONFIG, runtime },
       {
         imports: [DiscoveryModule],
-        exports: [AuthService, OndemandService, CallLimiter],
+        exports: [AuthService, OndemandService, CallLimiter, TokenQuota],
         controllers: GATEWAY_CONTROLLERS,
-        providers: [PolicyCache, CallLimiter, AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
+        providers: [PolicyCache, CallLimiter, TokenQuota, AuthService, OndemandService, { provide: APP_GUARD, useClass: AuthGuard }],
       },
     );
   }

@@ -71,6 +71,8 @@ export const gatewayEnv = z
     RATE_LIMIT_GRANT_MS: envInt({ min: 1, max: 10_000, default: 100 }),
     /** Tokens a replica took and did not spend lapse after this long. */
     RATE_LIMIT_HOLD_MS: envInt({ min: 10, max: 60_000, default: 1_000 }),
+    /** How long a caller's tokens of the day are taken as known before the registry is asked again (token quotas). */
+    TOKEN_QUOTA_CACHE_MS: envInt({ min: 100, max: 600_000, default: 5_000 }),
     /** Serve the admin console under /console/ (and send / there). */
     CONSOLE_ENABLED: envBool(true),
     /** The console's build (`nx run console:build`); default dist/apps/console beside the gateway's build. */

@@ -15,6 +15,7 @@ import { HttpMetrics } from './http/http-metrics';
 import { RouteMethods } from './http/route-methods';
 import { AuthService } from './auth/auth.service';
 import { CallLimiter } from './limits/call-limiter';
+import { TokenQuota } from './limits/token-quota';
 import { OndemandHttp } from './ondemand/ondemand.http';
 import { ONDEMAND_ROUTES } from './ondemand/ondemand.routes';
 import { OndemandService } from './ondemand/ondemand.service';
@@ -108,6 +109,7 @@ export async function startGateway(config: GatewayConfig, runtime = createRuntim
         app.get(NatsService),
         app.get(RpcClient),
         app.get(CallLimiter),
+        app.get(TokenQuota),
         httpMetrics,
         rt.logger,
         config,

@@ -19,6 +19,12 @@ export const limitValuesSchema = z
     runs_per_day: z.number().int().min(0).max(10_000_000).nullable().optional(),
     /** Runs not finished yet (accepted, retrying, queued, in progress) at once; 0 refuses every run. */
     max_concurrent_runs: z.number().int().min(0).max(1_000_000).nullable().optional(),
+    /**
+     * Tokens (prompt and completion) of LLM endpoints per UTC day, as their answers reported them;
+     * 0 refuses every LLM call. Checked before a call against what the call log has counted, so the
+     * calls in flight when the quota is reached may pass it by their own tokens.
+     */
+    tokens_per_day: z.number().int().min(0).max(1_000_000_000_000).nullable().optional(),
   })
   .strict();
 export type LimitValues = z.infer<typeof limitValuesSchema>;
@@ -165,6 +171,7 @@ export const UNLIMITED: EffectiveLimits = Object.freeze({
   max_in_flight: null,
   runs_per_day: null,
   max_concurrent_runs: null,
+  tokens_per_day: null,
 });
 
 /** Rules indexed for lookups on the hot path. */

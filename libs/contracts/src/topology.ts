@@ -21,7 +21,7 @@ import {
   userUnsuspend,
 } from './limits';
 import { runCreate, runGet, runList, runRequested, runStatusApplied, runStatusChanged, runStopRequested } from './runs/runs';
-import { usageGet } from './usage';
+import { usageGet, usageTokensToday } from './usage';
 import { ServiceName } from './services';
 import { DEAD_LETTER_PREFIX } from './streams';
 
@@ -54,6 +54,7 @@ const policy: RpcContract[] = [
   suspensionList,
   auditList,
   usageGet,
+  usageTokensToday,
 ];
 
 const crud = (c: typeof machines | typeof endpoints | typeof tasks): RpcContract[] => [c.create, c.get, c.list, c.update, c.delete];

@@ -104,6 +104,13 @@ export const runUsageRowSchema = z.object({
 });
 export type RunUsageRow = z.infer<typeof runUsageRowSchema>;
 
+/** A caller's LLM tokens (prompt and completion) of the current UTC day, from the usage rollups: the gateway's token quota. */
+export const usageTokensToday = defineRpc(
+  'registry.usage.tokens-today.v1',
+  z.object({ username: z.string().min(1).max(255) }),
+  z.object({ day: z.string(), tokens: z.number() }),
+);
+
 export const usageGet = defineRpc(
   'registry.usage.get.v1',
   z.object({

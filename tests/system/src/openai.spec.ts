@@ -242,6 +242,35 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     }
     await answered('the limit lifted');
 
+    // A daily token quota: the call that reaches it passes; once the call log has counted its
+    // tokens, the next is refused until UTC midnight.
+    const quota = await api(stack.gatewayUrl, '/v1/limits', {
+      method: 'PUT',
+      token: admin,
+      body: { scope: 'user', subject: 'observer', limits: { tokens_per_day: 5 } },
+    });
+    expect(quota.status).toBe(200);
+    try {
+      const spent = await waitFor(
+        async () => {
+          try {
+            await ask();
+            return null;
+          } catch (err) {
+            return err as APIError;
+          }
+        },
+        { timeoutMs: 20_000, intervalMs: 500, message: 'the token quota reached' },
+      );
+      expect(spent).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(spent.message).toMatch(/LLM tokens today, your limit is 5 per day/);
+      expect(Number(spent.headers?.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(spent.headers?.get('retry-after'))).toBeLessThanOrEqual(86_400);
+    } finally {
+      await api(stack.gatewayUrl, `/v1/limits/${quota.json.id}`, { method: 'DELETE', token: admin });
+    }
+    await answered('the quota lifted');
+
     const suspended = await api(stack.gatewayUrl, '/v1/admin/suspensions/observer', {
       method: 'PUT',
       token: admin,

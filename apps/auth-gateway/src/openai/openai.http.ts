@@ -13,6 +13,7 @@ import { NatsService, RpcClient, StreamCall } from '@cleargate/messaging';
 import type { Logger } from '@cleargate/observability';
 import { AuthService, bearerToken } from '../auth/auth.service';
 import { CallLimiter, Release } from '../limits/call-limiter';
+import { TokenQuota } from '../limits/token-quota';
 import { GatewayConfig } from '../config';
 import { CorsPolicy } from '../http/cors';
 import { toAppError } from '../http/error.filter';
@@ -50,6 +51,7 @@ export class OpenaiHttp {
     private readonly nats: NatsService,
     private readonly rpc: RpcClient,
     private readonly limiter: CallLimiter,
+    private readonly quota: TokenQuota,
     metrics: HttpMetrics,
     private readonly logger: Logger,
     private readonly config: GatewayConfig,
@@ -129,6 +131,7 @@ export class OpenaiHttp {
       };
       // The caller's own limits (calls per second, calls in flight) as on the on-demand routes; the
       // model's machine is the router's choice, so a rule of one machine's endpoint does not apply here.
+      await this.quota.check(caller, body.model);
       const admitted = this.limiter.admit(caller, '', body.model);
       release = admitted instanceof Promise ? await admitted : admitted;
       let callerJson = this.callerJson.get(caller);

@@ -2507,6 +2507,7 @@ export interface paths {
                                     max_concurrent_runs?: number | null;
                                     max_in_flight?: number | null;
                                     runs_per_day?: number | null;
+                                    tokens_per_day?: number | null;
                                 };
                                 /** @enum {string} */
                                 scope: "role" | "user" | "endpoint" | "task";
@@ -2616,6 +2617,7 @@ export interface paths {
                             max_concurrent_runs?: number | null;
                             max_in_flight?: number | null;
                             runs_per_day?: number | null;
+                            tokens_per_day?: number | null;
                         };
                         reason?: string;
                         /** @enum {string} */
@@ -2641,6 +2643,7 @@ export interface paths {
                                 max_concurrent_runs?: number | null;
                                 max_in_flight?: number | null;
                                 runs_per_day?: number | null;
+                                tokens_per_day?: number | null;
                             };
                             /** @enum {string} */
                             scope: "role" | "user" | "endpoint" | "task";

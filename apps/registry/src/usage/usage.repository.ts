@@ -257,6 +257,15 @@ export class UsageRepository implements StatsSource {
     }));
   }
 
+  /** A caller's prompt and completion tokens of one UTC day (YYYY-MM-DD). */
+  async tokensOn(day: string, caller: string): Promise<number> {
+    const [row] = (await this.dataSource.query(
+      `SELECT COALESCE(sum(prompt_tokens + completion_tokens), 0)::float8 AS tokens FROM usage_ondemand_callers WHERE day = $1 AND caller = $2`,
+      [day, caller],
+    )) as { tokens: number }[];
+    return n(row?.tokens);
+  }
+
   /** Today's (UTC) calls per caller, for the metrics: the `top` busiest and the rest added up. */
   async todayByCaller(top: number) {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
