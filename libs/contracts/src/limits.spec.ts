@@ -15,7 +15,7 @@ const rule = (scope: LimitRule['scope'], subject: string, limits: LimitRule['lim
 
 describe('LimitIndex', () => {
   const index = new LimitIndex([
-    rule('role', 'Public', { calls_per_second: 2, max_in_flight: 4, runs_per_day: 10 }),
+    rule('role', 'Public', { calls_per_second: 2, max_in_flight: 4, runs_per_day: 10, tokens_per_day: 50_000 }),
     rule('role', 'AreaManager', { calls_per_second: 20 }),
     rule('user', 'alice', { calls_per_second: 50, burst: 100, runs_per_day: null }),
     rule('endpoint', 'e-uuid', { calls_per_second: 0.5 }, { target: { machine_id: 'm', endpoint: 'slow' } }),
@@ -25,7 +25,7 @@ describe('LimitIndex', () => {
 
   it('takes each field from the most specific rule that sets it', () => {
     expect(index.resolve('carol', 'Public')).toEqual({
-      limits: { calls_per_second: 2, burst: 2, max_in_flight: 4, runs_per_day: 10, max_concurrent_runs: null },
+      limits: { calls_per_second: 2, burst: 2, max_in_flight: 4, runs_per_day: 10, max_concurrent_runs: null, tokens_per_day: 50_000 },
       scoped: {},
     });
     // alice's own rule: her rate with its burst, runs unlimited (null), in-flight from her role
@@ -35,12 +35,13 @@ describe('LimitIndex', () => {
       max_in_flight: 4,
       runs_per_day: null,
       max_concurrent_runs: null,
+      tokens_per_day: 50_000,
     });
   });
 
   it('gives an endpoint or task rule a scope of its own, the caller’s own endpoint rule first', () => {
     expect(index.resolve('carol', 'AreaManager', { endpoint: 'm/slow' })).toEqual({
-      limits: { calls_per_second: 0.5, burst: 1, max_in_flight: null, runs_per_day: null, max_concurrent_runs: null },
+      limits: { calls_per_second: 0.5, burst: 1, max_in_flight: null, runs_per_day: null, max_concurrent_runs: null, tokens_per_day: null },
       scoped: { calls_per_second: 'e:m/slow' },
     });
     expect(index.resolve('bob', 'AreaManager', { endpoint: 'm/slow' }).limits).toMatchObject({ calls_per_second: 5, burst: 7 });
@@ -58,6 +59,7 @@ describe('LimitIndex', () => {
       max_in_flight: null,
       runs_per_day: null,
       max_concurrent_runs: null,
+      tokens_per_day: null,
     });
   });
 });
