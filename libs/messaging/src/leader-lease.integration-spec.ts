@@ -28,6 +28,18 @@ describe('LeaderLease', () => {
     for (const l of [a, b, c]) await l.stop();
   });
 
+  it('does not keep the key when stopped while its first write is on its way', async () => {
+    const hasty = await replica('hasty', 800, 'hasty-leader');
+    const starting = hasty.start();
+    await hasty.stop();
+    await starting;
+    expect(hasty.isLeader).toBe(false);
+    const next = await replica('next', 800, 'hasty-leader');
+    await next.start();
+    expect(next.isLeader).toBe(true);
+    await next.stop();
+  });
+
   it('hands over at once when the leader stops, and after the TTL when it dies without a word', async () => {
     const first = await replica('first', 800);
     await first.start();

@@ -29,6 +29,8 @@ export class LeaderLease {
   private expiry?: NodeJS.Timeout;
   private leader = false;
   private stopped = false;
+  /** The write in flight, which stop() waits for (else it could take the key just after stop gave it up). */
+  private ticking?: Promise<void>;
   private readonly listeners: ((leader: boolean) => void)[] = [];
 
   constructor(
@@ -47,13 +49,19 @@ export class LeaderLease {
 
   async start(): Promise<void> {
     this.kv = await KvStore.open(this.nats, this.options.bucket, { history: 1, ttlMs: this.options.ttlMs });
-    await this.tick();
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    this.ticking = this.tick().finally(() => (this.ticking = undefined));
+    return this.ticking;
   }
 
   /** Gives the lease up so that a standby takes over without waiting for the expiry. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.ticking;
     clearTimeout(this.expiry);
     if (this.leader && this.kv) {
       try {
@@ -79,12 +87,16 @@ export class LeaderLease {
     let next = this.interval;
     const started = Date.now();
     try {
-      if (this.leader) {
-        this.revision = await kv.update(this.options.key, this.options.identity, this.revision);
-      } else {
-        this.revision = await kv.create(this.options.key, this.options.identity);
-        this.set(true);
+      const revision = this.leader
+        ? await kv.update(this.options.key, this.options.identity, this.revision)
+        : await kv.create(this.options.key, this.options.identity);
+      if (this.stopped) {
+        // Stopped while this write was on its way: give the key up rather than hold it to its expiry.
+        await kv.delete(this.options.key, revision).catch(() => undefined);
+        return;
       }
+      this.revision = revision;
+      this.set(true);
       this.holdUntil(started + this.options.ttlMs - this.margin);
     } catch (err) {
       if (this.leader && !(err instanceof KvConflictError)) {
@@ -98,7 +110,7 @@ export class LeaderLease {
       }
     }
     if (!this.stopped) {
-      this.timer = setTimeout(() => void this.tick(), next);
+      this.timer = setTimeout(() => void this.run(), next);
       this.timer.unref();
     }
   }
