@@ -50,8 +50,10 @@ def test_streams_a_chat_completion_token_by_token(client: OpenAI, llm_gateway: L
         pieces.append(chunk.choices[0].delta.content or "")
         times.append(time.monotonic())
     assert "".join(pieces) == "You said: a b c d"
-    gaps = [b - a for a, b in zip(times[2:], times[3:])]
-    assert len([g for g in gaps if g >= 0.04]) >= 3, gaps  # as the model wrote them, not all at once
+    # As the model wrote them, not all at once at the end: the six tokens took 6 x 80 ms to write,
+    # and the first arrived long before the last. (Gaps between single chunks are not compared: on a
+    # busy machine this process may read several that waited in its socket at once.)
+    assert times[-1] - times[1] >= 0.2, [round(t - times[0], 3) for t in times]
 
 
 def test_embeds_text(client: OpenAI) -> None:
