@@ -203,6 +203,36 @@ async function main() {
   for (const item of enqueueLog.body.items)
     show(item.at, `${item.outcome} ${item.template_name ?? item.task_id} → ${item.clearml_task_id ?? '-'} ${item.error ?? ''}`);
 
+  step('An administrator limits the user to one call a second: a burst of three gets 429 with Retry-After');
+  const rule = await api('/v1/limits', admin, {
+    method: 'PUT',
+    body: JSON.stringify({ scope: 'user', subject: 'observer', limits: { calls_per_second: 1, burst: 1 }, reason: 'demo' }),
+  });
+  show('rule', rule.body.limits);
+  // The gateway hears of the change from the registry's announcement, in a few milliseconds.
+  await new Promise((r) => setTimeout(r, 500));
+  const burst = await Promise.all(
+    [1, 2, 3].map(() =>
+      fetch(`${gateway}/v1/ondemand/${machine.machine_id}/test_model_pytorch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user}`, 'content-type': 'image/png' },
+        body: readFileSync(join(root, 'samples', '5.png')),
+      }),
+    ),
+  );
+  for (const res of burst)
+    show(`answer (${res.status})`, res.status === 429 ? `Retry-After: ${res.headers.get('retry-after')} s` : await res.text());
+  await api(`/v1/limits/${rule.body.id}`, admin, { method: 'DELETE' });
+
+  step("The user's usage of today (GET /v1/usage; administrators may group it by user, endpoint, task or queue)");
+  // The call log reaches the usage rollups as the router flushes it: a moment.
+  await new Promise((r) => setTimeout(r, 1000));
+  const usage = (await api('/v1/usage?bucket=day', user)).body;
+  for (const row of usage.ondemand ?? [])
+    show(`calls ${row.bucket.slice(0, 10)}`, `${row.calls} calls, ${row.errors} errors, p95 ${row.duration_ms_p95} ms`);
+  for (const row of usage.runs ?? [])
+    show(`runs ${row.bucket.slice(0, 10)}`, `${row.runs} runs, ${row.completed} completed, ${row.failed} failed`);
+
   step('The admin console');
   console.log(`   ${consoleUrl}`);
   console.log('   sign in on the demo realm as rootadmin (password rootadmin): the machine, endpoint, tasks, runs and');
