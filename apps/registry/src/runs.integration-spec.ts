@@ -223,6 +223,21 @@ describe('runs', () => {
     });
   });
 
+  it('keeps the time of a status that arrives after a later one, without moving the run back', async () => {
+    const run = await fx.bus.rpc.request(runCreate, { caller: bob, task_id: template.task_id, params: { lr: 0.1 }, route: 'v1' });
+    const t0 = Date.now() - 10_000;
+    await statusEvent(run.run_id, 'in_progress', { at: new Date(t0 + 4_000).toISOString() });
+    await statusEventsApplied();
+    await statusEvent(run.run_id, 'queued', { at: new Date(t0).toISOString(), clearml_task_id: 'late-queued' });
+    await statusEventsApplied();
+    const now = await fx.bus.rpc.request(runGet, { caller: bob, run_id: run.run_id });
+    expect(now).toMatchObject({
+      status: 'in_progress',
+      queued_at: new Date(t0).toISOString(),
+      started_at: new Date(t0 + 4_000).toISOString(),
+    });
+  });
+
   it('brings back a run that failed before ClearML took it once ClearML accepts its replay', async () => {
     const run = await fx.bus.rpc.request(runCreate, { caller: bob, task_id: template.task_id, params: { lr: 0.5 }, route: 'v1' });
     await statusEvent(run.run_id, 'failed', { error: 'gave up after 50 attempts', error_code: 'upstream_error' });

@@ -12,6 +12,7 @@ import {
   runStatusChanged,
   statsGet,
   tasks,
+  usageFromColumns,
   usageGet,
   Usage,
   usageCsv,
@@ -44,15 +45,21 @@ afterAll(async () => {
   await fx?.close();
 });
 
-const usage = (query: Partial<{ from: string; to: string; bucket: 'day' | 'month'; group_by: string; user: string }>, caller = admin) =>
-  fx.bus.rpc.request(usageGet, {
-    caller,
-    from: query.from ?? seeded.first,
-    to: query.to ?? new Date(Date.now() + DAY).toISOString(),
-    bucket: query.bucket ?? 'day',
-    group_by: (query.group_by ?? 'none') as 'none',
-    ...(query.user ? { user: query.user } : {}),
-  });
+/** The registry's answer (columns on the bus), as rows. */
+const usage = async (
+  query: Partial<{ from: string; to: string; bucket: 'day' | 'month'; group_by: string; user: string }>,
+  caller = admin,
+) =>
+  usageFromColumns(
+    await fx.bus.rpc.request(usageGet, {
+      caller,
+      from: query.from ?? seeded.first,
+      to: query.to ?? new Date(Date.now() + DAY).toISOString(),
+      bucket: query.bucket ?? 'day',
+      group_by: (query.group_by ?? 'none') as 'none',
+      ...(query.user ? { user: query.user } : {}),
+    }),
+  );
 
 /** Raw sums of ondemand_calls by UTC day (or month) and the given columns (one caller's with `caller`). */
 async function rawCalls(bucket: 'day' | 'month', dims: string[], caller?: string) {

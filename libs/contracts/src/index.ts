@@ -2,6 +2,7 @@ export * from './errors';
 export * from './contract';
 export * from './streams';
 export * from './common';
+export * from './columns';
 export * from './registry/crud';
 export * from './registry/machines';
 export * from './registry/endpoints';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { columnsSchema, fromColumns, toColumns } from './columns';
 import { callerSchema, isoDateSchema } from './common';
 import { defineRpc } from './contract';
 
@@ -126,13 +127,46 @@ export const usageGet = defineRpc(
     to: isoDateSchema,
     bucket: usageBucketSchema,
     group_by: usageGroupSchema,
-    /** Null when the grouping does not apply to calls (task, queue). */
-    ondemand: z.array(ondemandUsageRowSchema).nullable(),
+    /** As columns: a month of days by every caller is thousands of rows (see columns.ts). Null when the grouping does not apply to calls. */
+    ondemand: columnsSchema(ondemandUsageRowSchema).nullable(),
     /** Null when the grouping does not apply to runs (endpoint). */
-    runs: z.array(runUsageRowSchema).nullable(),
+    runs: columnsSchema(runUsageRowSchema).nullable(),
   }),
 );
-export type Usage = z.infer<typeof usageGet.response>;
+
+/** Usage as GET /v1/usage answers it: rows. */
+export const usageSchema = z.object({
+  from: isoDateSchema,
+  to: isoDateSchema,
+  bucket: usageBucketSchema,
+  group_by: usageGroupSchema,
+  /** Null when the grouping does not apply to calls (task, queue). */
+  ondemand: z.array(ondemandUsageRowSchema).nullable(),
+  /** Null when the grouping does not apply to runs (endpoint). */
+  runs: z.array(runUsageRowSchema).nullable(),
+});
+export type Usage = z.infer<typeof usageSchema>;
+
+const ONDEMAND_USAGE_FIELDS = Object.keys(ondemandUsageRowSchema.shape) as (keyof OndemandUsageRow)[];
+const RUN_USAGE_FIELDS = Object.keys(runUsageRowSchema.shape) as (keyof RunUsageRow)[];
+
+/** Usage rows as the registry sends them: columns. */
+export function usageToColumns(usage: Usage): z.output<typeof usageGet.response> {
+  return {
+    ...usage,
+    ondemand: usage.ondemand && toColumns(usage.ondemand, ONDEMAND_USAGE_FIELDS),
+    runs: usage.runs && toColumns(usage.runs, RUN_USAGE_FIELDS),
+  };
+}
+
+/** The registry's answer as the API gives it: rows again. */
+export function usageFromColumns(answer: z.output<typeof usageGet.response>): Usage {
+  return {
+    ...answer,
+    ondemand: answer.ondemand && fromColumns<OndemandUsageRow>(answer.ondemand),
+    runs: answer.runs && fromColumns<RunUsageRow>(answer.runs),
+  };
+}
 
 const csvCell = (v: unknown): string => {
   if (v === undefined || v === null) return '';

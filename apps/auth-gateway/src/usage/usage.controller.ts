@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { Caller, usageCsv, usageGet, usageQuerySchema } from '@cleargate/contracts';
+import { Caller, usageCsv, usageFromColumns, usageGet, usageQuerySchema, usageSchema } from '@cleargate/contracts';
 import { RpcClient } from '@cleargate/messaging';
 import { Auth, CurrentCaller, RequestId } from '../auth/auth.guard';
 import { Input } from '../http/input';
@@ -27,7 +27,7 @@ export class UsageController {
       'from fixed duration buckets (exact to the bucket). `format=csv` (or `Accept: text/csv`) answers CSV.',
     tags: ['usage'],
     query: usageQuery,
-    responses: { 200: usageGet.response },
+    responses: { 200: usageSchema },
     csv: 'One line per row: calls first, then runs, with a `kind` column',
     auth: true,
   })
@@ -40,11 +40,12 @@ export class UsageController {
   ) {
     const to = query.to ?? new Date().toISOString();
     const from = query.from ?? new Date(Date.parse(to) - 30 * DAY).toISOString();
-    const usage = await this.rpc.request(
+    const answer = await this.rpc.request(
       usageGet,
       { caller, from, to, bucket: query.bucket, group_by: query.group_by, ...(query.user ? { user: query.user } : {}) },
       { correlationId: rid },
     );
+    const usage = usageFromColumns(answer);
     const csv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/i.test(accept ?? ''));
     if (!csv) return reply.send(usage);
     return reply

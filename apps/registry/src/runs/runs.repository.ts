@@ -155,9 +155,17 @@ export class RunsRepository {
         event.gpu_seconds ?? null,
       ],
     );
-    // For UPDATE … RETURNING the postgres driver answers [rows, affected].
-    const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
-    return rows.length > 0 ? this.findById(event.run_id) : null;
+    if (returned(result).length > 0) return this.findById(event.run_id);
+    // Not a step forward. The events of one run are applied concurrently, so `queued` may come
+    // after `in_progress` (or `in_progress` after `completed`): the time it carries still counts
+    // (the run's wait and running time) when the run does not have it yet.
+    if (event.status !== 'queued' && event.status !== 'in_progress') return null;
+    const column = event.status === 'queued' ? 'queued_at' : 'started_at';
+    const backfilled: unknown[] = await this.dataSource.query(
+      `UPDATE runs SET ${column} = $2::timestamptz, updated_at = now() WHERE id = $1 AND ${column} IS NULL RETURNING id`,
+      [event.run_id, event.at],
+    );
+    return returned(backfilled).length > 0 ? this.findById(event.run_id) : null;
   }
 
   /** How many runs are in each status (every status, zero when none). */
@@ -178,4 +186,9 @@ export class RunsRepository {
       .take(limit)
       .getMany();
   }
+}
+
+/** The rows of an UPDATE … RETURNING: the postgres driver answers [rows, affected]. */
+function returned(result: unknown[]): unknown[] {
+  return Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RpcParsed as Req, usageGet, usageTokensToday } from '@cleargate/contracts';
+import { RpcParsed as Req, usageGet, usageToColumns, usageTokensToday } from '@cleargate/contracts';
 import { RpcHandler } from '@cleargate/messaging';
 import { UsageRepository } from './usage.repository';
 import { UsageService } from './usage.service';
@@ -12,8 +12,8 @@ export class UsageHandlers {
   ) {}
 
   @RpcHandler(usageGet)
-  get({ caller, ...query }: Req<typeof usageGet>) {
-    return this.usage.get(caller, query);
+  async get({ caller, ...query }: Req<typeof usageGet>) {
+    return usageToColumns(await this.usage.get(caller, query));
   }
 
   @RpcHandler(usageTokensToday)
