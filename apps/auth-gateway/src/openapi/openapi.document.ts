@@ -4,14 +4,16 @@ import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { RpcClient } from '@cleargate/messaging';
 import { GATEWAY_CONTROLLERS } from '../app.module';
 import { GATEWAY_CONFIG, loadGatewayConfig } from '../config';
+import { PolicyCache } from '../limits/policy-cache';
 import { DocsController } from './docs.controller';
 
-/** The gateway's controllers without a bus: enough for their routes' metadata. */
+/** The gateway's controllers without a bus or a policy: enough for their routes' metadata. */
 @Module({
   imports: [DiscoveryModule],
   controllers: GATEWAY_CONTROLLERS,
   providers: [
     { provide: RpcClient, useValue: {} },
+    { provide: PolicyCache, useValue: {} },
     {
       provide: GATEWAY_CONFIG,
       useValue: loadGatewayConfig({ OIDC_ISSUER_URL: 'http://issuer.invalid/realms/any', OIDC_AUDIENCES_ANY: 'true' }),

@@ -126,6 +126,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
                 /** @description Upstream error */
                 502: {
                     headers: {
@@ -255,6 +274,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
                 };
                 /** @description Upstream error */
                 502: {
@@ -466,6 +504,27 @@ export interface paths {
                 /** @description Unsupported content type */
                 415: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description ClearGate's error code, or OpenAI's (model_not_found, model_ambiguous) */
+                                code: string | null;
+                                message: string;
+                                /** @description The request field at fault, if any */
+                                param: string | null;
+                                /** @description invalid_request_error, authentication_error, permission_error, not_found_error, server_error... */
+                                type: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -732,6 +791,27 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description ClearGate's error code, or OpenAI's (model_not_found, model_ambiguous) */
+                                code: string | null;
+                                message: string;
+                                /** @description The request field at fault, if any */
+                                param: string | null;
+                                /** @description invalid_request_error, authentication_error, permission_error, not_found_error, server_error... */
+                                type: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Upstream error */
                 502: {
                     headers: {
@@ -973,6 +1053,27 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description ClearGate's error code, or OpenAI's (model_not_found, model_ambiguous) */
+                                code: string | null;
+                                message: string;
+                                /** @description The request field at fault, if any */
+                                param: string | null;
+                                /** @description invalid_request_error, authentication_error, permission_error, not_found_error, server_error... */
+                                type: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Upstream error */
                 502: {
                     headers: {
@@ -1142,11 +1243,511 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description ClearGate's error code, or OpenAI's (model_not_found, model_ambiguous) */
+                                code: string | null;
+                                message: string;
+                                /** @description The request field at fault, if any */
+                                param: string | null;
+                                /** @description invalid_request_error, authentication_error, permission_error, not_found_error, server_error... */
+                                type: string;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log: who suspended or reinstated whom and changed which limits, when and why (newest first) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: "user.suspend" | "user.unsuspend" | "limits.set" | "limits.delete";
+                    actor?: string;
+                    cursor?: string;
+                    limit?: number;
+                    since?: string;
+                    target?: string;
+                    until?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @enum {string} */
+                                action: "user.suspend" | "user.unsuspend" | "limits.set" | "limits.delete";
+                                actor: string;
+                                /** Format: date-time */
+                                at: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: uuid */
+                                id: string;
+                                reason: string | null;
+                                target: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Role or ownership does not allow it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/suspensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List suspended users */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                reason: string;
+                                /** Format: date-time */
+                                suspended_at: string;
+                                suspended_by: string;
+                                username: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Role or ownership does not allow it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/suspensions/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Suspend a user: every request of theirs is refused with 403 until the suspension is lifted
+         * @description With `stop_runs`, their runs that are not finished are stopped through ClearML. The action is audited.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Shown to the user with every refusal, and kept in the audit record */
+                        reason: string;
+                        /**
+                         * @description Also stop the user's runs that are not finished, through ClearML
+                         * @default false
+                         */
+                        stop_runs?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            reason: string;
+                            runs_stopped: number;
+                            /** Format: date-time */
+                            suspended_at: string;
+                            suspended_by: string;
+                            username: string;
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Role or ownership does not allow it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Lift a user's suspension */
+        delete: {
+            parameters: {
+                query?: {
+                    reason?: string;
+                };
+                header?: never;
+                path: {
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            lifted: true;
+                            username: string;
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Role or ownership does not allow it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1195,6 +1796,7 @@ export interface paths {
                                 id: string;
                                 machine_id: string;
                                 machine_name: string;
+                                max_in_flight: number | null;
                                 name: string;
                                 owner: string;
                                 owner_subject: string | null;
@@ -1268,6 +1870,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -1289,6 +1910,7 @@ export interface paths {
                         } | null;
                         enabled?: boolean;
                         machine_id: string;
+                        max_in_flight?: number | null;
                         name: string;
                         path?: string | null;
                         shared_with?: {
@@ -1325,6 +1947,7 @@ export interface paths {
                             id: string;
                             machine_id: string;
                             machine_name: string;
+                            max_in_flight: number | null;
                             name: string;
                             owner: string;
                             owner_subject: string | null;
@@ -1410,6 +2033,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1456,6 +2098,7 @@ export interface paths {
                             id: string;
                             machine_id: string;
                             machine_name: string;
+                            max_in_flight: number | null;
                             name: string;
                             owner: string;
                             owner_subject: string | null;
@@ -1533,6 +2176,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
                 };
             };
         };
@@ -1622,6 +2284,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         options?: never;
@@ -1645,6 +2326,7 @@ export interface paths {
                             max_values?: number;
                         } | null;
                         enabled?: boolean;
+                        max_in_flight?: number | null;
                         name?: string;
                         path?: string | null;
                         shared_with?: {
@@ -1681,6 +2363,7 @@ export interface paths {
                             id: string;
                             machine_id: string;
                             machine_name: string;
+                            max_in_flight: number | null;
                             name: string;
                             owner: string;
                             owner_subject: string | null;
@@ -1766,8 +2449,420 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
+        trace?: never;
+    };
+    "/v1/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the limit rules */
+        get: {
+            parameters: {
+                query?: {
+                    scope?: "role" | "user" | "endpoint" | "task";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                limits: {
+                                    burst?: number | null;
+                                    calls_per_second?: number | null;
+                                    max_concurrent_runs?: number | null;
+                                    max_in_flight?: number | null;
+                                    runs_per_day?: number | null;
+                                };
+                                /** @enum {string} */
+                                scope: "role" | "user" | "endpoint" | "task";
+                                subject: string;
+                                target: {
+                                    endpoint?: string;
+                                    machine_id?: string;
+                                    task_id?: string;
+                                } | null;
+                                /** Format: date-time */
+                                updated_at: string;
+                                updated_by: string;
+                                user: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Role or ownership does not allow it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Set the limits of a role, a user, an endpoint or a task (creates the rule or replaces its limits)
+         * @description A field left out is inherited from the next rule (endpoint/task for the caller → endpoint/task → user → role); `null` lifts the limit. See the README, "Limits and usage".
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        limits: {
+                            burst?: number | null;
+                            calls_per_second?: number | null;
+                            max_concurrent_runs?: number | null;
+                            max_in_flight?: number | null;
+                            runs_per_day?: number | null;
+                        };
+                        reason?: string;
+                        /** @enum {string} */
+                        scope: "role" | "user" | "endpoint" | "task";
+                        subject: string;
+                        user?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            limits: {
+                                burst?: number | null;
+                                calls_per_second?: number | null;
+                                max_concurrent_runs?: number | null;
+                                max_in_flight?: number | null;
+                                runs_per_day?: number | null;
+                            };
+                            /** @enum {string} */
+                            scope: "role" | "user" | "endpoint" | "task";
+                            subject: string;
+                            target: {
+                                endpoint?: string;
+                                machine_id?: string;
+                                task_id?: string;
+                            } | null;
+                            /** Format: date-time */
+                            updated_at: string;
+                            updated_by: string;
+                            user: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Role or ownership does not allow it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/limits/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a limit rule */
+        delete: {
+            parameters: {
+                query?: {
+                    reason?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            deleted: true;
+                            /** Format: uuid */
+                            id: string;
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Role or ownership does not allow it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/logs/enqueue": {
@@ -1880,6 +2975,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -1906,7 +3020,7 @@ export interface paths {
                     endpoint?: string;
                     limit?: number;
                     machine_id?: string;
-                    outcome?: "ok" | "client_error" | "upstream_error" | "timeout" | "unavailable" | "circuit_open" | "not_found" | "forbidden" | "cancelled";
+                    outcome?: "ok" | "client_error" | "upstream_error" | "timeout" | "unavailable" | "circuit_open" | "not_found" | "forbidden" | "cancelled" | "rate_limited";
                     since?: string;
                     until?: string;
                 };
@@ -1938,7 +3052,7 @@ export interface paths {
                                 machine_id: string;
                                 machine_name: string | null;
                                 /** @enum {string} */
-                                outcome: "ok" | "client_error" | "upstream_error" | "timeout" | "unavailable" | "circuit_open" | "not_found" | "forbidden" | "cancelled";
+                                outcome: "ok" | "client_error" | "upstream_error" | "timeout" | "unavailable" | "circuit_open" | "not_found" | "forbidden" | "cancelled" | "rate_limited";
                                 prompt_tokens: number | null;
                                 request_bytes: number;
                                 response_bytes: number;
@@ -1989,6 +3103,25 @@ export interface paths {
                 /** @description Role or ownership does not allow it */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2055,6 +3188,7 @@ export interface paths {
                                     [key: string]: string;
                                 };
                                 machine_id: string;
+                                max_in_flight: number | null;
                                 metrics_url: string | null;
                                 name: string;
                                 owner: string;
@@ -2120,6 +3254,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -2141,6 +3294,7 @@ export interface paths {
                         };
                         /** @description The public id to give the machine instead of a minted one, e.g. the hash ClearML Utils handed out (64 hex). Administrators only; unique across machines and tasks. */
                         machine_id?: string;
+                        max_in_flight?: number | null;
                         metrics_url?: string | null;
                         name: string;
                         /** @enum {string} */
@@ -2168,6 +3322,7 @@ export interface paths {
                                 [key: string]: string;
                             };
                             machine_id: string;
+                            max_in_flight: number | null;
                             metrics_url: string | null;
                             name: string;
                             owner: string;
@@ -2228,6 +3383,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2273,6 +3447,7 @@ export interface paths {
                                 [key: string]: string;
                             };
                             machine_id: string;
+                            max_in_flight: number | null;
                             metrics_url: string | null;
                             name: string;
                             owner: string;
@@ -2342,6 +3517,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
                 };
             };
         };
@@ -2438,6 +3632,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         options?: never;
@@ -2460,6 +3673,7 @@ export interface paths {
                         labels?: {
                             [key: string]: string;
                         };
+                        max_in_flight?: number | null;
                         metrics_url?: string | null;
                         name?: string;
                         /** @enum {string} */
@@ -2487,6 +3701,7 @@ export interface paths {
                                 [key: string]: string;
                             };
                             machine_id: string;
+                            max_in_flight: number | null;
                             metrics_url: string | null;
                             name: string;
                             owner: string;
@@ -2564,6 +3779,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -2618,7 +3852,7 @@ export interface paths {
                                     endpoint: string;
                                     error: string | null;
                                     /** @enum {string} */
-                                    outcome: "ok" | "client_error" | "upstream_error" | "timeout" | "unavailable" | "circuit_open" | "not_found" | "forbidden" | "cancelled";
+                                    outcome: "ok" | "client_error" | "upstream_error" | "timeout" | "unavailable" | "circuit_open" | "not_found" | "forbidden" | "cancelled" | "rate_limited";
                                     status_code: number;
                                 } | null;
                                 machine_id: string;
@@ -2664,6 +3898,25 @@ export interface paths {
                 /** @description Role or ownership does not allow it */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2769,6 +4022,25 @@ export interface paths {
                 /** @description Role or ownership does not allow it */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2896,6 +4168,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
                 /** @description Upstream error */
                 502: {
                     headers: {
@@ -2967,6 +4258,7 @@ export interface paths {
                                 error_code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout" | null;
                                 /** Format: date-time */
                                 finished_at: string | null;
+                                gpu_seconds: number | null;
                                 params: {
                                     [key: string]: unknown;
                                 };
@@ -2983,6 +4275,7 @@ export interface paths {
                                 template_name: string | null;
                                 /** Format: date-time */
                                 updated_at: string;
+                                worker: string | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -3025,6 +4318,25 @@ export interface paths {
                 /** @description Role or ownership does not allow it */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3135,6 +4447,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -3183,6 +4514,7 @@ export interface paths {
                             error_code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout" | null;
                             /** Format: date-time */
                             finished_at: string | null;
+                            gpu_seconds: number | null;
                             params: {
                                 [key: string]: unknown;
                             };
@@ -3199,6 +4531,7 @@ export interface paths {
                             template_name: string | null;
                             /** Format: date-time */
                             updated_at: string;
+                            worker: string | null;
                         };
                     };
                 };
@@ -3259,6 +4592,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
                 };
             };
         };
@@ -3338,6 +4690,25 @@ export interface paths {
                 /** @description Role or ownership does not allow it */
                 403: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3497,6 +4868,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -3537,6 +4927,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                allowed_queues: string[];
                                 clearml_task_id: string;
                                 /** Format: date-time */
                                 created_at: string;
@@ -3620,6 +5011,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -3634,6 +5044,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        allowed_queues?: string[];
                         clearml_task_id: string;
                         default_queue: string;
                         enabled?: boolean;
@@ -3665,6 +5076,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            allowed_queues: string[];
                             clearml_task_id: string;
                             /** Format: date-time */
                             created_at: string;
@@ -3743,6 +5155,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -3777,6 +5208,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            allowed_queues: string[];
                             clearml_task_id: string;
                             /** Format: date-time */
                             created_at: string;
@@ -3864,6 +5296,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content?: never;
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
                 };
             };
         };
@@ -3960,6 +5411,25 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
         options?: never;
@@ -3977,6 +5447,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        allowed_queues?: string[];
                         clearml_task_id?: string;
                         default_queue?: string;
                         enabled?: boolean;
@@ -4006,6 +5477,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            allowed_queues: string[];
                             clearml_task_id: string;
                             /** Format: date-time */
                             created_at: string;
@@ -4094,8 +5566,195 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
             };
         };
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage: on-demand calls (errors, total and p95 duration, bytes) and runs (wait, running and GPU time) per day or month
+         * @description Administrators read everyone (`user` for one caller) grouped by user, endpoint, task or queue; everyone else their own. The range is whole UTC days (default: the last 30). A run counts on the day it was requested. The p95 is estimated from fixed duration buckets (exact to the bucket). `format=csv` (or `Accept: text/csv`) answers CSV.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    bucket?: "day" | "month";
+                    format?: "json" | "csv";
+                    from?: string;
+                    group_by?: "none" | "user" | "endpoint" | "task" | "queue";
+                    to?: string;
+                    user?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            bucket: "day" | "month";
+                            /** Format: date-time */
+                            from: string;
+                            /** @enum {string} */
+                            group_by: "none" | "user" | "endpoint" | "task" | "queue";
+                            ondemand: {
+                                /** @description Start of the day or month, UTC (ISO 8601, e.g. 2026-11-01T00:00:00.000Z) */
+                                bucket: string;
+                                /** @description On-demand calls (a whole number) */
+                                calls: number;
+                                /** @description Completion tokens LLM endpoints reported (0 for other models) (a whole number) */
+                                completion_tokens: number;
+                                /** @description Estimated from fixed duration buckets: exact to the bucket */
+                                duration_ms_p95: number | null;
+                                duration_ms_total: number;
+                                endpoint?: string;
+                                /** @description Calls not answered with the model's own 2xx (errors of the machine, the route, refusals) (a whole number) */
+                                errors: number;
+                                /** @description Public id of the serving machine (64 hex characters) */
+                                machine_id?: string;
+                                /** @description Prompt tokens LLM endpoints reported (0 for other models) (a whole number) */
+                                prompt_tokens: number;
+                                /** @description Bytes of model input (a whole number) */
+                                request_bytes: number;
+                                /** @description Bytes of model answers (a whole number) */
+                                response_bytes: number;
+                                user?: string;
+                            }[] | null;
+                            runs: {
+                                /** @description Start of the day or month, UTC (ISO 8601, e.g. 2026-11-01T00:00:00.000Z) */
+                                bucket: string;
+                                /** @description Of those, completed (a whole number) */
+                                completed: number;
+                                /** @description failed (a whole number) */
+                                failed: number;
+                                gpu_seconds: number;
+                                queue?: string;
+                                run_seconds: number;
+                                /** @description Runs requested in the bucket (a run counts on the day it was requested) (a whole number) */
+                                runs: number;
+                                /** @description stopped (a whole number) */
+                                stopped: number;
+                                /** @description Public id of the task (64 hex characters) */
+                                task_id?: string;
+                                user?: string;
+                                wait_seconds: number;
+                            }[] | null;
+                            /** Format: date-time */
+                            to: string;
+                        };
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Missing or invalid access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Role or ownership does not allow it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @enum {string} */
+                                code: "invalid_argument" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "request_timeout" | "conflict" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal" | "upstream_error" | "unavailable" | "circuit_open" | "upstream_timeout";
+                                details?: unknown;
+                                message: string;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
