@@ -106,16 +106,22 @@ function LimitInput({ field }: { field: keyof LimitValues }) {
         const lifted = (formData as { unlimited?: Record<string, boolean> }).unlimited?.[field] === true;
         return (
           <Box sx={{ display: 'flex', gap: 2, alignItems: 'baseline', flexWrap: 'wrap' }}>
-            <NumberInput
-              source={`limits.${field}`}
-              label={label}
-              helperText={lifted ? 'Lifted: unlimited, whatever a less specific rule says' : `${help}. Empty: inherited.`}
-              disabled={lifted}
-              min={min}
-              step={integer ? 1 : 'any'}
-              validate={[number(), minValue(min)]}
-              sx={{ minWidth: 260 }}
-            />
+            {lifted ? (
+              // Lifted: no number to give (a disabled input would show its help too faintly to read).
+              <Typography variant="body1" sx={{ minWidth: 260, py: 2 }} data-testid={`limit-${field}-lifted`}>
+                {label}: unlimited, whatever a less specific rule says
+              </Typography>
+            ) : (
+              <NumberInput
+                source={`limits.${field}`}
+                label={label}
+                helperText={`${help}. Empty: inherited.`}
+                min={min}
+                step={integer ? 1 : 'any'}
+                validate={[number(), minValue(min)]}
+                sx={{ minWidth: 260 }}
+              />
+            )}
             <BooleanInput source={`unlimited.${field}`} label="Unlimited" helperText={false} />
           </Box>
         );

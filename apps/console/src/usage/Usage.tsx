@@ -60,9 +60,10 @@ function Filters({ form, admin, onChange }: { form: UsageForm; admin: boolean; o
         e.preventDefault();
         onChange({ ...form, user: user.trim() || undefined });
       }}
-      sx={{ display: 'flex', flexWrap: 'wrap', gap: 2, alignItems: 'center' }}
+      sx={{ display: 'flex', flexWrap: 'wrap', gap: 2, alignItems: 'flex-start' }}
     >
       <TextField
+        fullWidth={false}
         type="date"
         size="small"
         label="From"
@@ -72,6 +73,7 @@ function Filters({ form, admin, onChange }: { form: UsageForm; admin: boolean; o
         helperText="UTC day"
       />
       <TextField
+        fullWidth={false}
         type="date"
         size="small"
         label="To"
@@ -95,6 +97,7 @@ function Filters({ form, admin, onChange }: { form: UsageForm; admin: boolean; o
         </ToggleButton>
       </ToggleButtonGroup>
       <TextField
+        fullWidth={false}
         select
         size="small"
         label="Group by"
@@ -111,6 +114,7 @@ function Filters({ form, admin, onChange }: { form: UsageForm; admin: boolean; o
       </TextField>
       {admin && (
         <TextField
+          fullWidth={false}
           size="small"
           label="Only the user"
           value={user}
@@ -200,7 +204,8 @@ function CallsTable({ usage, rows }: { usage: UsageAnswer; rows: OndemandUsageRo
   const group = usage.group_by;
   const tokens = rows.some((r) => r.prompt_tokens + r.completion_tokens > 0);
   return (
-    <Box sx={{ overflowX: 'auto', contain: 'inline-size' }}>
+    // A table wider than a phone scrolls in its box, which the keyboard can reach.
+    <Box tabIndex={0} sx={{ overflowX: 'auto', contain: 'inline-size' }}>
       <Table size="small" aria-labelledby="usage-calls" data-testid="usage-calls">
         <TableHead>
           <TableRow>
@@ -246,7 +251,7 @@ function RunsTable({ usage, rows }: { usage: UsageAnswer; rows: RunUsageRow[] })
   const group = usage.group_by;
   const gpu = rows.some((r) => r.gpu_seconds > 0);
   return (
-    <Box sx={{ overflowX: 'auto', contain: 'inline-size' }}>
+    <Box tabIndex={0} sx={{ overflowX: 'auto', contain: 'inline-size' }}>
       <Table size="small" aria-labelledby="usage-runs" data-testid="usage-runs">
         <TableHead>
           <TableRow>
@@ -391,7 +396,8 @@ export function Usage() {
           )}
         </>
       ) : (
-        !error && !invalid && <Skeleton variant="rectangular" height={320} aria-label="Loading the usage" />
+        !error &&
+        !invalid && <Skeleton variant="rectangular" height={320} role="progressbar" aria-busy="true" aria-label="Loading the usage" />
       )}
     </Box>
   );
