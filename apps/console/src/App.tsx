@@ -7,6 +7,12 @@ import TaskIcon from '@mui/icons-material/Assignment';
 import RunIcon from '@mui/icons-material/PlayCircle';
 import OndemandLogIcon from '@mui/icons-material/ReceiptLong';
 import EnqueueLogIcon from '@mui/icons-material/PlaylistAddCheck';
+import LimitIcon from '@mui/icons-material/Speed';
+import SuspensionIcon from '@mui/icons-material/Block';
+import AuditIcon from '@mui/icons-material/History';
+import { AuditList } from './admin/audit';
+import { LimitCreate, LimitEdit, LimitList } from './admin/limits';
+import { SuspensionCreate, SuspensionList } from './admin/suspensions';
 import { createApiClient, authorizedFetch } from './api/client';
 import { createAuthProvider } from './auth/auth-provider';
 import { createUserManager, tokenSource } from './auth/oidc';
@@ -25,6 +31,7 @@ import { MachineCreate, MachineEdit, MachineList, MachineShow } from './machines
 import { RunList, RunShow } from './runs/runs';
 import { TaskCreate, TaskEdit, TaskList, TaskShow } from './tasks/tasks';
 import { TryIt } from './tryit/TryIt';
+import { Usage } from './usage/Usage';
 
 /** The registry's pages ask whether the role may see them before loading anything. */
 const GuardedMachineList = guarded('machines', 'list', MachineList);
@@ -39,6 +46,13 @@ const GuardedTaskList = guarded('tasks', 'list', TaskList);
 const GuardedTaskShow = guarded('tasks', 'show', TaskShow);
 const GuardedTaskCreate = guarded('tasks', 'create', TaskCreate);
 const GuardedTaskEdit = guarded('tasks', 'edit', TaskEdit);
+/** Administrators' pages: limits, suspensions and the audit log. */
+const GuardedLimitList = guarded('limits', 'list', LimitList);
+const GuardedLimitCreate = guarded('limits', 'create', LimitCreate);
+const GuardedLimitEdit = guarded('limits', 'edit', LimitEdit);
+const GuardedSuspensionList = guarded('suspensions', 'list', SuspensionList);
+const GuardedSuspensionCreate = guarded('suspensions', 'create', SuspensionCreate);
+const GuardedAuditList = guarded('audit', 'list', AuditList);
 
 function ConsoleAdmin({ config }: { config: RuntimeConfig }) {
   const { authProvider, dataProvider } = useMemo(() => {
@@ -93,8 +107,26 @@ function ConsoleAdmin({ config }: { config: RuntimeConfig }) {
         <Resource name="runs" icon={RunIcon} list={RunList} show={RunShow} recordRepresentation="run_id" />
         <Resource name="ondemand-log" options={{ label: 'On-demand log' }} icon={OndemandLogIcon} list={OndemandLogList} />
         <Resource name="enqueue-log" options={{ label: 'Enqueue log' }} icon={EnqueueLogIcon} list={EnqueueLogList} />
+        <Resource
+          name="limits"
+          icon={LimitIcon}
+          list={GuardedLimitList}
+          create={GuardedLimitCreate}
+          edit={GuardedLimitEdit}
+          recordRepresentation={(r: { scope: string; subject: string }) => `${r.scope} ${r.subject}`}
+        />
+        <Resource
+          name="suspensions"
+          options={{ label: 'Suspended users' }}
+          icon={SuspensionIcon}
+          list={GuardedSuspensionList}
+          create={GuardedSuspensionCreate}
+          recordRepresentation="username"
+        />
+        <Resource name="audit" options={{ label: 'Audit log' }} icon={AuditIcon} list={GuardedAuditList} />
         <CustomRoutes>
           <Route path="/try" element={<TryIt />} />
+          <Route path="/usage" element={<Usage />} />
         </CustomRoutes>
       </Admin>
     </RuntimeConfigContext.Provider>

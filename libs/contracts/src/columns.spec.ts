@@ -19,7 +19,7 @@ describe('rows as columns', () => {
 
   it('leaves out an optional field no row has, and brings no such field back', () => {
     const anonymous = rows.map(({ user: _user, ...r }) => r);
-    const columns = toColumns(anonymous, ['day', 'calls', 'user', 'p95']);
+    const columns = toColumns<Row>(anonymous, ['day', 'calls', 'user', 'p95']);
     expect(Object.keys(columns)).toEqual(['day', 'calls', 'p95']);
     expect(fromColumns(schema.parse(columns))).toEqual(anonymous);
   });

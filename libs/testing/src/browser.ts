@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { samePicture } from './pictures';
 import { ROOT } from './processes';
 
 /** Debian's Chromium (`.ci/run` installs the package); playwright-core drives it, no browser download. */
@@ -109,7 +110,9 @@ export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
  * The README's pictures, taken by the run so that they show the console as it is. The same
  * screen must give the same file: nothing moving is pictured (no pointer over the page, CSS
  * animations finished, no caret, nothing loading), and the picture is the page once two
- * captures in a row are the same.
+ * captures in a row are the same. A file already there that shows the same picture (see
+ * samePicture: Chromium may draw an antialiased edge a shade apart from one run to the next) is
+ * left as it is, so that a run rewrites a picture only when the console's look changed.
  */
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -127,7 +130,8 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
     await new Promise((resolve) => setTimeout(resolve, 150));
     const current = await capture();
     if (current.equals(previous)) {
-      writeFileSync(join(SCREENSHOTS, `${name}.png`), current);
+      const file = join(SCREENSHOTS, `${name}.png`);
+      if (!existsSync(file) || !samePicture(readFileSync(file), current)) writeFileSync(file, current);
       return;
     }
     if (attempt >= 20) throw new Error(`the page kept changing: no steady picture for ${name}.png`);

@@ -106,6 +106,9 @@ describe('the admin console, as an administrator', () => {
     await signIn(page, stack.consoleUrl, 'rootadmin');
     await page.getByRole('heading', { name: 'Dashboard' }).first().waitFor();
     await expect(page.getByText('RootAdmin').first().isVisible()).resolves.toBe(true);
+    // The dashboard as it is once its figures came (however long they take on a busy machine).
+    await waitFor(async () => (await page.getByTestId('count-serving-machines').textContent()) === '0', { timeoutMs: 20_000 });
+    await page.getByTestId('ondemand-chart').waitFor();
     await audit('dashboard (empty)');
   });
 
@@ -316,6 +319,133 @@ describe('the admin console, as an administrator', () => {
     await audit('dashboard (busy)');
   });
 
+  it('shows the usage of the calls and the run above per user and per endpoint, and exports the same query as CSV', async () => {
+    await open('usage?group_by=user', 'Usage');
+    const calls = page.getByTestId('usage-calls');
+    // The observer's 7 calls (one to an endpoint that is not there), the administrator's 2 from “Try it”.
+    const cells = async (name: string, table = calls) =>
+      (
+        await table
+          .getByRole('row', { name: new RegExp(`\\b${name}\\b`) })
+          .first()
+          .getByRole('cell')
+          .allTextContents()
+      ).slice(1, 4);
+    await calls.getByRole('row', { name: /observer/ }).waitFor();
+    expect(await cells('observer')).toEqual(['observer', '7', '1']);
+    expect(await cells('rootadmin')).toEqual(['rootadmin', '2', '0']);
+    // The run started from “Try it”, completed.
+    const runs = page.getByTestId('usage-runs');
+    await waitFor(async () => (await cells('rootadmin', runs).catch(() => [])).join() === 'rootadmin,1,1', {
+      timeoutMs: 15_000,
+      intervalMs: 1000,
+      message: 'the completed run in the usage',
+    }).catch(async () => {
+      await page.reload();
+      await runs.getByRole('row', { name: /rootadmin/ }).waitFor();
+    });
+    expect(await cells('rootadmin', runs)).toEqual(['rootadmin', '1', '1']);
+    expect(await page.getByTestId('usage-totals').textContent()).toMatch(/^9 on-demand calls, 1 failed · 1 run: 1 completed, 0 failed/);
+    await audit('usage by user');
+
+    // The same query as CSV, from the API.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^usage-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^kind,bucket,user,machine_id,endpoint,task_id,queue,calls,errors,/);
+    const observer = csv.find((l) => l.startsWith('ondemand,') && l.includes(',observer,'))!.split(',');
+    expect([observer[7], observer[8]]).toEqual(['7', '1']);
+    expect(csv.some((l) => l.startsWith('runs,') && l.includes(',rootadmin,'))).toBe(true);
+
+    // Per endpoint: calls only.
+    await choose(page, 'Group by', 'Endpoint');
+    await calls.getByRole('row', { name: /test_model_pytorch/ }).waitFor();
+    expect((await cells('test_model_pytorch')).slice(1)).toEqual(['8', '0']);
+    expect(await page.getByTestId('usage-runs').count()).toBe(0);
+    await audit('usage by endpoint');
+  });
+
+  it('refuses a limit rule the API finds wrong, beside its field, and shows the rule it accepts', async () => {
+    await open('limits', 'Limits');
+    await page.getByText('No limit is set: every caller is unlimited.').waitFor();
+    await audit('limits (empty)');
+    await page.getByRole('link', { name: 'Add a rule' }).first().click();
+    await page.getByRole('heading', { name: 'Add a limit rule' }).waitFor();
+    await page.getByLabel(/^Subject/).fill('Wizard');
+    await page.getByLabel(/^Calls per second/).fill('5');
+    await page.getByLabel(/^Burst/).fill('10');
+    await page.getByLabel(/^Runs per day/).fill('20');
+    await audit('limit create');
+    await page.getByRole('button', { name: 'Save' }).click();
+    // The registry's reason, from the error envelope's details, under the field.
+    await page.getByText(/^expected a Snap4City role/).waitFor();
+    // The browser reports the refused save (400): what was asked for, taken out of the run's errors.
+    const refused = errors.findIndex((e) => /\/limits\/create: .*status of 400 /.test(e));
+    expect(refused).toBeGreaterThanOrEqual(0);
+    errors.splice(refused, 1);
+    await page.getByLabel(/^Subject/).fill('Public');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const row = page.getByRole('row', { name: /Public/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('5 calls/s (burst 10), 20 runs/day');
+    await audit('limits');
+    // Edited: the daily cap lifted.
+    await row.click();
+    await page.getByTestId('limit-rule-subject').waitFor();
+    await page.getByLabel('Unlimited').nth(3).check();
+    await audit('limit edit');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /unlimited runs\/day/ }).waitFor();
+  });
+
+  it('suspends a user, whose calls are then refused with the reason, lifts it, and records both in the audit log', async () => {
+    const token = await stack.oidc.mint({ username: 'observer' });
+    const call = () =>
+      fetch(`${stack.gatewayUrl}/v1/ondemand/${machineId}/test_model_pytorch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: 'https://example.org/5.jpg' }),
+      });
+    expect((await call()).status).toBe(200);
+    await open('suspensions', 'Suspended users');
+    await page.getByText('No user is suspended.').waitFor();
+    await audit('suspensions (empty)');
+    await page.getByRole('link', { name: 'Suspend a user' }).first().click();
+    await page.getByRole('heading', { name: 'Suspend a user' }).waitFor();
+    await page.getByLabel(/^User name/).fill('observer');
+    await page.getByLabel(/^Reason/).fill('a runaway script');
+    await page.getByLabel(/stop their runs/).check();
+    await audit('suspension create');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /observer/ }).waitFor();
+    await audit('suspensions');
+
+    const refused = await call();
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      'your account is suspended by an administrator: a runaway script',
+    );
+
+    await page.getByRole('button', { name: 'Lift the suspension of observer' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('No user is suspended.').waitFor();
+    expect((await call()).status).toBe(200);
+
+    await open('audit', 'Audit log');
+    await page.getByRole('row', { name: /user suspended/ }).waitFor();
+    expect(await page.getByRole('row', { name: /user suspended/ }).textContent()).toContain('a runaway script');
+    await page.getByRole('row', { name: /suspension lifted/ }).waitFor();
+    await page
+      .getByRole('row', { name: /limits set/ })
+      .first()
+      .waitFor();
+    await choose(page, 'Action', 'suspension lifted');
+    await waitFor(async () => (await page.getByRole('row', { name: /limits set/ }).count()) === 0, { timeoutMs: 10_000 });
+    await page.getByRole('row', { name: /suspension lifted/ }).click();
+    await page.getByTestId('audit-detail').waitFor();
+    await audit('audit log');
+  });
+
   it('registers an LLM on an OpenAI-compatible machine and chats with it in “Try it”, the answer arriving token by token', async () => {
     const llm = stack.serving.llm;
     llm.addModel('llama');
@@ -418,7 +548,7 @@ describe('the admin console, as an administrator', () => {
     await audit('try it: chat, failed');
   });
 
-  it('takes the README’s pictures of the dashboard and the on-demand log, on a fixed day of traffic', async () => {
+  it('takes the README’s pictures of the dashboard, the on-demand log and the usage, on a fixed day of traffic', async () => {
     // The same pictures on every run: a browser whose clock stands still, the pictured reads answered from the showcase.
     const shot = await consoleContext(browser, stack.consoleUrl, { fixedTime: SHOWCASE_NOW, reducedMotion: true });
     try {
@@ -437,6 +567,19 @@ describe('the admin console, as an administrator', () => {
         .click();
       await shot.page.getByTestId('call-detail').waitFor();
       await screenshot(shot.page, 'ondemand-log');
+      // The last 30 days, per day.
+      await open('usage', 'Usage', shot.page);
+      await shot.page
+        .getByTestId('usage-totals')
+        .getByText(/on-demand calls/)
+        .waitFor();
+      await shot.page.getByRole('cell', { name: '9 Feb' }).first().waitFor();
+      await shot.page
+        .getByRole('figure', { name: /On-demand calls per period/ })
+        .locator('text')
+        .first()
+        .waitFor();
+      await screenshot(shot.page, 'usage');
       expect(shot.errors).toEqual([]);
     } finally {
       await picture(shot.page, '-showcase');
@@ -457,6 +600,7 @@ describe('the admin console, as an administrator', () => {
         [`machines/${machineId}/show`, /^Machine /],
         [`tasks/${taskId}/show`, /^Task /],
         [`try?machine_id=${llmMachineId}&endpoint=llama`, 'Try it'],
+        ['usage', 'Usage'],
       ] as const) {
         await open(path, title, phone.page);
         if (path.startsWith('try')) await phone.page.getByRole('region', { name: 'Chat with llama' }).waitFor();
@@ -484,10 +628,13 @@ describe('the admin console, as a Manager', () => {
       for (const shown of ['Dashboard', 'Try it', 'On-demand log', 'Enqueue log']) {
         await manager.page.getByRole('menuitem', { name: shown }).waitFor();
       }
-      for (const hidden of ['Serving machines', 'Endpoints', 'Tasks']) {
+      await manager.page.getByRole('menuitem', { name: 'Usage' }).waitFor();
+      for (const hidden of ['Serving machines', 'Endpoints', 'Tasks', 'Limits', 'Suspended users', 'Audit log']) {
         expect(await manager.page.getByRole('menuitem', { name: hidden }).count()).toBe(0);
       }
       await manager.page.goto(`${stack.consoleUrl}machines`);
+      await manager.page.getByText('Access denied').first().waitFor();
+      await manager.page.goto(`${stack.consoleUrl}suspensions`);
       await manager.page.getByText('Access denied').first().waitFor();
 
       // The Manager calls the public endpoint with its id and name, as a Snap4City user would.
@@ -508,6 +655,18 @@ describe('the admin console, as a Manager', () => {
       // Only the Manager's own call: the administrator's is not there, and there is no caller filter.
       expect(await manager.page.getByRole('row', { name: /test_model_pytorch/ }).count()).toBe(1);
       await audit('manager: on-demand log', manager.page);
+
+      // Their own usage: their one call, nobody else's, and no grouping by user.
+      await open('usage', 'Your usage', manager.page);
+      await manager.page
+        .getByTestId('usage-totals')
+        .getByText(/^1 on-demand call, 0 failed/)
+        .waitFor({ timeout: 15_000 });
+      await manager.page.getByRole('combobox', { name: 'Group by' }).click();
+      await manager.page.getByRole('option', { name: 'Endpoint' }).waitFor();
+      expect(await manager.page.getByRole('option', { name: 'User' }).count()).toBe(0);
+      await manager.page.keyboard.press('Escape');
+      await audit('manager: usage', manager.page);
       expect(manager.errors).toEqual([]);
     } finally {
       await picture(manager.page, '-manager');

@@ -3,11 +3,11 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { RpcClient } from '@cleargate/messaging';
 import { GATEWAY_CONTROLLERS } from '../app.module';
-import { PolicyCache } from '../limits/policy-cache';
 import { GATEWAY_CONFIG, loadGatewayConfig } from '../config';
+import { PolicyCache } from '../limits/policy-cache';
 import { DocsController } from './docs.controller';
 
-/** The gateway's controllers without a bus: enough for their routes' metadata. */
+/** The gateway's controllers without a bus or a policy: enough for their routes' metadata. */
 @Module({
   imports: [DiscoveryModule],
   controllers: GATEWAY_CONTROLLERS,

@@ -1,13 +1,13 @@
 import type { paths } from './schema';
 
 /** The JSON body of an operation's answer with `status`, from the generated OpenAPI types. */
-type Answer<P extends keyof paths, M extends 'get' | 'post' | 'patch', S extends number> = paths[P][M] extends {
+type Answer<P extends keyof paths, M extends 'get' | 'post' | 'patch' | 'put' | 'delete', S extends number> = paths[P][M] extends {
   responses: { [K in S]: { content: { 'application/json': infer B } } };
 }
   ? B
   : never;
 /** The JSON body an operation takes. */
-type Body<P extends keyof paths, M extends 'post' | 'patch'> = paths[P][M] extends {
+type Body<P extends keyof paths, M extends 'post' | 'patch' | 'put'> = paths[P][M] extends {
   requestBody?: { content: { 'application/json': infer B } };
 }
   ? B
@@ -34,6 +34,19 @@ export type Me = Answer<'/v1/me', 'get', 200>;
 /** An LLM endpoint the caller may use, under the name `model` takes. */
 export type OpenaiModel = Answer<'/openai/v1/models', 'get', 200>['data'][number];
 export type ChatCompletionRequest = Body<'/openai/v1/chat/completions', 'post'>;
+export type Usage = Answer<'/v1/usage', 'get', 200>;
+export type UsageQuery = Query<'/v1/usage'>;
+export type UsageBucket = NonNullable<UsageQuery['bucket']>;
+export type UsageGroup = NonNullable<UsageQuery['group_by']>;
+export type OndemandUsageRow = NonNullable<Usage['ondemand']>[number];
+export type RunUsageRow = NonNullable<Usage['runs']>[number];
+export type LimitRule = Answer<'/v1/limits', 'get', 200>['items'][number];
+export type LimitRuleInput = Body<'/v1/limits', 'put'>;
+export type LimitScope = LimitRule['scope'];
+export type LimitValues = LimitRule['limits'];
+export type Suspension = Answer<'/v1/admin/suspensions', 'get', 200>['items'][number];
+export type AuditRecord = Answer<'/v1/admin/audit', 'get', 200>['items'][number];
+export type AuditAction = AuditRecord['action'];
 export type ListSort = NonNullable<Query<'/v1/machines'>['sort']>;
 export type Visibility = Endpoint['visibility'];
 export type OndemandOutcome = OndemandCall['outcome'];
@@ -54,3 +67,13 @@ export const ONDEMAND_OUTCOMES: readonly OndemandOutcome[] = [
 ];
 export const ENQUEUE_OUTCOMES: readonly EnqueueOutcome[] = ['queued', 'failed', 'rejected'];
 export const STATS_RANGES: readonly StatsRange[] = ['1h', '24h', '7d', '30d'];
+export const USAGE_GROUPS: readonly UsageGroup[] = ['none', 'user', 'endpoint', 'task', 'queue'];
+export const LIMIT_SCOPES: readonly LimitScope[] = ['role', 'user', 'endpoint', 'task'];
+export const LIMIT_FIELDS: readonly (keyof LimitValues)[] = [
+  'calls_per_second',
+  'burst',
+  'max_in_flight',
+  'runs_per_day',
+  'max_concurrent_runs',
+];
+export const AUDIT_ACTIONS: readonly AuditAction[] = ['user.suspend', 'user.unsuspend', 'limits.set', 'limits.delete'];

@@ -154,6 +154,35 @@ describe('role rules', () => {
   });
 });
 
+describe('usage and administration', () => {
+  it('shows everyone their usage, and limits, suspensions and the audit log to administrators only', () => {
+    const manager = me('Manager');
+    const admin = me('RootAdmin', { register: true, administer: true }, 'root');
+    const registrar = me('AreaManager', { register: true });
+    for (const who of [manager, registrar, admin]) {
+      expect(mayAccess(who, 'list', 'usage')).toBe(true);
+      expect(mayAccess(who, 'export', 'usage')).toBe(true);
+    }
+    for (const [action, resource] of [
+      ['list', 'limits'],
+      ['create', 'limits'],
+      ['edit', 'limits'],
+      ['delete', 'limits'],
+      ['list', 'suspensions'],
+      ['create', 'suspensions'],
+      ['delete', 'suspensions'],
+      ['list', 'audit'],
+    ] as const) {
+      expect([action, resource, mayAccess(admin, action, resource)]).toEqual([action, resource, true]);
+      expect([action, resource, mayAccess(registrar, action, resource)]).toEqual([action, resource, false]);
+      expect([action, resource, mayAccess(manager, action, resource)]).toEqual([action, resource, false]);
+    }
+    // A suspension is imposed or lifted, never edited; the audit log is read only.
+    expect(mayAccess(admin, 'edit', 'suspensions')).toBe(false);
+    expect(mayAccess(admin, 'delete', 'audit')).toBe(false);
+  });
+});
+
 describe('tokens', () => {
   it('retries a request refused with 401 once, with a silently renewed token', async () => {
     const { users, calls } = fakeUsers(user(), { renew: () => user({ access_token: 'access-2' }) });

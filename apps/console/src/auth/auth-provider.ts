@@ -16,7 +16,8 @@ const REGISTRY = new Set(['machines', 'endpoints', 'tasks']);
 /**
  * The role rules of the gateway, for hiding what a role may not do: registrars (and above)
  * manage machines, endpoints and tasks and may change their own (administrators: anyone's);
- * callers start runs and call endpoints; everyone reads their own logs and runs.
+ * callers start runs and call endpoints; everyone reads their own logs, runs and usage;
+ * administrators alone set limits, suspend users and read the audit log.
  */
 export function mayAccess(me: Me, action: string, resource: string, record?: { owner?: unknown }): boolean {
   if (REGISTRY.has(resource)) {
@@ -29,6 +30,13 @@ export function mayAccess(me: Me, action: string, resource: string, record?: { o
   if (resource === 'runs') return action === 'create' ? me.can.call : true;
   if (resource === 'try-it') return me.can.call;
   if (resource === 'ondemand-log' || resource === 'enqueue-log') return action === 'list' || action === 'show' || action === 'export';
+  // Usage: everyone their own (administrators everyone's); the export is the same query as CSV.
+  if (resource === 'usage') return action === 'list' || action === 'export';
+  // Limits, suspensions and the audit log are administrators' (the audit log is read only).
+  if (resource === 'limits') return me.can.administer;
+  // A suspension is imposed or lifted, never edited.
+  if (resource === 'suspensions') return me.can.administer && action !== 'edit';
+  if (resource === 'audit') return me.can.administer && (action === 'list' || action === 'export');
   return resource === 'dashboard';
 }
 

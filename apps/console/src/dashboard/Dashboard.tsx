@@ -290,7 +290,8 @@ function Overview() {
           <Busiest stats={stats} />
         </>
       ) : (
-        !error && <Skeleton variant="rectangular" height={320} aria-label="Loading the statistics" />
+        // A placeholder has no role of its own, which a name needs: it is a progress bar, busy until the figures come.
+        !error && <Skeleton variant="rectangular" height={320} role="progressbar" aria-busy="true" aria-label="Loading the statistics" />
       )}
     </Box>
   );

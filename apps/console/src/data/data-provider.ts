@@ -1,17 +1,47 @@
 import { HttpError, type DataProvider, type GetListParams, type Identifier } from 'react-admin';
 import type { ApiClient } from '../api/client';
 import { apiError } from '../api/errors';
-import type { ChatCompletionRequest, ListSort, Me, MachineHealth, OpenaiModel, Run, Stats, StatsRange } from '../api/types';
+import type {
+  ChatCompletionRequest,
+  LimitRule,
+  LimitRuleInput,
+  ListSort,
+  Me,
+  MachineHealth,
+  OpenaiModel,
+  Run,
+  Stats,
+  StatsRange,
+  Suspension,
+  Usage,
+  UsageQuery,
+} from '../api/types';
+import { LIMIT_FIELDS } from '../api/types';
 import { ChatFailure, openaiError, type SendChat } from '../llm/chat-stream';
 import { collect, CursorPage, CursorPages, MAX_PAGE } from './cursor-pages';
 
-export type ResourceName = 'machines' | 'endpoints' | 'tasks' | 'runs' | 'ondemand-log' | 'enqueue-log';
+export type ResourceName =
+  'machines' | 'endpoints' | 'tasks' | 'runs' | 'ondemand-log' | 'enqueue-log' | 'limits' | 'suspensions' | 'audit';
+
+/** Administrators' lists the API answers whole (no pages): paged, ordered and filtered here. */
+type WholeList = 'limits' | 'suspensions';
+const WHOLE = new Set<ResourceName>(['limits', 'suspensions']);
 
 /** Fields each registry resource accepts in a PATCH; the rest of a record is the server's. */
 const WRITABLE: Record<'machines' | 'endpoints' | 'tasks', readonly string[]> = {
-  machines: ['name', 'base_url', 'protocol', 'serving_task_id', 'metrics_url', 'labels', 'enabled'],
-  endpoints: ['name', 'path', 'timeout_ms', 'visibility', 'shared_with', 'count_predictions', 'enabled'],
-  tasks: ['clearml_task_id', 'default_queue', 'name', 'params_schema', 'params_section', 'visibility', 'shared_with', 'enabled'],
+  machines: ['name', 'base_url', 'protocol', 'serving_task_id', 'metrics_url', 'labels', 'max_in_flight', 'enabled'],
+  endpoints: ['name', 'path', 'timeout_ms', 'visibility', 'shared_with', 'count_predictions', 'max_in_flight', 'enabled'],
+  tasks: [
+    'clearml_task_id',
+    'default_queue',
+    'allowed_queues',
+    'name',
+    'params_schema',
+    'params_section',
+    'visibility',
+    'shared_with',
+    'enabled',
+  ],
 };
 
 /** List filters each resource passes to the API (anything else in the UI's filter is not sent). */
@@ -22,6 +52,9 @@ const FILTERS: Record<ResourceName, readonly string[]> = {
   runs: ['status', 'task_id', 'caller'],
   'ondemand-log': ['machine_id', 'endpoint', 'outcome', 'caller', 'since', 'until'],
   'enqueue-log': ['task_id', 'run_id', 'outcome', 'caller', 'since', 'until'],
+  limits: ['scope'],
+  suspensions: [],
+  audit: ['action', 'target', 'actor', 'since', 'until'],
 };
 
 /** The logs' rolling periods. */
@@ -48,6 +81,10 @@ export interface ConsoleDataProvider extends DataProvider {
   waitRun(runId: string, waitSec: number, signal?: AbortSignal): Promise<Run>;
   /** Calls an on-demand endpoint with any body, as a client would. */
   invoke(machineId: string, endpoint: string, body: Blob | string, contentType: string, signal?: AbortSignal): Promise<InvokeAnswer>;
+  /** Usage per day or month (`GET /v1/usage`): the caller's own, or (administrators) everyone's, grouped. */
+  usage(query: UsageQuery, signal?: AbortSignal): Promise<Usage>;
+  /** The same query as CSV, as the API writes it, with the file name it gives. */
+  usageCsv(query: UsageQuery): Promise<{ text: string; filename: string }>;
   /** The LLM endpoints the caller may chat with (`GET /openai/v1/models`). */
   openaiModels(signal?: AbortSignal): Promise<OpenaiModel[]>;
   /** A streamed chat completion (`POST /openai/v1/chat/completions`): the event stream once the call is accepted. */
@@ -95,6 +132,66 @@ export function changedFields(resource: 'machines' | 'endpoints' | 'tasks', data
     patch[field] = data[field];
   }
   return patch;
+}
+
+/** A limit rule as the console's forms hold it: its limits, and which of them are lifted (null) explicitly. */
+export type LimitRuleRecord = LimitRule & { unlimited: Partial<Record<keyof LimitRule['limits'], boolean>> };
+
+export function limitRuleRecord(rule: LimitRule): LimitRuleRecord {
+  const unlimited: LimitRuleRecord['unlimited'] = {};
+  for (const field of LIMIT_FIELDS) if (rule.limits[field] === null) unlimited[field] = true;
+  return { ...rule, unlimited };
+}
+
+/**
+ * The body of `PUT /v1/limits` from a limit form: each field a number, null when marked
+ * unlimited, absent (inherited) when empty. A rule's scope, subject and user name it: an edit
+ * keeps those of the rule it edits.
+ */
+export function limitRuleInput(data: Json, previous?: Json): LimitRuleInput {
+  const from = previous ?? data;
+  const values = (data['limits'] ?? {}) as Json;
+  const unlimited = (data['unlimited'] ?? {}) as Json;
+  const limits: Json = {};
+  for (const field of LIMIT_FIELDS) {
+    if (unlimited[field] === true) limits[field] = null;
+    else if (typeof values[field] === 'number' && Number.isFinite(values[field])) limits[field] = values[field];
+  }
+  const user = typeof from['user'] === 'string' && from['user'].trim() ? from['user'].trim() : undefined;
+  const reason = typeof data['reason'] === 'string' && data['reason'].trim() ? data['reason'].trim() : undefined;
+  return {
+    scope: from['scope'] as LimitRuleInput['scope'],
+    subject: String(from['subject'] ?? '').trim(),
+    ...(user ? { user } : {}),
+    limits: limits as LimitRuleInput['limits'],
+    ...(reason ? { reason } : {}),
+  };
+}
+
+/** A suspension is named by its user. */
+const suspensionRecord = (s: Suspension) => ({ ...s, id: s.username });
+
+/** One page of a list the API answers whole, in the order asked (by a text or number field). */
+export function pageOfWhole<T extends Json>(items: T[], params: Pick<GetListParams, 'pagination' | 'sort'>): { data: T[]; total: number } {
+  const field = params.sort?.field;
+  const sorted =
+    field && items.some((i) => field in i)
+      ? [...items].sort((a, b) => {
+          const x = a[field] ?? '';
+          const y = b[field] ?? '';
+          const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+          return params.sort?.order === 'DESC' ? -order : order;
+        })
+      : items;
+  const perPage = params.pagination?.perPage ?? 25;
+  const page = params.pagination?.page ?? 1;
+  return { data: sorted.slice(perPage * (page - 1), perPage * page), total: items.length };
+}
+
+/** The file name in a Content-Disposition header (`attachment; filename="…"`). */
+export function dispositionFilename(header: string | null, fallback: string): string {
+  const name = /filename="?([^";]+)"?/i.exec(header ?? '')?.[1];
+  return name && /^[\w.-]+$/.test(name) ? name : fallback;
 }
 
 /** The body of a new registry record: its writable fields (and for an endpoint, its machine), without empty optional ones. */
@@ -151,8 +248,21 @@ export function createDataProvider(
           return unwrap(api.GET('/v1/logs/ondemand', { params: { query: q as never }, signal }));
         case 'enqueue-log':
           return unwrap(api.GET('/v1/logs/enqueue', { params: { query: q as never }, signal }));
+        case 'audit':
+          return unwrap(api.GET('/v1/admin/audit', { params: { query: q as never }, signal }));
+        default:
+          throw new Error(`${resource} is not paged`);
       }
     };
+  }
+
+  async function whole(resource: WholeList, query: Record<string, string>, signal?: AbortSignal): Promise<Json[]> {
+    if (resource === 'limits') {
+      const { items } = await unwrap(api.GET('/v1/limits', { params: { query: query as never }, signal }));
+      return items.map(limitRuleRecord);
+    }
+    const { items } = await unwrap(api.GET('/v1/admin/suspensions', { signal }));
+    return items.map(suspensionRecord);
   }
 
   async function getOne(resource: ResourceName, id: Identifier, signal?: AbortSignal): Promise<Json> {
@@ -166,6 +276,12 @@ export function createDataProvider(
         return unwrap(api.GET('/v1/tasks/{id}', { params: { path }, signal }));
       case 'runs':
         return withId(await unwrap(api.GET('/v1/runs/{runId}', { params: { path: { runId: String(id) }, query: {} }, signal })));
+      case 'limits':
+      case 'suspensions': {
+        const found = (await whole(resource, {}, signal)).find((r) => r['id'] === String(id));
+        if (!found) throw new HttpError(`no such ${resource === 'limits' ? 'limit rule' : 'suspension'}: ${id}`, 404);
+        return found;
+      }
       default:
         // The logs have no record route: their rows carry everything and are shown in place.
         throw new Error(`${resource} records are read from their list`);
@@ -185,6 +301,10 @@ export function createDataProvider(
     async getList(name, params) {
       const resource = known(name);
       const query = listQuery(resource, params);
+      if (WHOLE.has(resource)) {
+        const { data, total } = pageOfWhole(await whole(resource as WholeList, query, params.signal), params);
+        return { data: data as never, total };
+      }
       const perPage = params.pagination?.perPage ?? 25;
       const page = params.pagination?.page ?? 1;
       if (perPage > MAX_PAGE) {
@@ -244,6 +364,15 @@ export function createDataProvider(
           created = { ...body, ...run, id: run.run_id };
           break;
         }
+        case 'limits':
+          created = limitRuleRecord(await unwrap(api.PUT('/v1/limits', { body: limitRuleInput(data) })));
+          break;
+        case 'suspensions': {
+          const username = String(data['username'] ?? '').trim();
+          const body = { reason: String(data['reason'] ?? '').trim(), stop_runs: data['stop_runs'] === true };
+          created = suspensionRecord(await unwrap(api.PUT('/v1/admin/suspensions/{username}', { params: { path: { username } }, body })));
+          break;
+        }
         default:
           throw new Error(`${resource} cannot be created`);
       }
@@ -253,6 +382,11 @@ export function createDataProvider(
 
     async update(name, params) {
       const resource = known(name);
+      if (resource === 'limits') {
+        // A rule is named by its scope, subject and user: the edit replaces its limits.
+        const body = limitRuleInput(params.data as Json, params.previousData as Json | undefined);
+        return { data: limitRuleRecord(await unwrap(api.PUT('/v1/limits', { body }))) as never };
+      }
       if (!registry(resource)) throw new Error(`${resource} cannot be changed`);
       const patch = changedFields(resource, params.data as Json, params.previousData as Json | undefined);
       const path = { id: String(params.id) };
@@ -274,6 +408,9 @@ export function createDataProvider(
       if (resource === 'machines') await unwrap(api.DELETE('/v1/machines/{id}', { params: { path } }));
       else if (resource === 'endpoints') await unwrap(api.DELETE('/v1/endpoints/{id}', { params: { path } }));
       else if (resource === 'tasks') await unwrap(api.DELETE('/v1/tasks/{id}', { params: { path } }));
+      else if (resource === 'limits') await unwrap(api.DELETE('/v1/limits/{id}', { params: { path, query: {} } }));
+      else if (resource === 'suspensions')
+        await unwrap(api.DELETE('/v1/admin/suspensions/{username}', { params: { path: { username: String(params.id) }, query: {} } }));
       else throw new Error(`${resource} cannot be deleted`);
       pages.clear();
       return { data: (params.previousData ?? { id: params.id }) as never };
@@ -318,6 +455,21 @@ export function createDataProvider(
         ms: Math.round((performance.now() - started) * 10) / 10,
         requestId: res.headers.get('x-request-id'),
       };
+    },
+
+    // The route answers JSON or CSV: the JSON one is asked for.
+    usage: async (query, signal) =>
+      (await unwrap(api.GET('/v1/usage', { params: { query: { ...query, format: 'json' } }, signal }))) as Usage,
+
+    async usageCsv(query) {
+      let answer;
+      try {
+        answer = await api.GET('/v1/usage', { params: { query: { ...query, format: 'csv' } }, parseAs: 'text' });
+      } catch {
+        throw apiError(0, undefined);
+      }
+      if (!answer.response.ok || answer.data === undefined) throw apiError(answer.response.status, answer.error);
+      return { text: answer.data, filename: dispositionFilename(answer.response.headers.get('content-disposition'), 'usage.csv') };
     },
 
     async openaiModels(signal) {

@@ -189,6 +189,7 @@ export function EndpointShow() {
         </Labeled>
         <TextField source="path" label="Upstream path" emptyText="the protocol’s default" />
         <NumberField source="timeout_ms" label="Timeout (ms)" />
+        <NumberField source="max_in_flight" label="Calls in flight at most" emptyText="only the machine’s cap" />
         <SharingField />
         <BooleanField source="enabled" />
         <TextField source="owner" />
@@ -227,6 +228,12 @@ function EndpointForm({ create }: { create?: boolean }) {
         validate={regex(/^\/[A-Za-z0-9_.~\-/{}%]*$/, 'An absolute path')}
       />
       <NumberInput source="timeout_ms" label="Timeout (ms)" defaultValue={30000} validate={[number(), minValue(100), maxValue(600000)]} />
+      <NumberInput
+        source="max_in_flight"
+        label="Calls in flight at most"
+        validate={[number(), minValue(1), maxValue(100000)]}
+        helperText="Calls to this endpoint at once (each router replica), so that a slow model cannot take every slot; empty: only the machine’s cap"
+      />
       <RadioButtonGroupInput
         source="visibility"
         defaultValue="private"

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { AppBar, Layout as RaLayout, Logout, Menu, TitlePortal, UserMenu, useGetIdentity, useCanAccess } from 'react-admin';
 import { Box, Chip, ListItemText, MenuItem, Typography } from '@mui/material';
 import ScienceIcon from '@mui/icons-material/Science';
+import UsageIcon from '@mui/icons-material/BarChart';
 
 /** Who is signed in, with their ClearGate role; then the logout. */
 function Identity() {
@@ -59,9 +60,13 @@ function ConsoleMenu() {
       <Menu.ResourceItem name="runs" />
       <Menu.ResourceItem name="ondemand-log" />
       <Menu.ResourceItem name="enqueue-log" />
+      <Menu.Item to="/usage" primaryText="Usage" leftIcon={<UsageIcon />} />
       <Menu.ResourceItem name="machines" />
       <Menu.ResourceItem name="endpoints" />
       <Menu.ResourceItem name="tasks" />
+      <Menu.ResourceItem name="limits" />
+      <Menu.ResourceItem name="suspensions" />
+      <Menu.ResourceItem name="audit" />
     </Menu>
   );
 }

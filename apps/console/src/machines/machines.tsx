@@ -36,6 +36,10 @@ import {
   ArrayInput,
   SimpleFormIterator,
   Pagination,
+  NumberInput,
+  number,
+  minValue,
+  maxValue,
 } from 'react-admin';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Box, Grid, Typography, useMediaQuery, type Theme } from '@mui/material';
@@ -249,6 +253,7 @@ export function MachineShow() {
           <TextField source="serving_task_id" label="Serving task id" emptyText="–" />
           <TextField source="metrics_url" label="Metrics URL" emptyText="–" />
           <LabelsField />
+          <NumberField source="max_in_flight" label="Calls in flight at most" emptyText="the router’s default" />
           <BooleanField source="enabled" />
           <TextField source="owner" />
           <DateField source="created_at" label="Registered" showTime />
@@ -316,6 +321,7 @@ const fromForm = (m: FormMachine) => ({
   ...m,
   serving_task_id: m.serving_task_id || null,
   metrics_url: m.metrics_url || null,
+  max_in_flight: typeof m.max_in_flight === 'number' ? m.max_in_flight : null,
   labels: Object.fromEntries(
     ((Array.isArray(m.labels) ? m.labels : []) as { key: string; value: string }[])
       .filter((l) => l?.key)
@@ -361,6 +367,12 @@ function MachineForm() {
           <TextInput source="value" label="Value" validate={maxLength(200)} />
         </SimpleFormIterator>
       </ArrayInput>
+      <NumberInput
+        source="max_in_flight"
+        label="Calls in flight at most"
+        validate={[number(), minValue(1), maxValue(100000)]}
+        helperText="On-demand calls to this machine at once (each router replica); empty: the router’s default"
+      />
       <BooleanInput source="enabled" defaultValue={true} />
     </SimpleForm>
   );

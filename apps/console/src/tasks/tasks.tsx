@@ -24,6 +24,7 @@ import {
   TextField,
   TextInput,
   TopToolbar,
+  FunctionField,
   maxLength,
   regex,
   required,
@@ -40,6 +41,7 @@ import { when } from '../common/format';
 import { PublicIdField, ShortId } from '../common/PublicId';
 import { SharingField, SharingInputs } from '../common/sharing';
 import { TryItButton } from '../tryit/TryItButton';
+import { queueList } from './queues';
 import { checkSchemaText, schemaToFields } from './schema-form';
 import { SchemaPreview } from './SchemaFields';
 
@@ -172,6 +174,11 @@ export function TaskShow() {
         <TextField source="name" emptyText="(the ClearML task’s name)" />
         <TextField source="clearml_task_id" label="ClearML task" />
         <TextField source="default_queue" label="Default queue" />
+        <FunctionField
+          source="allowed_queues"
+          label="Other queues callers may choose"
+          render={(t: Task) => (t.allowed_queues.length ? t.allowed_queues.join(', ') : 'none: only the default queue')}
+        />
         <TextField source="params_section" label="Hyperparameter section" />
         <SharingField />
         <BooleanField source="enabled" />
@@ -190,9 +197,22 @@ export function TaskShow() {
 /** The schema is edited as text and sent as the object it parses to. */
 const schemaText = (value: unknown) => (typeof value === 'string' ? value : value ? JSON.stringify(value, null, 2) : '');
 const validateSchema = (value: unknown) => checkSchemaText(schemaText(value)).errors[0];
-const fromForm = (task: Partial<Task> & { params_schema?: unknown }) => {
+const fromForm = (task: Partial<Omit<Task, 'allowed_queues'>> & { params_schema?: unknown; allowed_queues?: unknown }) => {
   const text = schemaText(task.params_schema);
-  return { ...task, name: task.name || null, params_schema: text.trim() ? JSON.parse(text) : null };
+  return {
+    ...task,
+    name: task.name || null,
+    params_schema: text.trim() ? JSON.parse(text) : null,
+    allowed_queues: queueList(task.allowed_queues),
+  };
+};
+
+const queueText = (value: unknown) => (Array.isArray(value) ? value.join(', ') : typeof value === 'string' ? value : '');
+const validateQueues = (value: unknown) => {
+  const queues = queueList(value);
+  if (queues.length > 50) return 'At most 50 queues';
+  const bad = queues.find((q) => q.length > 200 || !/^[^\s]+(\s[^\s]+)*$/.test(q));
+  return bad ? `Not a queue name: ${bad}` : undefined;
 };
 
 function SchemaEditor() {
@@ -247,6 +267,14 @@ function TaskForm() {
         label="Default queue"
         validate={[required(), maxLength(200)]}
         helperText="Where runs go unless the caller names a queue"
+      />
+      <TextInput
+        source="allowed_queues"
+        label="Other queues callers may choose"
+        format={queueText}
+        parse={(v: string) => v}
+        validate={validateQueues}
+        helperText="Separated by commas; empty: only the default queue. Any other queue is refused before it reaches ClearML."
       />
       <TextInput source="name" validate={maxLength(200)} helperText="Clone name prefix; the ClearML task’s own name when empty" />
       <TextInput

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { z } from 'zod';
-import { ondemandLogList, statsGet } from '@cleargate/contracts';
+import { ondemandLogList, statsGet, usageGet } from '@cleargate/contracts';
 
 /**
  * The README's pictures show a fixed day of a city's traffic at a fixed time, so that a run
  * rewrites them only when the console's look changes: the browser's clock stands still at
- * SHOWCASE_NOW and the two reads behind the pictured screens (`GET /v1/stats`,
- * `GET /v1/logs/ondemand`) are answered from here; everything else (the app, the sign-in, the
+ * SHOWCASE_NOW and the reads behind the pictured screens (`GET /v1/stats`,
+ * `GET /v1/logs/ondemand`, `GET /v1/usage`) are answered from here; everything else (the app, the sign-in, the
  * user) is the real stack. The answers are checked against the API's own schemas, so they
  * cannot drift from what the gateway sends.
  */
@@ -15,6 +15,7 @@ export const SHOWCASE_NOW = new Date('2026-03-10T09:42:00Z'); // 10:42 in Floren
 
 type Stats = z.input<typeof statsGet.response>;
 type OndemandPage = z.input<typeof ondemandLogList.response>;
+type Usage = z.input<typeof usageGet.response>;
 
 const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
 const uuid = (seed: string) => {
@@ -161,10 +162,64 @@ export function showcaseOndemandLog(): OndemandPage {
   };
 }
 
+/** The last 30 days per day, ungrouped, as `GET /v1/usage` answers the Usage page's first query. */
+export function showcaseUsage(): Usage {
+  const DAY = 86_400_000;
+  const today = Math.floor(SHOWCASE_NOW.getTime() / DAY) * DAY;
+  const from = today - 29 * DAY;
+  const ondemand = [];
+  const runs = [];
+  for (let i = 0; i < 30; i++) {
+    const at = from + i * DAY;
+    const weekday = new Date(at).getUTCDay();
+    const weekend = weekday === 0 || weekday === 6;
+    // The current day has only begun (10:42 in Florence).
+    const share = i === 29 ? 0.38 : 1;
+    const calls = Math.round(share * ((weekend ? 2100 : 4300) + ((i * 137) % 600)));
+    const errors = Math.round(calls * (i === 17 ? 0.06 : 0.004));
+    const llm = Math.round(calls * 0.16);
+    ondemand.push({
+      bucket: new Date(at).toISOString(),
+      calls,
+      errors,
+      duration_ms_total: calls * 48 + llm * 1900,
+      duration_ms_p95: i === 17 ? 2480 : 1870 + ((i * 31) % 120),
+      request_bytes: calls * 96 + llm * 316,
+      response_bytes: calls * 60 + llm * 3500,
+      prompt_tokens: llm * 38,
+      completion_tokens: llm * 205,
+    });
+    const requested = Math.round(share * (weekend ? 4 : 14 + ((i * 7) % 5)));
+    const failed = i % 9 === 4 ? 2 : i % 5 === 1 ? 1 : 0;
+    const stopped = i % 11 === 7 ? 1 : 0;
+    const open = i === 29 ? Math.min(3, requested) : 0;
+    const completed = Math.max(0, requested - failed - stopped - open);
+    runs.push({
+      bucket: new Date(at).toISOString(),
+      runs: requested,
+      completed,
+      failed,
+      stopped,
+      wait_seconds: requested * 41,
+      run_seconds: completed * 612 + failed * 95,
+      gpu_seconds: completed * 612,
+    });
+  }
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(today + DAY).toISOString(),
+    bucket: 'day',
+    group_by: 'none',
+    ondemand,
+    runs,
+  };
+}
+
 /** Answers the pictured screens' reads from the showcase, checked against the API's schemas. */
 export async function serveShowcase(page: Page): Promise<void> {
   const stats = statsGet.response.parse(showcaseStats());
   const calls = ondemandLogList.response.parse(showcaseOndemandLog());
+  const usage = usageGet.response.parse(showcaseUsage());
   await page.route(
     (url) => url.pathname === '/v1/stats',
     (route) => route.fulfill({ json: stats }),
@@ -172,5 +227,14 @@ export async function serveShowcase(page: Page): Promise<void> {
   await page.route(
     (url) => url.pathname === '/v1/logs/ondemand',
     (route) => route.fulfill({ json: calls }),
+  );
+  // The page's first query (the last 30 days, per day, ungrouped) is the showcase's; another one would be real.
+  await page.route(
+    (url) => url.pathname === '/v1/usage',
+    (route) => {
+      const query = new URL(route.request().url()).searchParams;
+      const asked = query.get('from') === usage.from && query.get('to') === usage.to && query.get('group_by') === 'none';
+      return asked && query.get('format') === 'json' ? route.fulfill({ json: usage }) : route.continue();
+    },
   );
 }
