@@ -94,6 +94,14 @@ export interface AxeViolation {
  * violations of WCAG 2.1 A/AA and axe's best practices.
  */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  // Colours are checked as the page shows them at rest: a button between its disabled and its
+  // enabled colour (MUI's transitions) would read as too little contrast.
+  await page.waitForFunction(() => {
+    // A function, not text: the console's CSP refuses eval. No DOM types here (compiled for Node).
+    type Animation = { playState: string; effect?: { getTiming(): { iterations?: number } } | null };
+    const doc = (globalThis as unknown as { document: { getAnimations(): Animation[] } }).document;
+    return doc.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity);
+  });
   await page.evaluate(AXE);
   // Run in the page; given as text, this file being compiled for Node (no DOM types).
   const violations = (await page.evaluate(

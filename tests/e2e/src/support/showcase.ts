@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { z } from 'zod';
-import { ondemandLogList, statsGet, usageGet } from '@cleargate/contracts';
+import { ondemandLogList, statsGet, usageSchema } from '@cleargate/contracts';
 
 /**
  * The README's pictures show a fixed day of a city's traffic at a fixed time, so that a run
@@ -15,7 +15,7 @@ export const SHOWCASE_NOW = new Date('2026-03-10T09:42:00Z'); // 10:42 in Floren
 
 type Stats = z.input<typeof statsGet.response>;
 type OndemandPage = z.input<typeof ondemandLogList.response>;
-type Usage = z.input<typeof usageGet.response>;
+type Usage = z.input<typeof usageSchema>;
 
 const hex = (seed: string) => createHash('sha256').update(seed).digest('hex');
 const uuid = (seed: string) => {
@@ -219,7 +219,7 @@ export function showcaseUsage(): Usage {
 export async function serveShowcase(page: Page): Promise<void> {
   const stats = statsGet.response.parse(showcaseStats());
   const calls = ondemandLogList.response.parse(showcaseOndemandLog());
-  const usage = usageGet.response.parse(showcaseUsage());
+  const usage = usageSchema.parse(showcaseUsage());
   await page.route(
     (url) => url.pathname === '/v1/stats',
     (route) => route.fulfill({ json: stats }),
