@@ -137,6 +137,8 @@ async function main(): Promise<void> {
 
     console.log(`2. queries through the gateway, ${ITERATIONS} times each`);
     await measure('stats 30 days hourly', '/v1/stats?hours=720', 100);
+    // The console's dashboard ranges: the last hour by minute from the log, the others from the rollups.
+    for (const range of ['1h', '24h', '7d', '30d']) await measure(`stats range ${range}`, `/v1/stats?range=${range}`, 100);
     for (const group of ['none', 'user', 'endpoint', 'task', 'queue']) {
       await measure(`usage 30 days by day, ${group}`, `/v1/usage?from=${from}&group_by=${group}`, 100);
     }

@@ -41,6 +41,8 @@ it('runs the logs benchmark end to end on a small history and reports every figu
   expect(names).toEqual(
     expect.arrayContaining([
       'stats 30 days hourly',
+      'stats range 1h',
+      'stats range 30d',
       'usage 30 days by day, none',
       'usage 30 days by day, user',
       'usage 30 days by day, endpoint',
