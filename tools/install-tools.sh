@@ -21,18 +21,45 @@ mkdir -p "$bin"
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 
-install_helm() {
-  local stamp="$bin/.helm.stamp"
-  # Built-in settings the stamp records: a change of any of them rebuilds.
-  local wanted="helm $HELM_VERSION"
-  if [ -x "$bin/helm" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
-    log "helm $HELM_VERSION already installed"
+# Go-built tools in $bin carry a stamp .<name>.stamp with the settings they were built with
+# ("<name> <version>"): a change of any of them rebuilds.
+already_built() {
+  local stamp="$bin/.$1.stamp"
+  if [ -x "$bin/$1" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$1 $2" ]; then
+    log "$1 $2 already installed"
     return 0
   fi
+  return 1
+}
+
+require_go() {
   if ! command -v go >/dev/null 2>&1; then
-    log "Go is required to build helm $HELM_VERSION (https://go.dev/dl/)"
+    log "Go is required to build $1 $2 (https://go.dev/dl/)"
     exit 1
   fi
+}
+
+# record_built NAME VERSION REPORTED: refuses a build that reports another version, else stamps it.
+record_built() {
+  if [ "$3" != "$2" ]; then
+    log "the built $1 reports '$3', expected $2"
+    exit 1
+  fi
+  echo "$1 $2" >"$bin/.$1.stamp"
+}
+
+# Installs a Debian package without letting it start its own service (policy-rc.d).
+apt_install_quietly() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+}
+
+install_helm() {
+  already_built helm "$HELM_VERSION" && return 0
+  require_go helm "$HELM_VERSION"
   log "building helm $HELM_VERSION with $(go version | awk '{print $3}') (about three minutes the first time)"
   local started gomod client_go k8s_major k8s_minor
   started=$(date +%s)
@@ -54,39 +81,19 @@ install_helm() {
       -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$k8s_major \
       -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor" \
     "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
-  local got
-  got="$("$bin/helm" version --template '{{.Version}}')"
-  if [ "$got" != "$HELM_VERSION" ]; then
-    log "the built helm reports '$got', expected $HELM_VERSION"
-    exit 1
-  fi
-  echo "$wanted" >"$stamp"
+  record_built helm "$HELM_VERSION" "$("$bin/helm" version --template '{{.Version}}')"
   log "helm $HELM_VERSION (Kubernetes $k8s_major.$k8s_minor by default) installed in $(( $(date +%s) - started )) s"
 }
 
 install_nats_server() {
-  local stamp="$bin/.nats-server.stamp"
-  local wanted="nats-server $NATS_SERVER_VERSION"
-  if [ -x "$bin/nats-server" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
-    log "nats-server $NATS_SERVER_VERSION already installed"
-    return 0
-  fi
-  if ! command -v go >/dev/null 2>&1; then
-    log "Go is required to build nats-server $NATS_SERVER_VERSION (https://go.dev/dl/)"
-    exit 1
-  fi
+  already_built nats-server "$NATS_SERVER_VERSION" && return 0
+  require_go nats-server "$NATS_SERVER_VERSION"
   log "building nats-server $NATS_SERVER_VERSION (about two minutes the first time)"
   local started
   started=$(date +%s)
   GOBIN="$bin" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false" \
     go install -trimpath -ldflags "-s -w" "github.com/nats-io/nats-server/v2@$NATS_SERVER_VERSION"
-  local got
-  got="$("$bin/nats-server" --version | awk '{print $2}')"
-  if [ "$got" != "$NATS_SERVER_VERSION" ]; then
-    log "the built nats-server reports '$got', expected $NATS_SERVER_VERSION"
-    exit 1
-  fi
-  echo "$wanted" >"$stamp"
+  record_built nats-server "$NATS_SERVER_VERSION" "$("$bin/nats-server" --version | awk '{print $2}')"
   log "nats-server $NATS_SERVER_VERSION installed in $(( $(date +%s) - started )) s"
 }
 
@@ -100,12 +107,7 @@ install_prometheus() {
     return 0
   fi
   log "installing prometheus and promtool from Debian packages"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  # policy-rc.d keeps the package from starting its own Prometheus service.
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-  rm -f /usr/sbin/policy-rc.d
+  apt_install_quietly prometheus
 }
 
 install_alertmanager() {
@@ -118,12 +120,7 @@ install_alertmanager() {
     return 0
   fi
   log "installing alertmanager from Debian packages"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  # policy-rc.d keeps the package from starting its own Alertmanager service.
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null
-  rm -f /usr/sbin/policy-rc.d
+  apt_install_quietly prometheus-alertmanager
 }
 
 install_helm

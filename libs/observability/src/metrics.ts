@@ -48,6 +48,11 @@ export class Metrics {
     return this.getOrCreate(name, () => new Histogram({ name: this.prefix + name, help, labelNames, buckets, registers: [this.registry] }));
   }
 
+  /** A histogram of durations in seconds, with the shared LATENCY_BUCKETS_SECONDS. */
+  latencyHistogram<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Histogram<L> {
+    return this.histogram(name, help, labelNames, LATENCY_BUCKETS_SECONDS);
+  }
+
   private getOrCreate<M>(name: string, create: () => M): M {
     // Two modules may ask for the same metric (e.g. a shared consumer helper); return the one
     // already registered instead of failing on a duplicate name.

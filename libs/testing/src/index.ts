@@ -7,3 +7,4 @@ export * from './processes';
 export * from './api';
 export * from './nats-server';
 export * from './postgres-server';
+export * from './stack';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { LATENCY_BUCKETS_SECONDS, Metrics } from '@cleargate/observability';
+import { Metrics } from '@cleargate/observability';
 
 /** The metric children of one route template, looked up once rather than hashing labels per request. */
 export class RouteMetrics {
@@ -36,12 +36,10 @@ export class HttpMetrics {
       'route',
       'status',
     ]);
-    this.duration = metrics.histogram(
-      'http_request_duration_seconds',
-      'HTTP request duration, by route template',
-      ['method', 'route'],
-      LATENCY_BUCKETS_SECONDS,
-    );
+    this.duration = metrics.latencyHistogram('http_request_duration_seconds', 'HTTP request duration, by route template', [
+      'method',
+      'route',
+    ]);
   }
 
   /** One route's metrics. Methods and route templates are the server's own, so the set is bounded. */

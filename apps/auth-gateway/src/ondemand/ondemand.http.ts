@@ -6,6 +6,7 @@ import { CorsPolicy } from '../http/cors';
 import { errorEnvelope } from '../http/error.filter';
 import { requestIdFrom } from '../http/fastify-setup';
 import { HttpMetrics, RouteMetrics } from '../http/http-metrics';
+import { readRequestBody } from '../http/request-body';
 import { CallLimiter, Release } from '../limits/call-limiter';
 import { parseInput } from '../http/validation';
 import { compatOndemandBody, modelInput, ONDEMAND_ROUTES, v1Params } from './ondemand.routes';
@@ -107,7 +108,7 @@ export class OndemandHttp {
       if (release instanceof Promise) release = await release;
       const answer = await this.invoke(release, {
         // The body is read while the call holds its in-flight slot.
-        body: await this.readBody(req, this.limits.body).catch((err: unknown) => {
+        body: await readRequestBody(req, this.limits.body).catch((err: unknown) => {
           (release as Release)();
           throw err;
         }),
@@ -144,47 +145,13 @@ export class OndemandHttp {
       throw new AppError('unsupported_media_type', 'unsupported content type');
     }
     // The compatible body is a token, two ids and the params: capped well below a /v1 model input.
-    const body = await this.readBody(req, this.limits.compatBody);
+    const body = await readRequestBody(req, this.limits.compatBody);
     if (body.length === 0) return undefined;
     try {
       return JSON.parse(body.toString('utf8'));
     } catch {
       throw new AppError('invalid_argument', 'the request body is not valid JSON');
     }
-  }
-
-  /** The whole body, refused with 413 once it passes the limit (at once when Content-Length says so). */
-  private readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-    if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
-    return new Promise<Buffer>((resolve, reject) => {
-      let first: Buffer | undefined;
-      let chunks: Buffer[] | undefined;
-      let size = 0;
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) {
-          cleanup();
-          reject(tooLarge());
-        } else if (first === undefined) first = chunk;
-        else (chunks ??= [first]).push(chunk);
-      };
-      const onEnd = () => {
-        cleanup();
-        resolve(chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
-      };
-      const onError = (err: Error) => {
-        cleanup();
-        reject(new AppError('invalid_argument', `the request body could not be read (${err.message})`));
-      };
-      const cleanup = () => {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        req.off('error', onError);
-      };
-      req.on('data', onData);
-      req.on('end', onEnd);
-      req.on('error', onError);
-    });
   }
 
   private answer(
@@ -224,10 +191,6 @@ export class OndemandHttp {
     res.end(body);
     if (early) req.resume();
   }
-}
-
-function tooLarge(): AppError {
-  return new AppError('payload_too_large', 'the request body is larger than the limit');
 }
 
 function hasBody(req: IncomingMessage): boolean {

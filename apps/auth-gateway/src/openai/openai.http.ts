@@ -19,6 +19,7 @@ import { CorsPolicy } from '../http/cors';
 import { toAppError } from '../http/error.filter';
 import { requestIdFrom } from '../http/fastify-setup';
 import { HttpMetrics, RouteMetrics } from '../http/http-metrics';
+import { readRequestBody } from '../http/request-body';
 import { parseInput } from '../http/validation';
 import { OPENAI_ROUTES, OpenaiRoute } from './openai.routes';
 
@@ -117,7 +118,8 @@ export class OpenaiHttp {
       const type = req.headers['content-type'];
       if (type === undefined || mediaType(type) !== JSON_TYPE)
         throw new AppError('unsupported_media_type', 'the body must be application/json');
-      raw = await this.readBody(req);
+      // A request is small next to its answer: read it whole.
+      raw = await readRequestBody(req, this.config.HTTP_BODY_LIMIT_BYTES);
       let json: unknown;
       try {
         json = JSON.parse(raw.toString('utf8'));
@@ -275,47 +277,10 @@ export class OpenaiHttp {
     res.writeHead(status, headers);
     res.end(body);
   }
-
-  /** The whole body (a request is small next to its answer), refused with 413 past the limit. */
-  private readBody(req: IncomingMessage): Promise<Buffer> {
-    const limit = this.config.HTTP_BODY_LIMIT_BYTES;
-    if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
-    return new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) {
-          cleanup();
-          reject(tooLarge());
-        } else chunks.push(chunk);
-      };
-      const onEnd = () => {
-        cleanup();
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      };
-      const onError = (err: Error) => {
-        cleanup();
-        reject(new AppError('invalid_argument', `the request body could not be read (${err.message})`));
-      };
-      const cleanup = () => {
-        req.off('data', onData);
-        req.off('end', onEnd);
-        req.off('error', onError);
-      };
-      req.on('data', onData);
-      req.on('end', onEnd);
-      req.on('error', onError);
-    });
-  }
 }
 
 function finishGone(served: Served, started: number): void {
   served.metrics.observe(499, (performance.now() - started) / 1000);
-}
-
-function tooLarge(): AppError {
-  return new AppError('payload_too_large', 'the request body is larger than the limit');
 }
 
 function mediaType(contentType: string): string {

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { LATENCY_BUCKETS_SECONDS, Metrics } from '@cleargate/observability';
+import { Metrics } from '@cleargate/observability';
 import { TokenUsage } from './sse-relay';
 
 interface LlmSeries {
@@ -21,11 +21,10 @@ export class OpenaiMetrics {
       'endpoint',
       'kind',
     ]);
-    this.ttft = metrics.histogram(
+    this.ttft = metrics.latencyHistogram(
       'llm_time_to_first_token_seconds',
       'Time from receiving an LLM call to the first piece of its answer from the serving machine',
       ['machine', 'endpoint'],
-      LATENCY_BUCKETS_SECONDS,
     );
     this.streams = metrics.gauge('llm_streams_in_flight', 'LLM answers being relayed now');
   }

@@ -1,24 +1,9 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
 import type { CallRoute } from '@cleargate/contracts';
+import { CallRecordEntity } from './call-record.entity';
 
 @Entity({ name: 'enqueue_calls' })
-export class EnqueueCallEntity {
-  @PrimaryColumn('uuid')
-  id!: string;
-
-  @Column({ type: 'timestamptz' })
-  at!: Date;
-
-  @Column({ name: 'correlation_id', type: 'varchar', length: 128 })
-  correlationId!: string;
-
-  @Column({ type: 'varchar', length: 255 })
-  caller!: string;
-
-  /** The caller's subject (token `sub`); null for records stored before subjects were kept. */
-  @Column({ name: 'caller_subject', type: 'varchar', length: 255, nullable: true })
-  callerSubject!: string | null;
-
+export class EnqueueCallEntity extends CallRecordEntity {
   @Column({ name: 'task_id', type: 'varchar', length: 64 })
   taskId!: string;
 
@@ -40,12 +25,6 @@ export class EnqueueCallEntity {
   @Column({ type: 'varchar', length: 16 })
   outcome!: string;
 
-  @Column({ name: 'duration_ms', type: 'double precision' })
-  durationMs!: number;
-
   @Column({ type: 'integer' })
   attempts!: number;
-
-  @Column({ type: 'text', nullable: true })
-  error!: string | null;
 }

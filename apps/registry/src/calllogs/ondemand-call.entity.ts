@@ -1,27 +1,12 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
 import type { OndemandRoute } from '@cleargate/contracts';
+import { CallRecordEntity } from './call-record.entity';
 
 @Entity({ name: 'ondemand_calls' })
 @Index('ix_ondemand_calls_at', ['at'])
 @Index('ix_ondemand_calls_caller_at', ['caller', 'at'])
 @Index('ix_ondemand_calls_target_at', ['machineId', 'endpoint', 'at'])
-export class OndemandCallEntity {
-  @PrimaryColumn('uuid')
-  id!: string;
-
-  @Column({ type: 'timestamptz' })
-  at!: Date;
-
-  @Column({ name: 'correlation_id', type: 'varchar', length: 128 })
-  correlationId!: string;
-
-  @Column({ type: 'varchar', length: 255 })
-  caller!: string;
-
-  /** The caller's subject (token `sub`); null for records stored before subjects were kept. */
-  @Column({ name: 'caller_subject', type: 'varchar', length: 255, nullable: true })
-  callerSubject!: string | null;
-
+export class OndemandCallEntity extends CallRecordEntity {
   @Column({ name: 'machine_id', type: 'varchar', length: 64 })
   machineId!: string;
 
@@ -40,9 +25,6 @@ export class OndemandCallEntity {
   @Column({ type: 'varchar', length: 20 })
   outcome!: string;
 
-  @Column({ name: 'duration_ms', type: 'double precision' })
-  durationMs!: number;
-
   @Column({ name: 'upstream_ms', type: 'double precision', nullable: true })
   upstreamMs!: number | null;
 
@@ -51,9 +33,6 @@ export class OndemandCallEntity {
 
   @Column({ name: 'response_bytes', type: 'integer' })
   responseBytes!: number;
-
-  @Column({ type: 'text', nullable: true })
-  error!: string | null;
 
   @Column({ name: 'response_excerpt', type: 'text', nullable: true })
   responseExcerpt!: string | null;

@@ -1,13 +1,10 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
-import type { SharedWith } from '@cleargate/contracts';
+import { Column, Entity, JoinColumn, ManyToOne, Unique } from 'typeorm';
+import { SharedOwnedEntity } from '../database/owned.entity';
 import { MachineEntity } from '../machines/machine.entity';
 
 @Entity({ name: 'endpoints' })
 @Unique('uq_endpoints_machine_name', ['machineId', 'name'])
-export class EndpointEntity {
-  @PrimaryColumn('uuid')
-  id!: string;
-
+export class EndpointEntity extends SharedOwnedEntity {
   @Column({ name: 'machine_id', type: 'uuid' })
   machineId!: string;
 
@@ -24,31 +21,9 @@ export class EndpointEntity {
   @Column({ name: 'timeout_ms', type: 'integer' })
   timeoutMs!: number;
 
-  @Column({ type: 'varchar', length: 16 })
-  visibility!: 'public' | 'private' | 'shared';
-
-  @Column({ name: 'shared_with', type: 'jsonb' })
-  sharedWith!: SharedWith;
-
   @Column({ name: 'count_predictions', type: 'jsonb', nullable: true })
   countPredictions!: { json_path: string; max_values: number } | null;
 
   @Column({ name: 'max_in_flight', type: 'integer', nullable: true })
   maxInFlight!: number | null;
-
-  @Column({ type: 'boolean', default: true })
-  enabled!: boolean;
-
-  @Column({ type: 'varchar', length: 255 })
-  owner!: string;
-
-  /** The owner's subject (token `sub`); null until a row stored before subjects were kept is claimed. */
-  @Column({ name: 'owner_subject', type: 'varchar', length: 255, nullable: true })
-  ownerSubject!: string | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
 }

@@ -1,11 +1,9 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
 import type { ServingProtocol } from '@cleargate/contracts';
+import { OwnedEntity } from '../database/owned.entity';
 
 @Entity({ name: 'machines' })
-export class MachineEntity {
-  @PrimaryColumn('uuid')
-  id!: string;
-
+export class MachineEntity extends OwnedEntity {
   @Column({ name: 'public_id', type: 'char', length: 64, unique: true })
   publicId!: string;
 
@@ -29,20 +27,4 @@ export class MachineEntity {
 
   @Column({ name: 'max_in_flight', type: 'integer', nullable: true })
   maxInFlight!: number | null;
-
-  @Column({ type: 'boolean', default: true })
-  enabled!: boolean;
-
-  @Column({ type: 'varchar', length: 255 })
-  owner!: string;
-
-  /** The owner's subject (token `sub`); null until a row stored before subjects were kept is claimed. */
-  @Column({ name: 'owner_subject', type: 'varchar', length: 255, nullable: true })
-  ownerSubject!: string | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
 }

@@ -1,11 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { SharedWith } from '@cleargate/contracts';
+import { Column, Entity } from 'typeorm';
+import { SharedOwnedEntity } from '../database/owned.entity';
 
 @Entity({ name: 'task_templates' })
-export class TaskTemplateEntity {
-  @PrimaryColumn('uuid')
-  id!: string;
-
+export class TaskTemplateEntity extends SharedOwnedEntity {
   @Column({ name: 'public_id', type: 'char', length: 64, unique: true })
   publicId!: string;
 
@@ -27,26 +24,4 @@ export class TaskTemplateEntity {
 
   @Column({ name: 'params_section', type: 'varchar', length: 100 })
   paramsSection!: string;
-
-  @Column({ type: 'varchar', length: 16 })
-  visibility!: 'public' | 'private' | 'shared';
-
-  @Column({ name: 'shared_with', type: 'jsonb' })
-  sharedWith!: SharedWith;
-
-  @Column({ type: 'boolean', default: true })
-  enabled!: boolean;
-
-  @Column({ type: 'varchar', length: 255 })
-  owner!: string;
-
-  /** The owner's subject (token `sub`); null until a row stored before subjects were kept is claimed. */
-  @Column({ name: 'owner_subject', type: 'varchar', length: 255, nullable: true })
-  ownerSubject!: string | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
 }

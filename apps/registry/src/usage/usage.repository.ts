@@ -67,6 +67,52 @@ function rollupSelect(options: {
   return `SELECT ${select}, ${measures.map(([c, a]) => `sum(${c}::float8) AS ${a}`).join(', ')} FROM ${table} ${where}
            GROUP BY 1${dims.map((_, i) => `, ${i + 2}`).join('')}`;
 }
+/** The measures of an answer row: its field → the column of the query row holding it, in the answer's order. */
+const ONDEMAND_FIELDS = {
+  calls: 'calls',
+  errors: 'errors',
+  duration_ms_total: 'duration_ms',
+  duration_ms_p95: 'p95',
+  request_bytes: 'request_bytes',
+  response_bytes: 'response_bytes',
+  prompt_tokens: 'prompt_tokens',
+  completion_tokens: 'completion_tokens',
+} as const satisfies Partial<Record<keyof OndemandUsageRow, string>>;
+const RUN_FIELDS = {
+  runs: 'runs',
+  completed: 'completed',
+  failed: 'failed',
+  stopped: 'stopped',
+  wait_seconds: 'wait_seconds',
+  run_seconds: 'run_seconds',
+  gpu_seconds: 'gpu_seconds',
+} as const satisfies Partial<Record<keyof RunUsageRow, string>>;
+
+/**
+ * The answer rows of a usage query, in its order: the bucket as an ISO day, the measures (`fields`),
+ * the user when grouped by caller, then whatever other grouping keys `keys` sets.
+ */
+function usageRows<T extends { bucket: string; user?: string }>(
+  rows: Record<string, unknown>[],
+  dims: string[],
+  fields: Partial<Record<keyof T, string>>,
+  keys: (row: T, r: Record<string, unknown>) => void,
+): T[] {
+  const measures = Object.entries(fields) as [string, string][];
+  const byUser = dims.includes('caller');
+  const out: T[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const values: Record<string, unknown> = { bucket: dayIso(r.bucket) };
+    for (const [field, column] of measures) values[field] = r[column];
+    const row = values as T;
+    if (byUser) row.user = r.caller as string;
+    keys(row, r);
+    out[i] = row;
+  }
+  return out;
+}
+
 /**
  * Reads the usage rollups (usage_ondemand_{daily,callers,endpoints}, usage_runs_{daily,callers},
  * calls_hourly), never the raw logs. Rows are a day per caller and endpoint (calls) or per caller, task and queue (runs), so a
@@ -109,30 +155,13 @@ export class UsageRepository implements StatsSource {
         ORDER BY 1${dims.map((_, i) => `, ${i + 2}`).join('')}`,
       params,
     );
-    const byUser = dims.includes('caller');
     const byEndpoint = dims.includes('machine_id');
-    const out: OndemandUsageRow[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      const row: OndemandUsageRow = {
-        bucket: dayIso(r.bucket),
-        calls: r.calls as number,
-        errors: r.errors as number,
-        duration_ms_total: r.duration_ms as number,
-        duration_ms_p95: r.p95 as number | null,
-        request_bytes: r.request_bytes as number,
-        response_bytes: r.response_bytes as number,
-        prompt_tokens: r.prompt_tokens as number,
-        completion_tokens: r.completion_tokens as number,
-      };
-      if (byUser) row.user = r.caller as string;
+    return usageRows<OndemandUsageRow>(rows, dims, ONDEMAND_FIELDS, (row, r) => {
       if (byEndpoint) {
         row.machine_id = r.machine_id as string;
         row.endpoint = r.endpoint as string;
       }
-      out[i] = row;
-    }
-    return out;
+    });
   }
 
   async runs(range: UsageRange, group: UsageGroup): Promise<RunUsageRow[] | null> {
@@ -148,38 +177,19 @@ export class UsageRepository implements StatsSource {
       tableDims: rollup.dims,
       dims,
       range,
-      measures: ['runs', 'completed', 'failed', 'stopped', 'wait_seconds', 'run_seconds', 'gpu_seconds'].map((c): [string, string] => [
-        c,
-        c,
-      ]),
+      measures: Object.values(RUN_FIELDS).map((c): [string, string] => [c, c]),
     });
     // Rows whose runs were all deleted again add up to nothing: left out.
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT * FROM (${inner}) AS s WHERE runs <> 0 ORDER BY 1${dims.map((_, i) => `, ${i + 2}`).join('')}`,
       params,
     );
-    const byUser = dims.includes('caller');
     const byTask = dims.includes('task_id');
     const byQueue = dims.includes('queue');
-    const out: RunUsageRow[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      const row: RunUsageRow = {
-        bucket: dayIso(r.bucket),
-        runs: r.runs as number,
-        completed: r.completed as number,
-        failed: r.failed as number,
-        stopped: r.stopped as number,
-        wait_seconds: r.wait_seconds as number,
-        run_seconds: r.run_seconds as number,
-        gpu_seconds: r.gpu_seconds as number,
-      };
-      if (byUser) row.user = r.caller as string;
+    return usageRows<RunUsageRow>(rows, dims, RUN_FIELDS, (row, r) => {
       if (byTask) row.task_id = String(r.task_id).trim();
       if (byQueue) row.queue = r.queue as string;
-      out[i] = row;
-    }
-    return out;
+    });
   }
 
   /**

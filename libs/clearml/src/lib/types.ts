@@ -228,14 +228,10 @@ export interface TaskUpdateResponse {
   [key: string]: unknown;
 }
 
-export interface TasksEditRequest {
-  task: string;
-  /** Without `force` the call fails unless the task is `created` (Draft). */
-  force?: boolean;
-  name?: string;
+/** The fields of a task that tasks.create sets and tasks.edit changes. */
+export interface TaskFields {
   tags?: string[];
   system_tags?: string[];
-  type?: TaskType;
   comment?: string;
   parent?: string;
   project?: string;
@@ -246,6 +242,14 @@ export interface TasksEditRequest {
   configuration?: Record<string, ConfigurationItem>;
   models?: TaskModels;
   container?: Record<string, string>;
+}
+
+export interface TasksEditRequest extends TaskFields {
+  task: string;
+  /** Without `force` the call fails unless the task is `created` (Draft). */
+  force?: boolean;
+  name?: string;
+  type?: TaskType;
   runtime?: Record<string, unknown>;
 }
 
@@ -261,21 +265,9 @@ export interface TasksEditHyperParamsResponse {
   [key: string]: unknown;
 }
 
-export interface TasksCreateRequest {
+export interface TasksCreateRequest extends TaskFields {
   name: string;
   type: TaskType;
-  tags?: string[];
-  system_tags?: string[];
-  comment?: string;
-  parent?: string;
-  project?: string;
-  output_dest?: string;
-  execution?: TaskExecution;
-  script?: TaskScript;
-  hyperparams?: Hyperparams;
-  configuration?: Record<string, ConfigurationItem>;
-  models?: TaskModels;
-  container?: Record<string, string>;
 }
 
 export interface TasksCreateResponse {

@@ -13,22 +13,9 @@
  * ready (the peer's `/__peer/llm` control route sets delays and failures and lists the requests it
  * got); stops everything on SIGTERM, SIGINT or when its standard input closes.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startServingPeer } from '@cleargate/peers';
-import {
-  api,
-  createTestDatabase,
-  createTestNamespace,
-  DEV_NATS_URL,
-  dropNamespace,
-  freePort,
-  gatewayProcess,
-  registryProcess,
-  ServiceProcess,
-  serviceProcess,
-  waitFor,
-} from '@cleargate/testing';
+import { api, gatewayProcess, registryProcess, routerProcess, waitFor } from '@cleargate/testing';
+import { runStackProgram } from './stack-program';
 
 async function adminToken(issuer: string): Promise<string> {
   const res = await fetch(`${issuer}/protocol/openid-connect/token`, {
@@ -42,63 +29,35 @@ async function adminToken(issuer: string): Promise<string> {
 async function main(): Promise<void> {
   const issuer = process.env.OIDC_ISSUER_URL;
   if (!issuer) throw new Error('OIDC_ISSUER_URL is required');
-  const logDir = process.env.INTEROP_LOG_DIR;
-  const namespace = await createTestNamespace();
-  const services: ServiceProcess[] = [];
-  const database = createTestDatabase('cg_llm');
   const serving = await startServingPeer({ name: 'vllm-1', llms: ['llama', 'embedder'] });
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      await Promise.allSettled(services.map((s) => s.stop()));
-      if (logDir) {
-        mkdirSync(logDir, { recursive: true });
-        for (const s of services) writeFileSync(join(logDir, `llm-${s.name}.log`), `${s.lines.join('\n')}\n`);
+  await runStackProgram(
+    { name: 'cleargate llm stack', databasePrefix: 'cg_llm', logPrefix: 'llm-', resources: [serving] },
+    async ({ base, add }) => {
+      const { common, db } = await base;
+      await add(await registryProcess(common, db.url, { CALLLOG_BATCH_WAIT_MS: '20' }));
+      const gateway = await gatewayProcess(common, issuer);
+      await Promise.all([add(gateway), add(await routerProcess(common))]);
+      const token = await adminToken(issuer);
+      const machine = await api(gateway.url, '/v1/machines', {
+        token,
+        body: { name: 'vllm-1', base_url: serving.url, protocol: 'openai' },
+      });
+      if (machine.status !== 201) throw new Error(`registering the machine answered ${machine.status}: ${JSON.stringify(machine.json)}`);
+      for (const body of [
+        { machine_id: machine.json.machine_id, name: 'llama', timeout_ms: 5000 },
+        { machine_id: machine.json.machine_id, name: 'embedder' },
+      ]) {
+        const endpoint = await api(gateway.url, '/v1/endpoints', { token, body });
+        if (endpoint.status !== 201) throw new Error(`registering ${body.name} answered ${endpoint.status}`);
       }
-      const db = await database.catch(() => undefined);
-      const removed = await Promise.allSettled([db?.drop(), dropNamespace(namespace), serving.close()]);
-      for (const r of removed) if (r.status === 'rejected') process.stderr.write(`cleanup failed: ${String(r.reason)}\n`);
-    })());
-  const exit = (code: number) => () => void stop().finally(() => process.exit(code));
-  process.once('SIGTERM', exit(0));
-  process.once('SIGINT', exit(0));
-  process.stdin.once('end', exit(0)).resume();
-  const add = async (service: ServiceProcess): Promise<void> => {
-    if (stopping) throw new Error('stopped while starting');
-    services.push(service);
-    await service.start();
-  };
-
-  try {
-    const db = await database;
-    const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
-    await add(await registryProcess(common, db.url, { CALLLOG_BATCH_WAIT_MS: '20' }));
-    const gateway = await gatewayProcess(common, issuer);
-    const router = serviceProcess('ondemand-router', { ...common, CALLLOG_FLUSH_MS: '20' }, await freePort());
-    await Promise.all([add(gateway), add(router)]);
-    const token = await adminToken(issuer);
-    const machine = await api(gateway.url, '/v1/machines', { token, body: { name: 'vllm-1', base_url: serving.url, protocol: 'openai' } });
-    if (machine.status !== 201) throw new Error(`registering the machine answered ${machine.status}: ${JSON.stringify(machine.json)}`);
-    for (const body of [
-      { machine_id: machine.json.machine_id, name: 'llama', timeout_ms: 5000 },
-      { machine_id: machine.json.machine_id, name: 'embedder' },
-    ]) {
-      const endpoint = await api(gateway.url, '/v1/endpoints', { token, body });
-      if (endpoint.status !== 201) throw new Error(`registering ${body.name} answered ${endpoint.status}`);
-    }
-    // Ready once the router has heard of both endpoints.
-    await waitFor(async () => {
-      const models = await api(gateway.url, '/openai/v1/models', { token });
-      return models.status === 200 && models.json.data.length === 2;
-    });
-    process.stdout.write(`${JSON.stringify({ gateway: gateway.url, serving: serving.url })}\n`);
-  } catch (err) {
-    if (stopping) return;
-    process.stderr.write(`cleargate llm stack failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-    await stop();
-    process.exit(1);
-  }
+      // Ready once the router has heard of both endpoints.
+      await waitFor(async () => {
+        const models = await api(gateway.url, '/openai/v1/models', { token });
+        return models.status === 200 && models.json.data.length === 2;
+      });
+      return { gateway: gateway.url, serving: serving.url };
+    },
+  );
 }
 
 void main();

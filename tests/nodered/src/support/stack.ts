@@ -1,16 +1,25 @@
 import { createHash } from 'node:crypto';
-import { ClearmlPeer, OidcPeer, ServingPeer, startClearmlPeer, startOidcPeer, startServingPeer } from '@cleargate/peers';
+import {
+  ClearmlPeer,
+  clearmlTrafficForecastSeed,
+  OidcPeer,
+  ServingPeer,
+  startClearmlPeer,
+  startOidcPeer,
+  startServingPeer,
+} from '@cleargate/peers';
 import {
   api,
-  createTestDatabase,
-  DEV_NATS_URL,
-  dropNamespace,
+  clearmlEnv,
+  closeStack,
+  createStackBase,
   freePort,
   gatewayProcess,
   registryProcess,
-  ServiceProcess,
+  routerProcess,
   serviceProcess,
-  createTestNamespace,
+  startServices,
+  workerProcess,
 } from '@cleargate/testing';
 
 /** Access-token lifespan of the realm: short, so that the nodes renew tokens during the suite. */
@@ -46,30 +55,18 @@ export interface NodeRedStack {
  * registered.
  */
 export async function startNodeRedStack(): Promise<NodeRedStack> {
-  const [oidc, serving, clearml, db] = await Promise.all([
+  const [oidc, serving, clearml, base] = await Promise.all([
     startOidcPeer({ accessTokenTtlSec: ACCESS_TOKEN_TTL_SEC }),
     startServingPeer(),
     startClearmlPeer({
       agents: { script: { durationMs: RUN_DURATION_MS }, pollIntervalMs: 20 },
-      seed: {
-        projects: [{ id: 'p-snap', name: 'Snap4City' }],
-        queues: [
-          { id: 'q-default', name: 'default', default: true },
-          { id: 'q-gpu', name: 'gpu' },
-        ],
-        tasks: [
-          {
-            id: TEMPLATE_TASK,
-            name: 'traffic_forecast',
-            project: 'p-snap',
-            status: 'completed',
-            hyperparams: { General: { lr: '0.01', epochs: '10' } },
-            container: { image: 'snap4city/traffic-forecast:1.4', arguments: '' },
-          },
-        ],
-      },
+      seed: clearmlTrafficForecastSeed({
+        id: TEMPLATE_TASK,
+        hyperparams: { General: { lr: '0.01', epochs: '10' } },
+        container: { image: 'snap4city/traffic-forecast:1.4', arguments: '' },
+      }),
     }),
-    createTestDatabase(),
+    createStackBase(),
   ]);
   // What a binary body looked like when it reached the machine: proves it travelled untouched.
   serving.addModel('inspect', (body) =>
@@ -77,23 +74,14 @@ export async function startNodeRedStack(): Promise<NodeRedStack> {
       ? { content_type: body.contentType ?? null, length: body.value.length, sha256: sha256(body.value) }
       : { json: body.kind === 'json' ? body.value : null },
   );
-  const namespace = await createTestNamespace();
-  const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
-  const clearmlEnv = {
-    CLEARML_API_HOST: clearml.url,
-    CLEARML_API_ACCESS_KEY: 'cleargate-access',
-    CLEARML_API_SECRET_KEY: 'cleargate-secret',
-  };
+  const { common, db } = base;
+  const clearmlApi = clearmlEnv(clearml.url);
   const registry = await registryProcess(common, db.url, { CALLLOG_BATCH_WAIT_MS: '20' });
-  const router = serviceProcess('ondemand-router', { ...common, CALLLOG_FLUSH_MS: '20' }, await freePort());
-  const worker = serviceProcess(
-    'enqueue-worker',
-    { ...common, ...clearmlEnv, ENQUEUE_BACKOFF_MS: '200,500,1000', ENQUEUE_ACK_WAIT_MS: '5000' },
-    await freePort(),
-  );
+  const router = await routerProcess(common);
+  const worker = await workerProcess(common, clearmlApi, { ENQUEUE_ACK_WAIT_MS: '5000' });
   const monitor = serviceProcess(
     'monitor',
-    { ...common, ...clearmlEnv, MONITOR_POLL_INTERVAL_MS: '200', MONITOR_LEASE_TTL_MS: '3000', MONITOR_ALERT_RULES: '[]' },
+    { ...common, ...clearmlApi, MONITOR_POLL_INTERVAL_MS: '200', MONITOR_LEASE_TTL_MS: '3000', MONITOR_ALERT_RULES: '[]' },
     await freePort(),
   );
   const gatewayEnv = {
@@ -102,14 +90,9 @@ export async function startNodeRedStack(): Promise<NodeRedStack> {
     ENQUEUE_COMPAT_WAIT_MS: '5000',
   };
   const gateway = await gatewayProcess(common, oidc.issuer, gatewayEnv);
-  const services: ServiceProcess[] = [registry, router, worker, monitor, gateway];
-  await registry.start();
-  await Promise.all([router.start(), worker.start(), monitor.start(), gateway.start()]);
+  const services = await startServices(registry, router, worker, monitor, gateway);
 
-  const close = async () => {
-    await Promise.all(services.map((s) => s.stop()));
-    await Promise.all([oidc.close(), serving.close(), clearml.close(), db.drop(), dropNamespace(namespace)]);
-  };
+  const close = () => closeStack(services, [oidc, serving, clearml, base]);
   try {
     const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] }, { ttlSec: 3600 });
     const machine = await api(gateway.url, '/v1/machines', {

@@ -1,32 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { waitFor } from '@cleargate/testing';
+import { join } from 'node:path';
+import { findBinary, RunningServer, startServerBinary } from './server-binary';
 
 /** Debian names the binary prometheus-alertmanager; upstream's release archive calls it alertmanager. */
-const NAMES = ['prometheus-alertmanager', 'alertmanager'];
+export const findAlertmanager = () => findBinary('prometheus-alertmanager', 'alertmanager');
 
-export function findAlertmanager(): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'].filter(Boolean);
-  for (const name of NAMES) {
-    for (const dir of dirs) {
-      try {
-        accessSync(join(dir, name), constants.X_OK);
-        return join(dir, name);
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
-
-export interface RunningAlertmanager {
-  url: string;
-  lines: string[];
-  stop(): Promise<void>;
-}
+export type RunningAlertmanager = RunningServer;
 
 /**
  * A real Alertmanager (Debian package `prometheus-alertmanager`, installed by
@@ -44,44 +24,17 @@ export async function startAlertmanager(config: unknown, port: number, files: Re
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content, { mode: 0o600 });
   const configFile = join(dir, 'alertmanager.yml');
   writeFileSync(configFile, JSON.stringify(config, null, 2).replaceAll('$DIR', dir));
-  const url = `http://127.0.0.1:${port}`;
-  const lines: string[] = [];
-  const child: ChildProcess = spawn(
+  return startServerBinary({
+    name: 'alertmanager',
     binary,
-    [
+    args: [
       `--config.file=${configFile}`,
       `--storage.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--cluster.listen-address=',
       '--log.level=info',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? -1));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await gone;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor(
-      async () => {
-        if (exited !== null) throw new Error(`alertmanager exited with ${exited}:\n${lines.slice(-20).join('\n')}`);
-        const res = await fetch(`${url}/-/ready`).catch(() => null);
-        return res?.status === 200;
-      },
-      { timeoutMs: 20_000, intervalMs: 100, message: 'alertmanager ready' },
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, lines, stop };
+    port,
+    dir,
+  });
 }

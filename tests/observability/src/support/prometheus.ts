@@ -1,9 +1,12 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT, waitFor } from '@cleargate/testing';
+import { ROOT } from '@cleargate/testing';
+import { findBinary, RunningServer, startServerBinary } from './server-binary';
+
+export { findBinary };
 
 export const PROMETHEUS_DIR = join(ROOT, 'deploy', 'prometheus');
 export const RULES_DIR = join(PROMETHEUS_DIR, 'rules');
@@ -11,21 +14,6 @@ export const RULES_DIR = join(PROMETHEUS_DIR, 'rules');
 const INSTALL_HINT =
   'install the Debian package `prometheus` (as root: apt-get install -y --no-install-recommends prometheus), ' +
   'which ships both `prometheus` and `promtool`, or put them on PATH';
-
-/** The binary's path on PATH (or /usr/bin, /usr/sbin, /usr/local/bin), or null. */
-export function findBinary(name: 'promtool' | 'prometheus'): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'].filter(Boolean);
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 export function requireBinary(name: 'promtool' | 'prometheus'): string {
   const found = findBinary(name);
@@ -133,12 +121,9 @@ export interface PromSample {
   value: [number, string];
 }
 
-export interface RunningPrometheus {
-  url: string;
-  lines: string[];
+export interface RunningPrometheus extends RunningServer {
   query(expr: string): Promise<PromSample[]>;
   get<T>(path: string): Promise<T>;
-  stop(): Promise<void>;
 }
 
 /** A real Prometheus on `port` (see freePort) with its TSDB in a temporary directory, ready when /-/ready says so. */
@@ -148,44 +133,19 @@ export async function startPrometheus(config: PrometheusConfig, port: number): P
   const configFile = join(dir, 'prometheus.yml');
   // JSON is YAML: Prometheus reads it as is.
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  const url = `http://127.0.0.1:${port}`;
-  const lines: string[] = [];
-  const child: ChildProcess = spawn(
+  const server = await startServerBinary({
+    name: 'prometheus',
     binary,
-    [
+    args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? -1));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await gone;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor(
-      async () => {
-        if (exited !== null) throw new Error(`prometheus exited with ${exited}:\n${lines.slice(-20).join('\n')}`);
-        const res = await fetch(`${url}/-/ready`).catch(() => null);
-        return res?.status === 200;
-      },
-      { timeoutMs: 20_000, intervalMs: 100, message: 'prometheus ready' },
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+    port,
+    dir,
+  });
+  const { url } = server;
   const get = async <T>(path: string): Promise<T> => {
     const res = await fetch(url + path);
     const body = (await res.json()) as { status: string; data: T; error?: string };
@@ -193,8 +153,7 @@ export async function startPrometheus(config: PrometheusConfig, port: number): P
     return body.data;
   };
   return {
-    url,
-    lines,
+    ...server,
     get,
     async query(expr: string) {
       const res = await fetch(`${url}/api/v1/query`, {
@@ -209,6 +168,5 @@ export async function startPrometheus(config: PrometheusConfig, port: number): P
       if (resultType !== 'vector') throw new Error(`unexpected ${resultType} result for ${expr}`);
       return result as PromSample[];
     },
-    stop,
   };
 }

@@ -1,4 +1,4 @@
-import { Seed } from './types';
+import { Seed, SeedTask } from './types';
 
 /** Fixed ids so that demo scripts and docs can refer to them. */
 export const DEMO_IDS = {
@@ -64,3 +64,19 @@ export const DEMO_SEED: Seed = {
     },
   ],
 };
+
+/**
+ * The installation the system and Node-RED stacks start from: a "Snap4City" project (`p-snap`),
+ * queues `default` (the default) and `gpu`, and one completed template task `traffic_forecast`
+ * (`task`: its id, hyperparameters and container).
+ */
+export function trafficForecastSeed(task: Required<Pick<SeedTask, 'id' | 'hyperparams' | 'container'>>): Seed {
+  return {
+    projects: [{ id: 'p-snap', name: 'Snap4City' }],
+    queues: [
+      { id: 'q-default', name: 'default', default: true },
+      { id: 'q-gpu', name: 'gpu' },
+    ],
+    tasks: [{ ...task, name: 'traffic_forecast', project: 'p-snap', status: 'completed' }],
+  };
+}

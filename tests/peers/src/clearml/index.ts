@@ -23,7 +23,11 @@ export {
   resolveScript as resolveClearmlScript,
 } from './agents';
 export { STATE_MACHINE as CLEARML_STATE_MACHINE } from './status';
-export { DEMO_SEED as CLEARML_DEMO_SEED, DEMO_IDS as CLEARML_DEMO_IDS } from './demo-seed';
+export {
+  DEMO_SEED as CLEARML_DEMO_SEED,
+  DEMO_IDS as CLEARML_DEMO_IDS,
+  trafficForecastSeed as clearmlTrafficForecastSeed,
+} from './demo-seed';
 export { TASK_STATUSES as CLEARML_TASK_STATUSES, TASK_TYPES as CLEARML_TASK_TYPES } from './types';
 export type {
   ClearmlPeerOptions,

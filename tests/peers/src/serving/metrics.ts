@@ -28,6 +28,30 @@ interface Counters {
   lastInferenceMs: number;
 }
 
+/** Triton's per-model families after the request counts, in the order it prints them: name, type and the model's figure. */
+const MODEL_FAMILIES: [string, 'counter' | 'gauge', (c: Counters) => number][] = [
+  ['nv_inference_count', 'counter', (c) => c.inferenceCount],
+  ['nv_inference_exec_count', 'counter', (c) => c.execCount],
+  ['nv_inference_request_duration_us', 'counter', (c) => Math.round(c.requestUs)],
+  ['nv_inference_queue_duration_us', 'counter', (c) => Math.round(c.queueUs)],
+  ['nv_inference_compute_input_duration_us', 'counter', (c) => Math.round(c.inputUs)],
+  ['nv_inference_compute_infer_duration_us', 'counter', (c) => Math.round(c.inferUs)],
+  ['nv_inference_compute_output_duration_us', 'counter', (c) => Math.round(c.outputUs)],
+  ['nv_inference_pending_request_count', 'gauge', (c) => c.pending],
+];
+/** Their HELP texts, as Triton writes them. */
+const MODEL_HELP: Record<string, string> = {
+  nv_inference_count: 'Number of inferences performed (does not include cached requests)',
+  nv_inference_exec_count: 'Number of model executions performed (does not include cached requests)',
+  nv_inference_request_duration_us: 'Cumulative inference request duration in microseconds (includes cached requests)',
+  nv_inference_queue_duration_us: 'Cumulative inference queuing duration in microseconds (includes cached requests)',
+  nv_inference_compute_input_duration_us: 'Cumulative compute input duration in microseconds (does not include cached requests)',
+  nv_inference_compute_infer_duration_us: 'Cumulative compute inference duration in microseconds (does not include cached requests)',
+  nv_inference_compute_output_duration_us:
+    'Cumulative inference compute output duration in microseconds (does not include cached requests)',
+  nv_inference_pending_request_count: 'Instantaneous number of pending requests awaiting execution per-model.',
+};
+
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 /** A 16 GB data-centre card: the numbers DCGM reports for a V100/T4-class GPU. */
@@ -223,54 +247,14 @@ export class TritonMetrics {
         ]),
       ),
     );
-    family(
-      'nv_inference_count',
-      'Number of inferences performed (does not include cached requests)',
-      'counter',
-      rows.map((r) => [r.labels, r.c.inferenceCount]),
-    );
-    family(
-      'nv_inference_exec_count',
-      'Number of model executions performed (does not include cached requests)',
-      'counter',
-      rows.map((r) => [r.labels, r.c.execCount]),
-    );
-    family(
-      'nv_inference_request_duration_us',
-      'Cumulative inference request duration in microseconds (includes cached requests)',
-      'counter',
-      rows.map((r) => [r.labels, Math.round(r.c.requestUs)]),
-    );
-    family(
-      'nv_inference_queue_duration_us',
-      'Cumulative inference queuing duration in microseconds (includes cached requests)',
-      'counter',
-      rows.map((r) => [r.labels, Math.round(r.c.queueUs)]),
-    );
-    family(
-      'nv_inference_compute_input_duration_us',
-      'Cumulative compute input duration in microseconds (does not include cached requests)',
-      'counter',
-      rows.map((r) => [r.labels, Math.round(r.c.inputUs)]),
-    );
-    family(
-      'nv_inference_compute_infer_duration_us',
-      'Cumulative compute inference duration in microseconds (does not include cached requests)',
-      'counter',
-      rows.map((r) => [r.labels, Math.round(r.c.inferUs)]),
-    );
-    family(
-      'nv_inference_compute_output_duration_us',
-      'Cumulative inference compute output duration in microseconds (does not include cached requests)',
-      'counter',
-      rows.map((r) => [r.labels, Math.round(r.c.outputUs)]),
-    );
-    family(
-      'nv_inference_pending_request_count',
-      'Instantaneous number of pending requests awaiting execution per-model.',
-      'gauge',
-      rows.map((r) => [r.labels, r.c.pending]),
-    );
+    for (const [name, type, figure] of MODEL_FAMILIES) {
+      family(
+        name,
+        MODEL_HELP[name]!,
+        type,
+        rows.map((r): [string, number] => [r.labels, figure(r.c)]),
+      );
+    }
     const util = this.utilization();
     const gpu = `gpu_uuid="${this.uuid}"`;
     const used = GPU_BASE_USED + GPU_PER_MODEL * rows.length + GPU_PER_REQUEST * this.inFlight;

@@ -1,15 +1,14 @@
-import { ClearmlPeer, ClearmlPeerOptions, OidcPeer, startClearmlPeer, startOidcPeer } from '@cleargate/peers';
+import { ClearmlPeer, ClearmlPeerOptions, clearmlTrafficForecastSeed, OidcPeer, startClearmlPeer, startOidcPeer } from '@cleargate/peers';
 import {
-  createTestDatabase,
-  DEV_NATS_URL,
-  dropNamespace,
-  freePort,
+  clearmlEnv,
+  closeStack,
+  createStackBase,
   gatewayProcess,
   registryProcess,
   ServiceProcess,
-  serviceProcess,
+  startServices,
   TestDatabase,
-  createTestNamespace,
+  workerProcess,
 } from '@cleargate/testing';
 
 export interface EnqueueStack {
@@ -38,51 +37,24 @@ export async function startEnqueueStack(
     worker?: Record<string, string>;
   } = {},
 ): Promise<EnqueueStack> {
-  const [oidc, clearml, db] = await Promise.all([
+  const [oidc, clearml, base] = await Promise.all([
     startOidcPeer(),
     startClearmlPeer({
       agents: options.agents ?? false,
       latencyMs: options.latencyMs ?? 0,
-      seed: {
-        projects: [{ id: 'p-snap', name: 'Snap4City' }],
-        queues: [
-          { id: 'q-default', name: 'default', default: true },
-          { id: 'q-gpu', name: 'gpu' },
-        ],
-        tasks: [
-          {
-            id: TEMPLATE_TASK,
-            name: 'traffic_forecast',
-            project: 'p-snap',
-            status: 'completed',
-            hyperparams: { General: { lr: '0.01', epochs: '10' }, Args: { seed: '42' } },
-            container: { image: 'snap4city/traffic-forecast:1.4', arguments: '--gpus all' },
-          },
-        ],
-      },
+      seed: clearmlTrafficForecastSeed({
+        id: TEMPLATE_TASK,
+        hyperparams: { General: { lr: '0.01', epochs: '10' }, Args: { seed: '42' } },
+        container: { image: 'snap4city/traffic-forecast:1.4', arguments: '--gpus all' },
+      }),
     }),
-    createTestDatabase(),
+    createStackBase(),
   ]);
-  const namespace = await createTestNamespace();
-  const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'info' };
+  const { common, db } = base;
   const registry = await registryProcess(common, db.url, { CALLLOG_BATCH_WAIT_MS: '20' });
   const gateway = await gatewayProcess(common, oidc.issuer, { ENQUEUE_COMPAT_WAIT_MS: '5000' });
-  const worker = serviceProcess(
-    'enqueue-worker',
-    {
-      ...common,
-      CLEARML_API_HOST: clearml.url,
-      CLEARML_API_ACCESS_KEY: 'cleargate-access',
-      CLEARML_API_SECRET_KEY: 'cleargate-secret',
-      ENQUEUE_BACKOFF_MS: '200,500,1000',
-      ENQUEUE_ACK_WAIT_MS: '5000',
-      ...options.worker,
-    },
-    await freePort(),
-  );
-  const services = [registry, gateway, worker];
-  await registry.start();
-  await Promise.all([gateway.start(), worker.start()]);
+  const worker = await workerProcess(common, clearmlEnv(clearml.url), { ENQUEUE_ACK_WAIT_MS: '5000', ...options.worker });
+  const services = await startServices(registry, gateway, worker);
   return {
     gatewayUrl: gateway.url,
     oidc,
@@ -92,9 +64,6 @@ export async function startEnqueueStack(
     gateway,
     worker,
     services,
-    async close() {
-      await Promise.all(services.map((s) => s.stop()));
-      await Promise.all([oidc.close(), clearml.close(), db.drop(), dropNamespace(namespace)]);
-    },
+    close: () => closeStack(services, [oidc, clearml, base]),
   };
 }

@@ -1,15 +1,13 @@
 import { OidcPeer, ServingPeer, startOidcPeer, startServingPeer } from '@cleargate/peers';
 import {
-  createTestDatabase,
-  DEV_NATS_URL,
-  dropNamespace,
-  freePort,
+  closeStack,
+  createStackBase,
   gatewayProcess,
   registryProcess,
+  routerProcess,
   ServiceProcess,
-  serviceProcess,
+  startServices,
   TestDatabase,
-  createTestNamespace,
 } from '@cleargate/testing';
 
 export interface OndemandStack {
@@ -29,19 +27,12 @@ export interface OndemandStack {
  * PostgreSQL (throwaway namespace and database), with the OIDC and serving peers.
  */
 export async function startOndemandStack(): Promise<OndemandStack> {
-  const [oidc, serving, db] = await Promise.all([startOidcPeer(), startServingPeer(), createTestDatabase()]);
-  const namespace = await createTestNamespace();
-  const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'debug' };
+  const [oidc, serving, base] = await Promise.all([startOidcPeer(), startServingPeer(), createStackBase({ logLevel: 'debug' })]);
+  const { common, db } = base;
   const registry = await registryProcess(common, db.url, { CALLLOG_BATCH_WAIT_MS: '20' });
-  const router = serviceProcess(
-    'ondemand-router',
-    { ...common, CALLLOG_FLUSH_MS: '20', BREAKER_HALF_OPEN_AFTER_MS: '500' },
-    await freePort(),
-  );
+  const router = await routerProcess(common, { BREAKER_HALF_OPEN_AFTER_MS: '500' });
   const gateway = await gatewayProcess(common, oidc.issuer);
-  const services = [registry, router, gateway];
-  await registry.start();
-  await Promise.all([router.start(), gateway.start()]);
+  const services = await startServices(registry, router, gateway);
   return {
     gatewayUrl: gateway.url,
     oidc,
@@ -51,9 +42,6 @@ export async function startOndemandStack(): Promise<OndemandStack> {
     router,
     gateway,
     services,
-    async close() {
-      await Promise.all(services.map((s) => s.stop()));
-      await Promise.all([oidc.close(), serving.close(), db.drop(), dropNamespace(namespace)]);
-    },
+    close: () => closeStack(services, [oidc, serving, base]),
   };
 }
