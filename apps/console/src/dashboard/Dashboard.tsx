@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Title, useDataProvider, useGetList, usePermissions, Link as RaLink } from 'react-admin';
 import { useQuery } from '@tanstack/react-query';
 import {
@@ -121,82 +121,80 @@ function RequestsChart({
   );
 }
 
+/** One "busiest" table: a name per row, its calls, errors and p95, or a line saying there were none. */
+function BusiestTable(props: {
+  id: string;
+  title: string;
+  headers: [string, string, string];
+  empty: string;
+  rows: { key: string; name: ReactNode; calls: number; errors: number; p95_ms: number | null }[];
+}) {
+  return (
+    <Grid size={{ xs: 12, md: 6 }} sx={{ minWidth: 0 }}>
+      <Card component="section" aria-labelledby={props.id}>
+        <CardContent sx={{ overflowX: 'auto', contain: 'inline-size' }}>
+          <Typography variant="h6" component="h2" id={props.id}>
+            {props.title}
+          </Typography>
+          <Table size="small" aria-labelledby={props.id}>
+            <TableHead>
+              <TableRow>
+                <TableCell>{props.headers[0]}</TableCell>
+                <TableCell align="right">{props.headers[1]}</TableCell>
+                <TableCell align="right">{props.headers[2]}</TableCell>
+                <TableCell align="right">p95 (ms)</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {props.rows.map((r) => (
+                <TableRow key={r.key}>
+                  <TableCell>{r.name}</TableCell>
+                  <TableCell align="right">{r.calls}</TableCell>
+                  <TableCell align="right">{r.errors}</TableCell>
+                  <TableCell align="right">{r.p95_ms ?? '–'}</TableCell>
+                </TableRow>
+              ))}
+              {!props.rows.length && (
+                <TableRow>
+                  <TableCell colSpan={4}>{props.empty}</TableCell>
+                </TableRow>
+              )}
+            </TableBody>
+          </Table>
+        </CardContent>
+      </Card>
+    </Grid>
+  );
+}
+
 function Busiest({ stats }: { stats: Stats }) {
   return (
     <Grid container spacing={2}>
-      <Grid size={{ xs: 12, md: 6 }} sx={{ minWidth: 0 }}>
-        <Card component="section" aria-labelledby="busiest-endpoints">
-          <CardContent sx={{ overflowX: 'auto', contain: 'inline-size' }}>
-            <Typography variant="h6" component="h2" id="busiest-endpoints">
-              Busiest endpoints
-            </Typography>
-            <Table size="small" aria-labelledby="busiest-endpoints">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Endpoint</TableCell>
-                  <TableCell align="right">Calls</TableCell>
-                  <TableCell align="right">Errors</TableCell>
-                  <TableCell align="right">p95 (ms)</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {stats.busiest.endpoints.map((e) => (
-                  <TableRow key={`${e.machine_id}/${e.endpoint}`}>
-                    <TableCell>
-                      {e.endpoint}
-                      <Typography variant="caption" component="div" color="text.secondary">
-                        {e.machine_name ?? e.machine_id.slice(0, 12)}
-                      </Typography>
-                    </TableCell>
-                    <TableCell align="right">{e.calls}</TableCell>
-                    <TableCell align="right">{e.errors}</TableCell>
-                    <TableCell align="right">{e.p95_ms ?? '–'}</TableCell>
-                  </TableRow>
-                ))}
-                {!stats.busiest.endpoints.length && (
-                  <TableRow>
-                    <TableCell colSpan={4}>No call in this period.</TableCell>
-                  </TableRow>
-                )}
-              </TableBody>
-            </Table>
-          </CardContent>
-        </Card>
-      </Grid>
-      <Grid size={{ xs: 12, md: 6 }} sx={{ minWidth: 0 }}>
-        <Card component="section" aria-labelledby="busiest-tasks">
-          <CardContent sx={{ overflowX: 'auto', contain: 'inline-size' }}>
-            <Typography variant="h6" component="h2" id="busiest-tasks">
-              Busiest tasks
-            </Typography>
-            <Table size="small" aria-labelledby="busiest-tasks">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Task</TableCell>
-                  <TableCell align="right">Requests</TableCell>
-                  <TableCell align="right">Failed</TableCell>
-                  <TableCell align="right">p95 (ms)</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {stats.busiest.tasks.map((t) => (
-                  <TableRow key={t.task_id}>
-                    <TableCell>{t.template_name ?? t.task_id.slice(0, 12)}</TableCell>
-                    <TableCell align="right">{t.calls}</TableCell>
-                    <TableCell align="right">{t.errors}</TableCell>
-                    <TableCell align="right">{t.p95_ms ?? '–'}</TableCell>
-                  </TableRow>
-                ))}
-                {!stats.busiest.tasks.length && (
-                  <TableRow>
-                    <TableCell colSpan={4}>No request in this period.</TableCell>
-                  </TableRow>
-                )}
-              </TableBody>
-            </Table>
-          </CardContent>
-        </Card>
-      </Grid>
+      <BusiestTable
+        id="busiest-endpoints"
+        title="Busiest endpoints"
+        headers={['Endpoint', 'Calls', 'Errors']}
+        empty="No call in this period."
+        rows={stats.busiest.endpoints.map((e) => ({
+          ...e,
+          key: `${e.machine_id}/${e.endpoint}`,
+          name: (
+            <>
+              {e.endpoint}
+              <Typography variant="caption" component="div" color="text.secondary">
+                {e.machine_name ?? e.machine_id.slice(0, 12)}
+              </Typography>
+            </>
+          ),
+        }))}
+      />
+      <BusiestTable
+        id="busiest-tasks"
+        title="Busiest tasks"
+        headers={['Task', 'Requests', 'Failed']}
+        empty="No request in this period."
+        rows={stats.busiest.tasks.map((t) => ({ ...t, key: t.task_id, name: t.template_name ?? t.task_id.slice(0, 12) }))}
+      />
     </Grid>
   );
 }

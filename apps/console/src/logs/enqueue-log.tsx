@@ -19,7 +19,7 @@ import { ENQUEUE_OUTCOMES } from '../api/types';
 import type { Permissions } from '../auth/auth-provider';
 import { OutcomeChip } from '../common/chips';
 import { ShortId } from '../common/PublicId';
-import { toCsv, type CsvColumn } from '../data/csv';
+import { fieldColumns, toCsv } from '../data/csv';
 import { ms, when } from '../common/format';
 import { periodFilters } from './filters';
 
@@ -35,21 +35,21 @@ function filters(admin: boolean) {
   ];
 }
 
-const COLUMNS: CsvColumn<EnqueueCall>[] = [
-  { label: 'at', value: (r) => r.at },
-  { label: 'caller', value: (r) => r.caller },
-  { label: 'task_id', value: (r) => r.task_id },
-  { label: 'template_name', value: (r) => r.template_name },
-  { label: 'run_id', value: (r) => r.run_id },
-  { label: 'clearml_task_id', value: (r) => r.clearml_task_id },
-  { label: 'queue', value: (r) => r.queue },
-  { label: 'route', value: (r) => r.route },
-  { label: 'outcome', value: (r) => r.outcome },
-  { label: 'duration_ms', value: (r) => r.duration_ms },
-  { label: 'attempts', value: (r) => r.attempts },
-  { label: 'error', value: (r) => r.error },
-  { label: 'correlation_id', value: (r) => r.correlation_id },
-];
+const COLUMNS = fieldColumns<EnqueueCall>(
+  'at',
+  'caller',
+  'task_id',
+  'template_name',
+  'run_id',
+  'clearml_task_id',
+  'queue',
+  'route',
+  'outcome',
+  'duration_ms',
+  'attempts',
+  'error',
+  'correlation_id',
+);
 
 const exporter = (rows: EnqueueCall[]) => downloadCSV(toCsv(COLUMNS, rows), 'enqueue-calls');
 

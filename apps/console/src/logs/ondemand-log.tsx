@@ -18,7 +18,7 @@ import { ONDEMAND_OUTCOMES } from '../api/types';
 import type { Permissions } from '../auth/auth-provider';
 import { OutcomeChip } from '../common/chips';
 import { ShortId } from '../common/PublicId';
-import { toCsv, type CsvColumn } from '../data/csv';
+import { fieldColumns, toCsv } from '../data/csv';
 import { ms, when } from '../common/format';
 import { periodFilters } from './filters';
 
@@ -34,24 +34,24 @@ function filters(admin: boolean) {
   ];
 }
 
-const COLUMNS: CsvColumn<OndemandCall>[] = [
-  { label: 'at', value: (r) => r.at },
-  { label: 'caller', value: (r) => r.caller },
-  { label: 'machine_id', value: (r) => r.machine_id },
-  { label: 'machine_name', value: (r) => r.machine_name },
-  { label: 'endpoint', value: (r) => r.endpoint },
-  { label: 'route', value: (r) => r.route },
-  { label: 'status_code', value: (r) => r.status_code },
-  { label: 'outcome', value: (r) => r.outcome },
-  { label: 'duration_ms', value: (r) => r.duration_ms },
-  { label: 'upstream_ms', value: (r) => r.upstream_ms },
-  { label: 'request_bytes', value: (r) => r.request_bytes },
-  { label: 'response_bytes', value: (r) => r.response_bytes },
-  { label: 'prompt_tokens', value: (r) => r.prompt_tokens },
-  { label: 'completion_tokens', value: (r) => r.completion_tokens },
-  { label: 'error', value: (r) => r.error },
-  { label: 'correlation_id', value: (r) => r.correlation_id },
-];
+const COLUMNS = fieldColumns<OndemandCall>(
+  'at',
+  'caller',
+  'machine_id',
+  'machine_name',
+  'endpoint',
+  'route',
+  'status_code',
+  'outcome',
+  'duration_ms',
+  'upstream_ms',
+  'request_bytes',
+  'response_bytes',
+  'prompt_tokens',
+  'completion_tokens',
+  'error',
+  'correlation_id',
+);
 
 /** The filtered rows as CSV, every page of them (up to the export's limit). */
 const exporter = (rows: OndemandCall[]) => downloadCSV(toCsv(COLUMNS, rows), 'ondemand-calls');
