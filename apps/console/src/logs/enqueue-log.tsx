@@ -1,27 +1,14 @@
-import {
-  DataTable,
-  ExportButton,
-  FilterButton,
-  List,
-  Pagination,
-  SelectInput,
-  SimpleList,
-  TextInput,
-  TopToolbar,
-  downloadCSV,
-  usePermissions,
-  useRecordContext,
-} from 'react-admin';
+import { DataTable, SelectInput, TextInput, downloadCSV, useRecordContext } from 'react-admin';
 import { Link as RouterLink } from 'react-router-dom';
-import { Box, Grid, Link, Typography, useMediaQuery, type Theme } from '@mui/material';
+import { Box, Grid, Link, Typography } from '@mui/material';
 import type { EnqueueCall } from '../api/types';
 import { ENQUEUE_OUTCOMES } from '../api/types';
-import type { Permissions } from '../auth/auth-provider';
 import { OutcomeChip } from '../common/chips';
 import { ShortId } from '../common/PublicId';
 import { fieldColumns, toCsv } from '../data/csv';
 import { ms, when } from '../common/format';
 import { periodFilters } from './filters';
+import { LogList } from './LogList';
 
 const outcomes = ENQUEUE_OUTCOMES.map((o) => ({ id: o, name: o }));
 
@@ -106,58 +93,41 @@ function Detail() {
 }
 
 export function EnqueueLogList() {
-  const { permissions } = usePermissions<Permissions>();
-  const admin = !!permissions?.can.administer;
-  const small = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
-    <List
-      title={admin ? 'Enqueue requests (everyone’s)' : 'Your enqueue requests'}
-      filters={filters(admin)}
-      filterDefaultValues={{ range: '24h' }}
-      actions={
-        <TopToolbar>
-          <FilterButton />
-          <ExportButton maxResults={10000} label="Export CSV" />
-        </TopToolbar>
-      }
+    <LogList<EnqueueCall>
+      title={(admin) => (admin ? 'Enqueue requests (everyone’s)' : 'Your enqueue requests')}
+      filters={filters}
       exporter={exporter}
-      pagination={<Pagination rowsPerPageOptions={[25, 50, 100, 250]} />}
-      perPage={25}
-      empty={false}
-    >
-      {small ? (
-        <SimpleList
-          primaryText={(r: EnqueueCall) => `${r.template_name ?? r.task_id.slice(0, 12)} · ${r.outcome}`}
-          secondaryText={(r: EnqueueCall) => new Date(r.at).toLocaleString()}
-          linkType={false}
-        />
-      ) : (
-        <DataTable
-          bulkActionButtons={false}
-          expand={<Detail />}
-          expandSingle
-          rowClick="expand"
-          empty={<Typography sx={{ p: 2 }}>No request in this period.</Typography>}
-        >
-          <DataTable.Col source="at" label="Time" disableSort render={(r: EnqueueCall) => when(r.at)} />
-          {admin && <DataTable.Col source="caller" disableSort />}
-          <DataTable.Col
-            source="template_name"
-            label="Task"
-            disableSort
-            render={(r: EnqueueCall) => r.template_name ?? <ShortId value={r.task_id} />}
-          />
-          <DataTable.Col source="outcome" disableSort render={(r: EnqueueCall) => <OutcomeChip outcome={r.outcome} />} />
-          <DataTable.Col
-            source="clearml_task_id"
-            label="ClearML task"
-            disableSort
-            render={(r: EnqueueCall) => <ShortId value={r.clearml_task_id} />}
-          />
-          <DataTable.Col source="queue" disableSort />
-          <DataTable.NumberCol source="duration_ms" label="Duration (ms)" disableSort options={{ maximumFractionDigits: 1 }} />
-        </DataTable>
-      )}
-    </List>
+      primaryText={(r: EnqueueCall) => `${r.template_name ?? r.task_id.slice(0, 12)} · ${r.outcome}`}
+      detail={<Detail />}
+      empty="No request in this period."
+      columns={(admin) => [
+        <DataTable.Col key="at" source="at" label="Time" disableSort render={(r: EnqueueCall) => when(r.at)} />,
+        admin && <DataTable.Col key="caller" source="caller" disableSort />,
+        <DataTable.Col
+          key="template_name"
+          source="template_name"
+          label="Task"
+          disableSort
+          render={(r: EnqueueCall) => r.template_name ?? <ShortId value={r.task_id} />}
+        />,
+        <DataTable.Col key="outcome" source="outcome" disableSort render={(r: EnqueueCall) => <OutcomeChip outcome={r.outcome} />} />,
+        <DataTable.Col
+          key="clearml_task_id"
+          source="clearml_task_id"
+          label="ClearML task"
+          disableSort
+          render={(r: EnqueueCall) => <ShortId value={r.clearml_task_id} />}
+        />,
+        <DataTable.Col key="queue" source="queue" disableSort />,
+        <DataTable.NumberCol
+          key="duration_ms"
+          source="duration_ms"
+          label="Duration (ms)"
+          disableSort
+          options={{ maximumFractionDigits: 1 }}
+        />,
+      ]}
+    />
   );
 }

@@ -1,26 +1,13 @@
-import {
-  DataTable,
-  ExportButton,
-  FilterButton,
-  List,
-  Pagination,
-  SelectInput,
-  SimpleList,
-  TextInput,
-  TopToolbar,
-  downloadCSV,
-  usePermissions,
-  useRecordContext,
-} from 'react-admin';
-import { Box, Grid, Typography, useMediaQuery, type Theme } from '@mui/material';
+import { DataTable, SelectInput, TextInput, downloadCSV, useRecordContext } from 'react-admin';
+import { Box, Grid, Typography } from '@mui/material';
 import type { OndemandCall } from '../api/types';
 import { ONDEMAND_OUTCOMES } from '../api/types';
-import type { Permissions } from '../auth/auth-provider';
 import { OutcomeChip } from '../common/chips';
 import { ShortId } from '../common/PublicId';
 import { fieldColumns, toCsv } from '../data/csv';
 import { ms, when } from '../common/format';
 import { periodFilters } from './filters';
+import { LogList } from './LogList';
 
 const outcomes = ONDEMAND_OUTCOMES.map((o) => ({ id: o, name: o.replace(/_/g, ' ') }));
 
@@ -115,54 +102,36 @@ function Detail() {
 }
 
 export function OndemandLogList() {
-  const { permissions } = usePermissions<Permissions>();
-  const admin = !!permissions?.can.administer;
-  const small = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
   return (
-    <List
-      title={admin ? 'On-demand calls (everyone’s)' : 'Your on-demand calls'}
-      filters={filters(admin)}
-      filterDefaultValues={{ range: '24h' }}
-      actions={
-        <TopToolbar>
-          <FilterButton />
-          <ExportButton maxResults={10000} label="Export CSV" />
-        </TopToolbar>
-      }
+    <LogList<OndemandCall>
+      title={(admin) => (admin ? 'On-demand calls (everyone’s)' : 'Your on-demand calls')}
+      filters={filters}
       exporter={exporter}
-      pagination={<Pagination rowsPerPageOptions={[25, 50, 100, 250]} />}
-      perPage={25}
-      empty={false}
-    >
-      {small ? (
-        <SimpleList
-          primaryText={(r: OndemandCall) => `${r.endpoint} · ${r.status_code}`}
-          secondaryText={(r: OndemandCall) => new Date(r.at).toLocaleString()}
-          tertiaryText={(r: OndemandCall) => ms(r.duration_ms)}
-          linkType={false}
-        />
-      ) : (
-        <DataTable
-          bulkActionButtons={false}
-          expand={<Detail />}
-          expandSingle
-          rowClick="expand"
-          empty={<Typography sx={{ p: 2 }}>No call in this period.</Typography>}
-        >
-          <DataTable.Col source="at" label="Time" disableSort render={(r: OndemandCall) => when(r.at)} />
-          {admin && <DataTable.Col source="caller" disableSort />}
-          <DataTable.Col
-            source="machine_name"
-            label="Machine"
-            disableSort
-            render={(r: OndemandCall) => r.machine_name ?? <ShortId value={r.machine_id} />}
-          />
-          <DataTable.Col source="endpoint" disableSort />
-          <DataTable.Col source="status_code" label="Status" disableSort />
-          <DataTable.Col source="outcome" disableSort render={(r: OndemandCall) => <OutcomeChip outcome={r.outcome} />} />
-          <DataTable.NumberCol source="duration_ms" label="Duration (ms)" disableSort options={{ maximumFractionDigits: 1 }} />
-        </DataTable>
-      )}
-    </List>
+      primaryText={(r: OndemandCall) => `${r.endpoint} · ${r.status_code}`}
+      tertiaryText={(r: OndemandCall) => ms(r.duration_ms)}
+      detail={<Detail />}
+      empty="No call in this period."
+      columns={(admin) => [
+        <DataTable.Col key="at" source="at" label="Time" disableSort render={(r: OndemandCall) => when(r.at)} />,
+        admin && <DataTable.Col key="caller" source="caller" disableSort />,
+        <DataTable.Col
+          key="machine_name"
+          source="machine_name"
+          label="Machine"
+          disableSort
+          render={(r: OndemandCall) => r.machine_name ?? <ShortId value={r.machine_id} />}
+        />,
+        <DataTable.Col key="endpoint" source="endpoint" disableSort />,
+        <DataTable.Col key="status_code" source="status_code" label="Status" disableSort />,
+        <DataTable.Col key="outcome" source="outcome" disableSort render={(r: OndemandCall) => <OutcomeChip outcome={r.outcome} />} />,
+        <DataTable.NumberCol
+          key="duration_ms"
+          source="duration_ms"
+          label="Duration (ms)"
+          disableSort
+          options={{ maximumFractionDigits: 1 }}
+        />,
+      ]}
+    />
   );
 }

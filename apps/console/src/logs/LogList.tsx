@@ -1,0 +1,73 @@
+import type { ReactElement, ReactNode } from 'react';
+import {
+  DataTable,
+  ExportButton,
+  FilterButton,
+  List,
+  Pagination,
+  SimpleList,
+  TopToolbar,
+  usePermissions,
+  type RaRecord,
+} from 'react-admin';
+import { Typography, useMediaQuery, type Theme } from '@mui/material';
+import type { Permissions } from '../auth/auth-provider';
+
+/**
+ * What both call logs share: the title by role, the filters (the caller's for administrators),
+ * the CSV export of the filtered rows, and a phone's simple list or a table whose rows open
+ * their detail.
+ */
+export function LogList<T extends RaRecord>(props: {
+  title: (admin: boolean) => string;
+  filters: (admin: boolean) => ReactElement[];
+  exporter: (rows: T[]) => void;
+  /** The phone's list: a line and a second line of time, optionally a third. */
+  primaryText: (row: T) => string;
+  tertiaryText?: (row: T) => string;
+  detail: ReactElement;
+  /** What the table says when the period has no row. */
+  empty: string;
+  /** The table's columns, as an array (DataTable counts its children for the detail row's width). */
+  columns: (admin: boolean) => ReactNode[];
+}) {
+  const { permissions } = usePermissions<Permissions>();
+  const admin = !!permissions?.can.administer;
+  const small = useMediaQuery<Theme>((theme) => theme.breakpoints.down('sm'));
+  return (
+    <List
+      title={props.title(admin)}
+      filters={props.filters(admin)}
+      filterDefaultValues={{ range: '24h' }}
+      actions={
+        <TopToolbar>
+          <FilterButton />
+          <ExportButton maxResults={10000} label="Export CSV" />
+        </TopToolbar>
+      }
+      exporter={props.exporter}
+      pagination={<Pagination rowsPerPageOptions={[25, 50, 100, 250]} />}
+      perPage={25}
+      empty={false}
+    >
+      {small ? (
+        <SimpleList
+          primaryText={props.primaryText}
+          secondaryText={(r: T) => new Date(r.at as string).toLocaleString()}
+          {...(props.tertiaryText ? { tertiaryText: props.tertiaryText } : {})}
+          linkType={false}
+        />
+      ) : (
+        <DataTable
+          bulkActionButtons={false}
+          expand={props.detail}
+          expandSingle
+          rowClick="expand"
+          empty={<Typography sx={{ p: 2 }}>{props.empty}</Typography>}
+        >
+          {props.columns(admin)}
+        </DataTable>
+      )}
+    </List>
+  );
+}
