@@ -25,6 +25,7 @@ import { EntityGauges } from './stats/entity-gauges';
 import { RunsHandlers } from './runs/runs.handlers';
 import { RunsRepository } from './runs/runs.repository';
 import { RunsService } from './runs/runs.service';
+import { RunAcceptance } from './runs/run-acceptance';
 import { RunStatusFollower } from './runs/run-status.follower';
 import { ParamsValidator } from './tasks/params-validator';
 import { TasksHandlers } from './tasks/tasks.handlers';
@@ -61,6 +62,7 @@ export class RegistryModule {
           TasksHandlers,
           RunsRepository,
           RunsService,
+          RunAcceptance,
           RunStatusFollower,
           RunsHandlers,
           ImportsRepository,

@@ -19,7 +19,7 @@ import { CallLogsRepository } from '../calllogs/calllogs.repository';
 import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { ParamsValidator } from '../tasks/params-validator';
 import { TaskTemplateEntity } from '../tasks/task-template.entity';
-import { TasksRepository } from '../tasks/tasks.repository';
+import { RunAcceptance, VersionedTemplate } from './run-acceptance';
 import { RunEntity } from './run.entity';
 import { RunStatusFollower } from './run-status.follower';
 import { RunsRepository, toRun } from './runs.repository';
@@ -45,12 +45,12 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly runs: RunsRepository,
-    private readonly tasks: TasksRepository,
     private readonly calllogs: CallLogsRepository,
     private readonly params: ParamsValidator,
     private readonly publisher: MessagePublisher,
     private readonly nats: NatsService,
     private readonly follower: RunStatusFollower,
+    private readonly acceptance: RunAcceptance,
     metrics: Metrics,
     @InjectLogger() private readonly logger: Logger,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
@@ -71,9 +71,28 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
 
   async create(caller: Caller, input: CreateRun): Promise<Run> {
     const started = performance.now();
-    const template = await this.tasks.findByRef(input.task_id);
+    // A kept template first. A run it refuses is checked again against the stored template, and
+    // one it accepts is stored only if the template has not changed since (else read and checked again).
+    for (let attempt = 0; ; attempt++) {
+      const found = await this.acceptance.template(input.task_id, attempt > 0);
+      const template = found?.template ?? null;
+      const refusal = this.refusal(caller, input, template);
+      if (refusal && found?.kept) continue;
+      if (refusal) {
+        await this.recordRefusal(caller, input, template, refusal, performance.now() - started);
+        throw refusal;
+      }
+      const run = this.newRun(caller, input, template!);
+      if (await this.acceptance.store(run, found!.version)) return this.accepted(caller, input, run, template!, started);
+      this.acceptance.forget(input.task_id);
+      if (attempt >= 2) throw new AppError('conflict', 'the task changed while the run was being accepted; try again');
+    }
+  }
+
+  /** Why the caller may not run the template with these params, or null. */
+  private refusal(caller: Caller, input: CreateRun, template: TaskTemplateEntity | null): AppError | null {
     try {
-      if (!template || !template.enabled) throw AppError.notFound('task', input.task_id);
+      if (!template || !template.enabled) return AppError.notFound('task', input.task_id);
       if (
         !mayUse(caller, {
           owner: template.owner,
@@ -82,39 +101,45 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
           shared_with: template.sharedWith,
         })
       ) {
-        throw new AppError('forbidden', 'this task is not shared with you');
+        return new AppError('forbidden', 'this task is not shared with you');
       }
       if (template.paramsSchema)
         this.params.validate(`${template.id}:${template.updatedAt.getTime()}`, template.paramsSchema, input.params);
+      return null;
     } catch (err) {
-      if (err instanceof AppError) await this.recordRefusal(caller, input, template, err, performance.now() - started);
+      if (err instanceof AppError) return err;
       throw err;
     }
+  }
+
+  private newRun(caller: Caller, input: CreateRun, template: TaskTemplateEntity): RunEntity {
     const now = new Date(this.clock.now());
-    const run = await this.runs.insert(
-      Object.assign(new RunEntity(), {
-        id: randomUUID(),
-        templateId: template.id,
-        taskPublicId: template.publicId,
-        templateName: template.name,
-        caller: caller.username,
-        callerSubject: caller.subject,
-        params: input.params,
-        queue: input.queue ?? template.defaultQueue,
-        status: 'accepted' as const,
-        route: input.route,
-        clearmlTaskId: null,
-        error: null,
-        errorCode: null,
-        attempts: 0,
-        correlationId: currentCorrelationId() ?? randomUUID(),
-        createdAt: now,
-        updatedAt: now,
-        queuedAt: null,
-        startedAt: null,
-        finishedAt: null,
-      }),
-    );
+    return Object.assign(new RunEntity(), {
+      id: randomUUID(),
+      templateId: template.id,
+      taskPublicId: template.publicId,
+      templateName: template.name,
+      caller: caller.username,
+      callerSubject: caller.subject,
+      params: input.params,
+      queue: input.queue ?? template.defaultQueue,
+      status: 'accepted' as const,
+      route: input.route,
+      clearmlTaskId: null,
+      error: null,
+      errorCode: null,
+      attempts: 0,
+      correlationId: currentCorrelationId() ?? randomUUID(),
+      createdAt: now,
+      updatedAt: now,
+      queuedAt: null,
+      startedAt: null,
+      finishedAt: null,
+    });
+  }
+
+  /** The run is stored: hand it to the enqueue worker through JetStream. */
+  private async accepted(caller: Caller, input: CreateRun, run: RunEntity, template: TaskTemplateEntity, started: number): Promise<Run> {
     try {
       await this.publish(run, template);
     } catch (err) {
@@ -186,10 +211,17 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
   private async republishPending(): Promise<void> {
     try {
       const pending = await this.runs.pendingOlderThan(new Date(this.clock.now() - this.config.RUN_REPUBLISH_AFTER_MS), 500);
+      const templates = new Map<string, VersionedTemplate | null>();
       for (const run of pending) {
-        const template = await this.tasks.findByRef(run.templateId);
-        if (template) await this.publish(run, template);
+        if (!templates.has(run.templateId)) templates.set(run.templateId, await this.acceptance.template(run.templateId));
       }
+      // The page's publishes go out together and their acknowledgements are awaited together.
+      await Promise.all(
+        pending.map(async (run) => {
+          const found = templates.get(run.templateId);
+          if (found) await this.publish(run, found.template);
+        }),
+      );
       if (pending.length) this.logger.info({ runs: pending.length }, 'republished runs still waiting for the enqueue worker');
     } catch (err) {
       this.logger.warn({ err }, 'republishing pending runs failed; will retry');
