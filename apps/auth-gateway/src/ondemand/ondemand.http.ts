@@ -96,17 +96,17 @@ export class OndemandHttp {
         { machineId: decodeSegment(rawMachineId), endpoint: decodeSegment(rawEndpoint) },
         'path',
       );
-      const body = await this.readBody(req, this.limits.body);
-      const answer = await this.ondemand.invoke({
+      const head = this.ondemand.head({
         caller,
         machineId,
         endpoint,
-        body,
         contentType: req.headers['content-type'],
         accept: req.headers.accept,
         route: 'v1',
         correlationId: requestId,
       });
+      // The body goes straight into the frame sent to the router: its one copy on this side.
+      const answer = await this.ondemand.send(await this.readBody(req, this.limits.body, head));
       this.answer(req, res, requestId, answer, this.v1Metrics, started);
     } catch (err) {
       this.fail(req, res, requestId, err, this.v1Metrics, started);
@@ -132,24 +132,46 @@ export class OndemandHttp {
     }
   }
 
-  /** The whole body, refused with 413 once it passes the limit (at once when Content-Length says so). */
-  private readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-    if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
+  /**
+   * The whole body, after `head` when one is given, refused with 413 once it passes the limit
+   * (at once when Content-Length says so, before a byte of it is read). Each byte is copied once,
+   * from the socket's chunks into the buffer returned: into place as it arrives when
+   * Content-Length is known, else at the end; a body of one chunk without a head is that chunk.
+   */
+  private readBody(req: IncomingMessage, limit: number, head?: Buffer): Promise<Buffer> {
+    const declared = req.headers['content-length'] === undefined ? NaN : Number(req.headers['content-length']);
+    if (declared > limit) return Promise.reject(tooLarge());
+    const offset = head?.length ?? 0;
     return new Promise<Buffer>((resolve, reject) => {
+      // Content-Length known and a head to put first: the frame is laid out at once.
+      let whole: Buffer | undefined;
+      if (head && Number.isInteger(declared) && declared >= 0) {
+        whole = Buffer.allocUnsafe(offset + declared);
+        head.copy(whole, 0);
+      }
       let first: Buffer | undefined;
       let chunks: Buffer[] | undefined;
       let size = 0;
       const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) {
+        if (size + chunk.length > limit) {
           cleanup();
           reject(tooLarge());
+          return;
+        }
+        if (whole && offset + size + chunk.length <= whole.length) chunk.copy(whole, offset + size);
+        else if (whole) {
+          // More than Content-Length said (the HTTP parser does not let this happen): the slow way.
+          chunks = [whole.subarray(offset, offset + size), chunk];
+          whole = undefined;
         } else if (first === undefined) first = chunk;
         else (chunks ??= [first]).push(chunk);
+        size += chunk.length;
       };
       const onEnd = () => {
         cleanup();
-        resolve(chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
+        if (whole) return resolve(whole.subarray(0, offset + size));
+        if (!head) return resolve(chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
+        resolve(Buffer.concat([head, ...(chunks ?? (first ? [first] : []))], offset + size));
       };
       const onError = (err: Error) => {
         cleanup();
