@@ -192,3 +192,6 @@ export class CpuMeter {
     return Object.fromEntries(Object.entries(this.used).map(([k, s]) => [k, (s * 1e6) / Math.max(1, requests)]));
   }
 }
+
+/** Where a benchmark writes its figures (and reads another's): BENCH_OUT_DIR, by default tmp/. */
+export const OUT_DIR = process.env.BENCH_OUT_DIR ?? join(ROOT, 'tmp');

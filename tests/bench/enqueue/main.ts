@@ -26,11 +26,10 @@ import {
   gatewayProcess,
   nodeProcess,
   registryProcess,
-  ROOT,
   serviceProcess,
   createTestNamespace,
 } from '@cleargate/testing';
-import { benchEnv, benchNodeArgs, combine, CpuMeter, devServicePids, Figures, load } from '../support';
+import { benchEnv, benchNodeArgs, combine, CpuMeter, devServicePids, Figures, load, OUT_DIR } from '../support';
 
 const DURATION = Number(process.env.DURATION_SEC ?? 9);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
@@ -53,8 +52,8 @@ async function main(): Promise<void> {
   const namespace = await createTestNamespace();
   const clearmlPort = await freePort();
   const clearmlUrl = `http://127.0.0.1:${clearmlPort}`;
-  const seedFile = join(ROOT, 'tmp', 'bench-enqueue-seed.json');
-  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+  const seedFile = join(OUT_DIR, 'bench-enqueue-seed.json');
+  mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(
     seedFile,
     JSON.stringify({
@@ -176,7 +175,7 @@ async function main(): Promise<void> {
     const writesPerRun = (clones + (calls['tasks.enqueue'] ?? 0)) / clones;
     const readsPerRun = ((calls['tasks.get_all'] ?? 0) + (calls['tasks.get_by_id'] ?? 0) + (calls['queues.get_all'] ?? 0)) / clones;
 
-    const originalRuns = 400;
+    const originalRuns = Number(process.env.ORIGINAL_RUNS ?? 400);
     console.log(`3. the original nine-call sequence for ${originalRuns} requests, ${CONCURRENCY} at a time`);
     const latencies: number[] = [];
     let next = 0;
@@ -251,7 +250,7 @@ ClearML writes per run             ${writesPerRun.toFixed(2)}                 4
 ClearML calls per run              ${(writesPerRun + readsPerRun).toFixed(2)}                 9
 
 end-to-end throughput ratio (ClearGate / original): ${(workerRunsPerSec / report.original.runs_per_sec).toFixed(2)}x`);
-    writeFileSync(join(ROOT, 'tmp', 'bench-enqueue.json'), JSON.stringify({ at: new Date().toISOString(), ...report }, null, 2));
+    writeFileSync(join(OUT_DIR, 'bench-enqueue.json'), JSON.stringify({ at: new Date().toISOString(), ...report }, null, 2));
   } finally {
     await pg.end().catch(() => undefined);
     await client.close();

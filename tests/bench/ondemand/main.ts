@@ -20,6 +20,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_LOOP_SAMPLE_MS } from '@cleargate/observability';
 import { measureImages, printImages } from './images';
+import { OUT_DIR } from '../support';
 import { startOidcPeer } from '@cleargate/peers';
 import {
   createTestDatabase,
@@ -29,7 +30,6 @@ import {
   gatewayProcess,
   nodeProcess,
   registryProcess,
-  ROOT,
   serviceProcess,
   createTestNamespace,
 } from '@cleargate/testing';
@@ -440,8 +440,8 @@ async function main(): Promise<void> {
       printImages(images, CONNECTIONS);
       report.images = images;
     }
-    mkdirSync(join(ROOT, 'tmp'), { recursive: true });
-    writeFileSync(join(ROOT, 'tmp', 'bench-ondemand.json'), JSON.stringify(report, null, 2));
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(join(OUT_DIR, 'bench-ondemand.json'), JSON.stringify(report, null, 2));
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
     // e.g. BENCH_LOG_DIR=tmp/bench-logs with BENCH_NODE_ARGS=--trace-gc: each service's output, one file each

@@ -30,11 +30,10 @@ import {
   gatewayProcess,
   nodeProcess,
   registryProcess,
-  ROOT,
   serviceProcess,
   ServiceProcess,
 } from '@cleargate/testing';
-import { benchEnv, benchNodeArgs, memoryBytes, mib, openFds } from '../support';
+import { benchEnv, benchNodeArgs, memoryBytes, mib, openFds, OUT_DIR } from '../support';
 
 const SOAK_SEC = Number(process.env.SOAK_SEC ?? 1800);
 const WARMUP_SEC = Number(process.env.SOAK_WARMUP_SEC ?? Math.min(60, Math.round(SOAK_SEC / 10)));
@@ -43,7 +42,7 @@ const LATENCY = Number(process.env.CLEARML_LATENCY_MS ?? 5);
 const TEMPLATE = 'd1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 function peak(file: string, pick: (json: Record<string, { rps?: number }>) => number | undefined): number | undefined {
-  const path = join(ROOT, 'tmp', file);
+  const path = join(OUT_DIR, file);
   if (!existsSync(path)) return undefined;
   try {
     return pick(JSON.parse(readFileSync(path, 'utf8')));
@@ -137,8 +136,8 @@ async function main(): Promise<void> {
   const namespace = await createTestNamespace();
   const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...benchEnv() };
   const nodeArgs = benchNodeArgs();
-  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
-  const seedFile = join(ROOT, 'tmp', 'bench-soak-seed.json');
+  mkdirSync(OUT_DIR, { recursive: true });
+  const seedFile = join(OUT_DIR, 'bench-soak-seed.json');
   writeFileSync(
     seedFile,
     JSON.stringify({
@@ -291,7 +290,7 @@ async function main(): Promise<void> {
     }
     console.log(flags.length ? `\nFLAGGED:\n  ${flags.join('\n  ')}` : '\nnothing flagged: no growth beyond noise, no error');
     writeFileSync(
-      join(ROOT, 'tmp', 'bench-soak.json'),
+      join(OUT_DIR, 'bench-soak.json'),
       JSON.stringify(
         {
           at: new Date().toISOString(),
