@@ -28,6 +28,8 @@ export interface ImageFigures {
   relay: Figures;
   gateway_to_relay: number;
   peak_rss: Record<string, number>;
+  /** Resident before the size's first request (after the sizes before it). */
+  rest_rss: Record<string, number>;
   rss_bound: number;
 }
 
@@ -59,6 +61,7 @@ export async function measureImages(
   const binary = { 'content-type': 'application/octet-stream' };
   for (const bytes of IMAGE_SIZES) {
     const body = randomBytes(bytes);
+    const rest = Object.fromEntries(targets.watched.map((w) => [w.name, memoryBytes(w.pid, 'VmRSS')]));
     console.log(`images: ${bytes / 1024} KiB bodies, ${options.rounds} rounds of direct, gateway and bare relay`);
     await load(targets.direct, body, options.connections, options.warmup, binary);
     await load(targets.gateway, body, options.connections, options.warmup, { ...binary, authorization: `Bearer ${targets.token}` });
@@ -82,6 +85,7 @@ export async function measureImages(
       relay: combine(relay),
       gateway_to_relay: 0,
       peak_rss: peaks,
+      rest_rss: rest,
       rss_bound: 64 * 1024 * 1024 + 3 * options.connections * bytes,
     };
     figures.gateway_to_relay = figures.gateway.rps / figures.relay.rps;
@@ -100,11 +104,11 @@ export function printImages(figures: ImageFigures[], connections: number): void 
       `  ${`${f.bytes / 1024} KiB`.padEnd(10)} ${f.direct.rps.toFixed(0).padStart(6)} / ${f.gateway.rps.toFixed(0).padStart(6)} / ${f.relay.rps.toFixed(0).padStart(6)}   ${String(f.gateway.p50).padStart(6)} ${String(f.gateway.p99).padStart(8)}   ${(f.gateway_to_relay * 100).toFixed(1).padStart(6)} %   ${bad}`,
     );
   }
-  console.log(`peak RSS (MiB) while each size ran, and the bound 64 MiB + 3 × bytes in flight:`);
+  console.log(`RSS (MiB) before each size → its peak, and the bound 64 MiB + 3 × bytes in flight:`);
   for (const f of figures) {
     console.log(
       `  ${`${f.bytes / 1024} KiB`.padEnd(10)} ${Object.entries(f.peak_rss)
-        .map(([name, bytes]) => `${name} ${mib(bytes)}`)
+        .map(([name, bytes]) => `${name} ${mib(f.rest_rss[name] ?? NaN)} → ${mib(bytes)}`)
         .join(', ')}   bound ${mib(f.rss_bound)}`,
     );
   }

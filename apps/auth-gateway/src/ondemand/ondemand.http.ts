@@ -105,8 +105,9 @@ export class OndemandHttp {
         route: 'v1',
         correlationId: requestId,
       });
-      // The body goes straight into the frame sent to the router: its one copy on this side.
-      const answer = await this.ondemand.send(await this.readBody(req, this.limits.body, head));
+      // The body goes straight into the frame sent to the router: its one copy on this side. The
+      // frame is handed on in a callback, so this function does not hold it while it waits.
+      const answer = await this.readBody(req, this.limits.body, head).then((frame) => this.ondemand.send(frame));
       this.answer(req, res, requestId, answer, this.v1Metrics, started);
     } catch (err) {
       this.fail(req, res, requestId, err, this.v1Metrics, started);

@@ -74,17 +74,24 @@ export class OndemandService {
     return meta;
   }
 
-  /** Sends a whole invocation frame (see `head`) and reads the router's answer. */
-  async send(frame: Uint8Array): Promise<InvocationAnswer> {
-    let data: Uint8Array;
-    try {
-      data = await this.nats.requests.request(this.subject, frame, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS });
-    } catch (err) {
-      if (err instanceof RequestTimeoutError) {
-        throw new AppError('upstream_timeout', `no answer within ${this.config.ONDEMAND_TIMEOUT_MS} ms`);
-      }
-      throw natsFailure(err, ONDEMAND_INVOKE_SUBJECT);
-    }
+  /**
+   * Sends a whole invocation frame (see `head`) and reads the router's answer. Not async: once
+   * the frame is handed to the NATS client nothing here holds it, so a 4 MiB image is freed
+   * as soon as it is written out, not when the model answers.
+   */
+  send(frame: Uint8Array): Promise<InvocationAnswer> {
+    return this.nats.requests.request(this.subject, frame, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS }).then(
+      (data) => this.answerOf(data),
+      (err: unknown) => {
+        if (err instanceof RequestTimeoutError) {
+          throw new AppError('upstream_timeout', `no answer within ${this.config.ONDEMAND_TIMEOUT_MS} ms`);
+        }
+        throw natsFailure(err, ONDEMAND_INVOKE_SUBJECT);
+      },
+    );
+  }
+
+  private answerOf(data: Uint8Array): InvocationAnswer {
     let reply;
     try {
       reply = decodeInvokeFrame(data, invokeReplyMetaSchema);
