@@ -33,6 +33,7 @@ import { UsageService } from './usage/usage.service';
 import { RunsHandlers } from './runs/runs.handlers';
 import { RunsRepository } from './runs/runs.repository';
 import { RunsService } from './runs/runs.service';
+import { RunAcceptance } from './runs/run-acceptance';
 import { RunStatusFollower } from './runs/run-status.follower';
 import { ParamsValidator } from './tasks/params-validator';
 import { TasksHandlers } from './tasks/tasks.handlers';
@@ -77,6 +78,7 @@ export class RegistryModule {
           PolicyService,
           PolicyHandlers,
           RunsService,
+          RunAcceptance,
           RunStatusFollower,
           RunsHandlers,
           ImportsRepository,

@@ -74,6 +74,11 @@ export const registryEnv = z.object({
   RUN_REPUBLISH_INTERVAL_MS: envInt({ min: 1000, max: 3_600_000, default: 30_000 }),
   /** …and how old they must be before their enqueue message is published again. */
   RUN_REPUBLISH_AFTER_MS: envInt({ min: 1000, max: 86_400_000, default: 60_000 }),
+  /** How long a task template read to accept runs is kept (0: read for every run); see runs/run-acceptance.ts. */
+  TEMPLATE_CACHE_MS: envInt({ min: 0, max: 3_600_000, default: 30_000 }),
+  /** Runs stored by one INSERT at most, and INSERTs of runs under way at once. */
+  RUN_INSERT_BATCH: envInt({ min: 1, max: 1000, default: 200 }),
+  RUN_INSERT_CONCURRENCY: envInt({ min: 1, max: 32, default: 2 }),
   /** Private, loopback or link-local ranges a machine's base_url and metrics_url may point at after all (see libs/egress). */
   ...egressEnv,
 });

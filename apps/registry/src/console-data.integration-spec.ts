@@ -179,7 +179,8 @@ describe('dashboard statistics', () => {
 
     const hour = await waitFor(async () => {
       const stats = await fx.bus.rpc.request(statsGet, { caller: admin, range: '1h' });
-      return stats.totals.enqueue.calls === 2 ? stats : null;
+      // The figures are read in parallel: wait until every one of them has the last records.
+      return stats.totals.enqueue.calls === 2 && stats.busiest.tasks[0]?.calls === 2 && stats.totals.ondemand.calls === 21 ? stats : null;
     });
     expect(hour.bucket_seconds).toBe(60);
     expect(hour.series.ondemand).toHaveLength(60);

@@ -69,6 +69,28 @@ describe('coalesceWrites', () => {
     expect(from('plain-')).toEqual(all);
   });
 
+  it('writes large payloads to the socket as they are, not copied into one buffer first, and delivers them intact', async () => {
+    const bigSubject = `${subject}.big`;
+    const got: Uint8Array[] = [];
+    subscriber.subscribe(bigSubject, { callback: (_e, m) => void got.push(m.data) });
+    await subscriber.flush();
+    const transport = (publisher as unknown as { protocol: { transport: { send(data: Uint8Array): void } } }).protocol.transport;
+    const sent: Uint8Array[] = [];
+    const send = transport.send.bind(transport);
+    transport.send = (data) => {
+      sent.push(data);
+      send(data);
+    };
+    const payloads = [randomBytes(512 * 1024), randomBytes(1024 * 1024), randomBytes(100)];
+    for (const p of payloads) publisher.publish(bigSubject, p);
+    await publisher.flush();
+    // The very buffers published reached the socket (the client alone would have copied them into one).
+    for (const p of payloads.slice(0, 2))
+      expect(sent.some((s) => s === p || (s.buffer === p.buffer && s.byteOffset === p.byteOffset))).toBe(true);
+    for (let i = 0; i < 100 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(got.map((g) => Buffer.from(g).equals(payloads[got.indexOf(g)]!))).toEqual([true, true, true]);
+  });
+
   it('leaves a client it does not recognise alone', () => {
     expect(coalesceWrites({} as NatsConnection)).toBe(false);
   });

@@ -10,7 +10,8 @@
  *   node relay.js router <serving url> <subject>
  *
  * The gateway half answers `GET /ready` with a request through NATS that the router half
- * answers without calling upstream, so it is ready only once both halves are.
+ * answers without calling upstream, so it is ready only once both halves are. `POST /raw`
+ * carries the body as it came (an image) to the serving machine's echo model.
  */
 import { createServer } from 'node:http';
 import type { Msg } from '@nats-io/nats-core';
@@ -18,6 +19,7 @@ import { connect } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 
 const UPSTREAM_PATH = '/serve/test_model_sklearn';
+const RAW_PATH = '/serve/echo';
 
 async function gateway(port: number, subject: string): Promise<void> {
   const nc = await connect({ servers: process.env.NATS_URL });
@@ -25,12 +27,16 @@ async function gateway(port: number, subject: string): Promise<void> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const input =
-        req.method === 'POST' ? JSON.stringify((JSON.parse(Buffer.concat(chunks).toString()) as { params: unknown }).params) : '';
-      nc.request(subject, Buffer.from(input), { timeout: 5_000 }).then(
+      const raw = req.url === '/raw';
+      const input = raw
+        ? Buffer.concat(chunks)
+        : Buffer.from(
+            req.method === 'POST' ? JSON.stringify((JSON.parse(Buffer.concat(chunks).toString()) as { params: unknown }).params) : '',
+          );
+      nc.request(raw ? `${subject}.raw` : subject, input, { timeout: 30_000 }).then(
         (reply: Msg) => {
           // the router half's "the serving machine failed": 502, which autocannon counts as non-2xx
-          const status = input && reply.data.length === 0 ? 502 : 200;
+          const status = input.length > 0 && reply.data.length === 0 ? 502 : 200;
           res.writeHead(status, { 'content-type': 'application/json', 'content-length': reply.data.length });
           res.end(reply.data);
         },
@@ -47,20 +53,19 @@ async function gateway(port: number, subject: string): Promise<void> {
 async function router(servingUrl: string, subject: string): Promise<void> {
   const nc = await connect({ servers: process.env.NATS_URL });
   const pool = new Pool(servingUrl, { connections: 64 });
-  nc.subscribe(subject, {
-    queue: 'bench-relay',
-    callback: (_err: Error | null, msg: Msg) => {
-      if (msg.data.length === 0) return void msg.respond(); // the gateway half's readiness ping
-      pool
-        .request({ path: UPSTREAM_PATH, method: 'POST', body: msg.data, headers: { 'content-type': 'application/json' } })
-        .then(async (res) => {
-          const body = await res.body.arrayBuffer();
-          // an empty reply tells the gateway half the serving machine failed
-          msg.respond(res.statusCode < 300 ? new Uint8Array(body) : undefined);
-        })
-        .catch(() => msg.respond());
-    },
-  });
+  const serve = (path: string, contentType: string) => (_err: Error | null, msg: Msg) => {
+    if (msg.data.length === 0) return void msg.respond(); // the gateway half's readiness ping
+    pool
+      .request({ path, method: 'POST', body: msg.data, headers: { 'content-type': contentType } })
+      .then(async (res) => {
+        const body = await res.body.arrayBuffer();
+        // an empty reply tells the gateway half the serving machine failed
+        msg.respond(res.statusCode < 300 ? new Uint8Array(body) : undefined);
+      })
+      .catch(() => msg.respond());
+  };
+  nc.subscribe(subject, { queue: 'bench-relay', callback: serve(UPSTREAM_PATH, 'application/json') });
+  nc.subscribe(`${subject}.raw`, { queue: 'bench-relay', callback: serve(RAW_PATH, 'application/octet-stream') });
 }
 
 const [role, target, subject] = process.argv.slice(2);

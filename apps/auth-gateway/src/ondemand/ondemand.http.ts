@@ -106,12 +106,7 @@ export class OndemandHttp {
       // connection lingers, see write()).
       let release = this.limiter.admit(caller, machineId, endpoint);
       if (release instanceof Promise) release = await release;
-      const answer = await this.invoke(release, {
-        // The body is read while the call holds its in-flight slot.
-        body: await readRequestBody(req, this.limits.body).catch((err: unknown) => {
-          (release as Release)();
-          throw err;
-        }),
+      const head = this.ondemand.head({
         caller,
         machineId,
         endpoint,
@@ -120,6 +115,12 @@ export class OndemandHttp {
         route: 'v1',
         correlationId: requestId,
       });
+      // The body goes straight into the frame sent to the router: its one copy on this side. The
+      // frame is handed on in a callback, so this function does not hold it while it waits. The
+      // call holds its in-flight slot from before its body is read until it is answered.
+      const answer = await readRequestBody(req, this.limits.body, head)
+        .then((frame) => this.ondemand.send(frame))
+        .finally(release);
       this.answer(req, res, requestId, answer, this.v1Metrics, started);
     } catch (err) {
       this.fail(req, res, requestId, err, this.v1Metrics, started);

@@ -5,6 +5,7 @@ import {
   Caller,
   decodeInvokeFrame,
   encodeInvokeFrame,
+  invokeFrameHead,
   errorBodySchema,
   invokeReplyMetaSchema,
   InvokeRequestMeta,
@@ -44,7 +45,20 @@ export class OndemandService {
   }
 
   /** The model's answer (2xx/4xx as the machine sent it); anything else is thrown as an AppError. */
-  async invoke(inv: Invocation): Promise<InvocationAnswer> {
+  invoke(inv: Invocation): Promise<InvocationAnswer> {
+    return this.send(encodeInvokeFrame(this.meta(inv), inv.body));
+  }
+
+  /**
+   * The head of the invocation's frame (length prefix and meta), for a caller that reads the
+   * body into the frame itself (see OndemandHttp) and then `send`s it: the body's bytes are
+   * copied once, from the socket's chunks into the frame.
+   */
+  head(inv: Omit<Invocation, 'body'>): Buffer {
+    return invokeFrameHead(this.meta(inv));
+  }
+
+  private meta(inv: Omit<Invocation, 'body'>): InvokeRequestMeta {
     // The auth cache hands back the same Caller for every call made with one token.
     let caller = this.callerJson.get(inv.caller);
     if (!caller) this.callerJson.set(inv.caller, (caller = JSON.stringify(inv.caller)));
@@ -57,16 +71,27 @@ export class OndemandService {
     };
     if (inv.contentType) meta.content_type = inv.contentType;
     if (inv.accept) meta.accept = inv.accept;
-    const frame = encodeInvokeFrame(meta, inv.body);
-    let data: Uint8Array;
-    try {
-      data = await this.nats.requests.request(this.subject, frame, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS });
-    } catch (err) {
-      if (err instanceof RequestTimeoutError) {
-        throw new AppError('upstream_timeout', `no answer within ${this.config.ONDEMAND_TIMEOUT_MS} ms`);
-      }
-      throw natsFailure(err, ONDEMAND_INVOKE_SUBJECT);
-    }
+    return meta;
+  }
+
+  /**
+   * Sends a whole invocation frame (see `head`) and reads the router's answer. Not async: once
+   * the frame is handed to the NATS client nothing here holds it, so a 4 MiB image is freed
+   * as soon as it is written out, not when the model answers.
+   */
+  send(frame: Uint8Array): Promise<InvocationAnswer> {
+    return this.nats.requests.request(this.subject, frame, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS }).then(
+      (data) => this.answerOf(data),
+      (err: unknown) => {
+        if (err instanceof RequestTimeoutError) {
+          throw new AppError('upstream_timeout', `no answer within ${this.config.ONDEMAND_TIMEOUT_MS} ms`);
+        }
+        throw natsFailure(err, ONDEMAND_INVOKE_SUBJECT);
+      },
+    );
+  }
+
+  private answerOf(data: Uint8Array): InvocationAnswer {
     let reply;
     try {
       reply = decodeInvokeFrame(data, invokeReplyMetaSchema);

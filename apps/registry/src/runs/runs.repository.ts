@@ -60,6 +60,55 @@ export class RunsRepository {
     return run;
   }
 
+  /**
+   * Stores runs in one statement, each only if its template is still enabled and unchanged since
+   * it was read (`updated_at` equal to the version read with it), so runs checked against a
+   * cached template are never stored against a template that has changed since. Returns the ids
+   * stored.
+   */
+  async insertGuarded(rows: { run: RunEntity; templateVersion: string }[]): Promise<Set<string>> {
+    const column = <T>(pick: (run: RunEntity) => T) => rows.map(({ run }) => pick(run));
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    const stored: { id: string }[] = await this.dataSource.query(
+      `INSERT INTO runs (id, template_id, task_public_id, template_name, caller, caller_subject, params, queue, status, route,
+                         clearml_task_id, error, error_code, attempts, correlation_id, created_at, updated_at, queued_at, started_at, finished_at)
+       SELECT v.id, v.template_id, v.task_public_id, v.template_name, v.caller, v.caller_subject, v.params::jsonb, v.queue, v.status,
+              v.route, v.clearml_task_id, v.error, v.error_code, v.attempts, v.correlation_id, v.created_at, v.updated_at, v.queued_at,
+              v.started_at, v.finished_at
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                     $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::text[], $16::timestamptz[],
+                     $17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::timestamptz[], $21::timestamptz[])
+           AS v(id, template_id, task_public_id, template_name, caller, caller_subject, params, queue, status, route, clearml_task_id,
+                error, error_code, attempts, correlation_id, created_at, updated_at, queued_at, started_at, finished_at, template_version)
+         JOIN task_templates t ON t.id = v.template_id AND t.enabled AND t.updated_at = v.template_version
+       RETURNING runs.id`,
+      [
+        column((r) => r.id),
+        column((r) => r.templateId),
+        column((r) => r.taskPublicId),
+        column((r) => r.templateName),
+        column((r) => r.caller),
+        column((r) => r.callerSubject),
+        column((r) => JSON.stringify(r.params)),
+        column((r) => r.queue),
+        column((r) => r.status),
+        column((r) => r.route),
+        column((r) => r.clearmlTaskId),
+        column((r) => r.error),
+        column((r) => r.errorCode),
+        column((r) => r.attempts),
+        column((r) => r.correlationId),
+        column((r) => iso(r.createdAt)),
+        column((r) => iso(r.updatedAt)),
+        column((r) => iso(r.queuedAt)),
+        column((r) => iso(r.startedAt)),
+        column((r) => iso(r.finishedAt)),
+        rows.map((r) => r.templateVersion),
+      ],
+    );
+    return new Set(stored.map((r) => r.id));
+  }
+
   /** Takes back a run that was never handed to the enqueue worker (still `accepted`). */
   async withdraw(id: string): Promise<void> {
     await this.runs.delete({ id, status: 'accepted' });

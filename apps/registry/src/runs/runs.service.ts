@@ -21,7 +21,7 @@ import { REGISTRY_CONFIG, RegistryConfig } from '../config';
 import { PolicyService } from '../policy/policy.service';
 import { ParamsValidator } from '../tasks/params-validator';
 import { TaskTemplateEntity } from '../tasks/task-template.entity';
-import { TasksRepository } from '../tasks/tasks.repository';
+import { RunAcceptance, VersionedTemplate } from './run-acceptance';
 import { RunEntity } from './run.entity';
 import { RunStatusFollower } from './run-status.follower';
 import { RunsRepository, toRun } from './runs.repository';
@@ -57,13 +57,13 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly runs: RunsRepository,
-    private readonly tasks: TasksRepository,
     private readonly calllogs: CallLogsRepository,
     private readonly params: ParamsValidator,
     private readonly publisher: MessagePublisher,
     private readonly nats: NatsService,
     private readonly follower: RunStatusFollower,
     private readonly policy: PolicyService,
+    private readonly acceptance: RunAcceptance,
     metrics: Metrics,
     @InjectLogger() private readonly logger: Logger,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
@@ -88,15 +88,47 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
 
   async create(caller: Caller, input: CreateRun): Promise<Run> {
     const started = performance.now();
-    const [template] = await Promise.all([this.tasks.findByRef(input.task_id), this.policy.assertNotSuspended(caller.username)]).catch(
-      async (err: unknown) => {
-        if (err instanceof AppError) await this.recordRefusal(caller, input, null, err, performance.now() - started);
+    const refuse = async (template: TaskTemplateEntity | null, refusal: AppError): Promise<never> => {
+      await this.recordRefusal(caller, input, template, refusal, performance.now() - started);
+      throw refusal;
+    };
+    await this.policy.assertNotSuspended(caller.username).catch(async (err: unknown) => {
+      if (err instanceof AppError) await refuse(null, err);
+      throw err;
+    });
+    // A kept template first. A run it refuses is checked again against the stored template, and
+    // one it accepts is stored only if the template has not changed since (else read and checked again).
+    for (let attempt = 0; ; attempt++) {
+      const found = await this.acceptance.template(input.task_id, attempt > 0);
+      const template = found?.template ?? null;
+      const refusal = this.refusal(caller, input, template);
+      if (refusal && found?.kept) continue;
+      if (refusal) return refuse(template, refusal);
+      const run = this.newRun(caller, input, template!);
+      const quotas = this.policy.runLimits(caller, template!.publicId);
+      if (quotas.limits.runs_per_day === null && quotas.limits.max_concurrent_runs === null) {
+        if (await this.acceptance.store(run, found!.version)) return this.accepted(caller, input, run, template!, started);
+        this.acceptance.forget(input.task_id);
+        if (attempt >= 2) throw new AppError('conflict', 'the task changed while the run was being accepted; try again');
+        continue;
+      }
+      // Run quotas count the caller's runs under a lock of theirs, one run at a time; checked
+      // against the stored template, never a kept one.
+      if (found!.kept) continue;
+      try {
+        await this.storeWithinQuotas(run, template!, quotas);
+      } catch (err) {
+        if (err instanceof AppError) return refuse(template, err);
         throw err;
-      },
-    );
-    const queue = input.queue ?? template?.defaultQueue ?? '';
+      }
+      return this.accepted(caller, input, run, template!, started);
+    }
+  }
+
+  /** Why the caller may not run the template on this queue with these params, or null. */
+  private refusal(caller: Caller, input: CreateRun, template: TaskTemplateEntity | null): AppError | null {
     try {
-      if (!template || !template.enabled) throw AppError.notFound('task', input.task_id);
+      if (!template || !template.enabled) return AppError.notFound('task', input.task_id);
       if (
         !mayUse(caller, {
           owner: template.owner,
@@ -105,23 +137,28 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
           shared_with: template.sharedWith,
         })
       ) {
-        throw new AppError('forbidden', 'this task is not shared with you');
+        return new AppError('forbidden', 'this task is not shared with you');
       }
       // Checked before anything is stored or published: a refused queue never reaches ClearML.
+      const queue = input.queue ?? template.defaultQueue;
       if (!queueAllowed({ default_queue: template.defaultQueue, allowed_queues: template.allowedQueues }, queue)) {
-        throw new AppError('forbidden', `queue "${queue}" is not allowed for this task`, {
+        return new AppError('forbidden', `queue "${queue}" is not allowed for this task`, {
           reason: 'queue_not_allowed',
           allowed_queues: [template.defaultQueue, ...template.allowedQueues],
         });
       }
       if (template.paramsSchema)
         this.params.validate(`${template.id}:${template.updatedAt.getTime()}`, template.paramsSchema, input.params);
+      return null;
     } catch (err) {
-      if (err instanceof AppError) await this.recordRefusal(caller, input, template, err, performance.now() - started);
+      if (err instanceof AppError) return err;
       throw err;
     }
+  }
+
+  private newRun(caller: Caller, input: CreateRun, template: TaskTemplateEntity): RunEntity {
     const now = new Date(this.clock.now());
-    const entity = Object.assign(new RunEntity(), {
+    return Object.assign(new RunEntity(), {
       id: randomUUID(),
       templateId: template.id,
       taskPublicId: template.publicId,
@@ -129,7 +166,7 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       caller: caller.username,
       callerSubject: caller.subject,
       params: input.params,
-      queue,
+      queue: input.queue ?? template.defaultQueue,
       status: 'accepted' as const,
       route: input.route,
       clearmlTaskId: null,
@@ -145,14 +182,10 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
       worker: null,
       gpuSeconds: null,
     });
-    let run: RunEntity;
-    try {
-      run = await this.store(caller, entity, template, now);
-    } catch (err) {
-      if (err instanceof AppError) await this.recordRefusal(caller, input, template, err, performance.now() - started);
-      throw err;
-    }
-    this.created.inc({ outcome: 'accepted' });
+  }
+
+  /** The run is stored: hand it to the enqueue worker through JetStream. */
+  private async accepted(caller: Caller, input: CreateRun, run: RunEntity, template: TaskTemplateEntity, started: number): Promise<Run> {
     try {
       await this.publish(run, template);
     } catch (err) {
@@ -172,13 +205,13 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
     return toRun(run);
   }
 
-  /**
-   * Stores the run, within the caller's runs per day (UTC) and runs not finished, when limits
-   * set them: over either, 429 with the time to wait. Without such limits nothing is counted.
-   */
-  private async store(caller: Caller, run: RunEntity, template: TaskTemplateEntity, now: Date): Promise<RunEntity> {
-    const { limits, scoped } = this.policy.runLimits(caller, template.publicId);
-    if (limits.runs_per_day === null && limits.max_concurrent_runs === null) return this.runs.insert(run);
+  /** Stores the run once the caller's run quotas allow it, or throws 429. */
+  private async storeWithinQuotas(
+    run: RunEntity,
+    template: TaskTemplateEntity,
+    { limits, scoped }: ReturnType<PolicyService['runLimits']>,
+  ): Promise<RunEntity> {
+    const now = run.createdAt;
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     return this.runs.insertWithin(
       run,
@@ -259,10 +292,17 @@ export class RunsService implements OnModuleInit, OnModuleDestroy {
   private async republishPending(): Promise<void> {
     try {
       const pending = await this.runs.pendingOlderThan(new Date(this.clock.now() - this.config.RUN_REPUBLISH_AFTER_MS), 500);
+      const templates = new Map<string, VersionedTemplate | null>();
       for (const run of pending) {
-        const template = await this.tasks.findByRef(run.templateId);
-        if (template) await this.publish(run, template);
+        if (!templates.has(run.templateId)) templates.set(run.templateId, await this.acceptance.template(run.templateId));
       }
+      // The page's publishes go out together and their acknowledgements are awaited together.
+      await Promise.all(
+        pending.map(async (run) => {
+          const found = templates.get(run.templateId);
+          if (found) await this.publish(run, found.template);
+        }),
+      );
       if (pending.length) this.logger.info({ runs: pending.length }, 'republished runs still waiting for the enqueue worker');
     } catch (err) {
       this.logger.warn({ err }, 'republishing pending runs failed; will retry');

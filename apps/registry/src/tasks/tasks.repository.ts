@@ -30,6 +30,17 @@ export class TasksRepository {
     return UUID_PATTERN.test(ref) ? this.templates.findOneBy({ id: ref }) : this.templates.findOneBy({ publicId: ref });
   }
 
+  /**
+   * A template with its version: `updated_at` as PostgreSQL's text, exact to the microsecond
+   * (a Date keeps milliseconds), for inserts guarded on the template being unchanged since.
+   */
+  async findVersionedByRef(ref: string): Promise<{ template: TaskTemplateEntity; version: string } | null> {
+    const qb = this.templates.createQueryBuilder('t').addSelect('t.updated_at::text', 'version');
+    qb.where(UUID_PATTERN.test(ref) ? 't.id = :ref' : 't.public_id = :ref', { ref });
+    const { entities, raw } = await qb.getRawAndEntities<{ version: string }>();
+    return entities[0] && raw[0] ? { template: entities[0], version: raw[0].version } : null;
+  }
+
   async list(options: { owner?: OwnerFilter; name?: string; sort?: ListSort; cursor?: string; limit: number }) {
     const qb = this.templates.createQueryBuilder('t');
     if (options.owner !== undefined) qb.andWhere(ownerCondition('t'), ownerParameters(options.owner));

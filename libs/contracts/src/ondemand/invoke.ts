@@ -39,6 +39,19 @@ export const invokeReplyMetaSchema = z.object({
 export type InvokeReplyMeta = z.infer<typeof invokeReplyMetaSchema>;
 
 /** Also the layout of the OpenAI request frame (./openai.ts), whose meta differs. */
+/**
+ * The frame's head (length prefix and meta), for a sender that writes the payload into the
+ * frame itself: `Buffer.allocUnsafe(head.length + payload length)`, the head copied first.
+ */
+export function invokeFrameHead(meta: object): Buffer {
+  const json = JSON.stringify(meta);
+  const length = Buffer.byteLength(json);
+  const head = Buffer.allocUnsafe(4 + length);
+  head.writeUInt32BE(length, 0);
+  head.write(json, 4, 'utf8');
+  return head;
+}
+
 export function encodeInvokeFrame(meta: object, payload: Uint8Array): Uint8Array {
   const json = JSON.stringify(meta);
   const length = Buffer.byteLength(json);
