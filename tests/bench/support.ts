@@ -6,7 +6,16 @@ import autocannon, { Result } from 'autocannon';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { DEV_DATABASE_URL, ROOT } from '@cleargate/testing';
+import {
+  clearmlEnv,
+  DEV_DATABASE_URL,
+  freePort,
+  gatewayProcess,
+  nodeProcess,
+  registryProcess,
+  ROOT,
+  serviceProcess,
+} from '@cleargate/testing';
 
 export interface Figures {
   rps: number;
@@ -195,3 +204,32 @@ export class CpuMeter {
 
 /** Where a benchmark writes its figures (and reads another's): BENCH_OUT_DIR, by default tmp/. */
 export const OUT_DIR = process.env.BENCH_OUT_DIR ?? join(ROOT, 'tmp');
+
+/**
+ * A benchmark's stack around a ClearML peer at `clearmlUrl` (not started): the serving peer,
+ * the registry, the gateway, the router and the enqueue worker with `concurrency` runs at once,
+ * each service with the bench's node flags.
+ */
+export async function benchServices(options: {
+  common: Record<string, string>;
+  databaseUrl: string;
+  issuer: string;
+  clearmlUrl: string;
+  concurrency: number;
+  nodeArgs: string[];
+}) {
+  const { common, nodeArgs } = options;
+  const servingPort = await freePort();
+  const serving = nodeProcess({
+    name: 'serving-peer',
+    entry: 'dist/tests/peers/src/serving/main.js',
+    args: ['--port', String(servingPort)],
+    readyUrl: `http://127.0.0.1:${servingPort}/v2/health/ready`,
+  });
+  const registry = await registryProcess(common, options.databaseUrl, {}, nodeArgs);
+  const gateway = await gatewayProcess(common, options.issuer, {}, nodeArgs);
+  const router = serviceProcess('ondemand-router', common, await freePort(), nodeArgs);
+  const workerEnv = { ...common, ...clearmlEnv(options.clearmlUrl), ENQUEUE_CONCURRENCY: String(options.concurrency) };
+  const worker = serviceProcess('enqueue-worker', workerEnv, await freePort(), nodeArgs);
+  return { servingPort, serving, registry, gateway, router, worker };
+}

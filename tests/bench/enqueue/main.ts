@@ -18,18 +18,8 @@ import { Client } from 'pg';
 import { join } from 'node:path';
 import { ClearmlClient, toHyperparams, hyperparamsBySection } from '@cleargate/clearml';
 import { startOidcPeer } from '@cleargate/peers';
-import {
-  createTestDatabase,
-  DEV_NATS_URL,
-  dropNamespace,
-  freePort,
-  gatewayProcess,
-  nodeProcess,
-  registryProcess,
-  serviceProcess,
-  createTestNamespace,
-} from '@cleargate/testing';
-import { benchEnv, benchNodeArgs, combine, CpuMeter, devServicePids, Figures, load, OUT_DIR } from '../support';
+import { createTestDatabase, DEV_NATS_URL, dropNamespace, freePort, nodeProcess, createTestNamespace } from '@cleargate/testing';
+import { benchEnv, benchNodeArgs, combine, CpuMeter, devServicePids, Figures, load, OUT_DIR, benchServices } from '../support';
 
 const DURATION = Number(process.env.DURATION_SEC ?? 9);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
@@ -79,28 +69,14 @@ async function main(): Promise<void> {
     args: ['--port', String(clearmlPort), '--seed', seedFile, '--no-agents', '--latency-ms', String(LATENCY)],
     readyUrl: `${clearmlUrl}/debug.ping`,
   });
-  const servingPort = await freePort();
-  const serving = nodeProcess({
-    name: 'serving-peer',
-    entry: 'dist/tests/peers/src/serving/main.js',
-    args: ['--port', String(servingPort)],
-    readyUrl: `http://127.0.0.1:${servingPort}/v2/health/ready`,
-  });
-  const registry = await registryProcess(common, db.url, {}, nodeArgs);
-  const gateway = await gatewayProcess(common, oidc.issuer, {}, nodeArgs);
-  const router = serviceProcess('ondemand-router', common, await freePort(), nodeArgs);
-  const worker = serviceProcess(
-    'enqueue-worker',
-    {
-      ...common,
-      CLEARML_API_HOST: clearmlUrl,
-      CLEARML_API_ACCESS_KEY: 'cleargate-access',
-      CLEARML_API_SECRET_KEY: 'cleargate-secret',
-      ENQUEUE_CONCURRENCY: String(CONCURRENCY),
-    },
-    await freePort(),
+  const { servingPort, serving, registry, gateway, router, worker } = await benchServices({
+    common,
+    databaseUrl: db.url,
+    issuer: oidc.issuer,
+    clearmlUrl,
+    concurrency: CONCURRENCY,
     nodeArgs,
-  );
+  });
   const processes = [clearml, serving, registry, gateway, router, worker];
   const client = new ClearmlClient({
     apiHost: clearmlUrl,

@@ -12,7 +12,6 @@
  *
  *   npm run bench:ondemand            (DURATION_SEC=12 by default; BENCH_CONNECTIONS=32)
  */
-import autocannon, { Result } from 'autocannon';
 import { Client } from 'undici';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_LOOP_SAMPLE_MS } from '@cleargate/observability';
 import { measureImages, printImages } from './images';
-import { OUT_DIR } from '../support';
+import { Figures, load, median, OUT_DIR } from '../support';
 import { startOidcPeer } from '@cleargate/peers';
 import {
   createTestDatabase,
@@ -48,41 +47,6 @@ const SLICE = Math.max(1, Math.round(DURATION / ROUNDS));
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'json,images').split(',');
 /** Seconds of each round of each image size (whole seconds, as SLICE). */
 const IMAGE_SLICE = Math.max(1, Number(process.env.IMAGE_SEC ?? 3));
-
-interface Figures {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(
-  url: string,
-  body: string,
-  connections: number,
-  duration: number,
-  headers: Record<string, string> = {},
-): Promise<Figures> {
-  const result: Result = await autocannon({
-    url,
-    method: 'POST',
-    connections,
-    pipelining: 1,
-    duration,
-    body,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Rounds of one scenario as one: mean throughput, median p50 and p99, errors summed. */
 function combine(rounds: Figures[]): Figures & { rounds: Figures[] } {

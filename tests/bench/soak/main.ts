@@ -27,13 +27,10 @@ import {
   DEV_NATS_URL,
   dropNamespace,
   freePort,
-  gatewayProcess,
   nodeProcess,
-  registryProcess,
-  serviceProcess,
   ServiceProcess,
 } from '@cleargate/testing';
-import { benchEnv, benchNodeArgs, memoryBytes, mib, openFds, OUT_DIR } from '../support';
+import { benchEnv, benchNodeArgs, memoryBytes, mib, openFds, OUT_DIR, benchServices } from '../support';
 
 const SOAK_SEC = Number(process.env.SOAK_SEC ?? 1800);
 const WARMUP_SEC = Number(process.env.SOAK_WARMUP_SEC ?? Math.min(60, Math.round(SOAK_SEC / 10)));
@@ -148,34 +145,20 @@ async function main(): Promise<void> {
   );
   const clearmlPort = await freePort();
   const clearmlUrl = `http://127.0.0.1:${clearmlPort}`;
-  const servingPort = await freePort();
   const clearml = nodeProcess({
     name: 'clearml-peer',
     entry: 'dist/tests/peers/src/clearml/main.js',
     args: ['--port', String(clearmlPort), '--seed', seedFile, '--no-agents', '--latency-ms', String(LATENCY)],
     readyUrl: `${clearmlUrl}/debug.ping`,
   });
-  const serving = nodeProcess({
-    name: 'serving-peer',
-    entry: 'dist/tests/peers/src/serving/main.js',
-    args: ['--port', String(servingPort)],
-    readyUrl: `http://127.0.0.1:${servingPort}/v2/health/ready`,
-  });
-  const registry = await registryProcess(common, db.url, {}, nodeArgs);
-  const gateway = await gatewayProcess(common, oidc.issuer, {}, nodeArgs);
-  const router = serviceProcess('ondemand-router', common, await freePort(), nodeArgs);
-  const worker = serviceProcess(
-    'enqueue-worker',
-    {
-      ...common,
-      CLEARML_API_HOST: clearmlUrl,
-      CLEARML_API_ACCESS_KEY: 'cleargate-access',
-      CLEARML_API_SECRET_KEY: 'cleargate-secret',
-      ENQUEUE_CONCURRENCY: '16',
-    },
-    await freePort(),
+  const { servingPort, serving, registry, gateway, router, worker } = await benchServices({
+    common,
+    databaseUrl: db.url,
+    issuer: oidc.issuer,
+    clearmlUrl,
+    concurrency: 16,
     nodeArgs,
-  );
+  });
   const services = { gateway, registry, router, worker };
   const processes = [clearml, serving, registry, gateway, router, worker];
   const pool = new Pool(gateway.url, { connections: 64 });
