@@ -157,7 +157,9 @@ start_nats() {
 listen: 127.0.0.1:$NATS_PORT
 http: 127.0.0.1:$NATS_HTTP_PORT
 max_payload: 16MB
-max_pending: 128MB
+# What a client may have waiting for it before NATS cuts it off as a slow consumer: a router
+# takes many on-demand bodies at once (32 calls of 8 MiB images are 256 MiB).
+max_pending: 512MB
 pid_file: "$DATA/nats/nats.pid"
 jetstream {
   store_dir: "$DATA/nats/js"
