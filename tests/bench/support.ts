@@ -50,6 +50,9 @@ export async function load(
   };
 }
 
+/** A number from the environment (a benchmark's knob), or its default. */
+export const knob = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Rounds of one scenario as one: mean throughput, median p50 and p99, errors summed. */

@@ -19,16 +19,16 @@ import { join } from 'node:path';
 import { ClearmlClient, toHyperparams, hyperparamsBySection } from '@cleargate/clearml';
 import { startOidcPeer } from '@cleargate/peers';
 import { createTestDatabase, DEV_NATS_URL, dropNamespace, freePort, nodeProcess, createTestNamespace } from '@cleargate/testing';
-import { benchEnv, benchNodeArgs, combine, CpuMeter, devServicePids, Figures, load, OUT_DIR, benchServices } from '../support';
+import { benchEnv, benchNodeArgs, combine, CpuMeter, devServicePids, Figures, load, OUT_DIR, benchServices, knob } from '../support';
 
-const DURATION = Number(process.env.DURATION_SEC ?? 9);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const DURATION = knob('DURATION_SEC', 9);
+const ROUNDS = Math.max(1, knob('BENCH_ROUNDS', 3));
 /** Whole seconds: autocannon ends a run at its first one-second sample after the duration. */
 const SLICE = Math.max(1, Math.round(DURATION / ROUNDS));
 const WARMUP = Math.max(1, Math.round(DURATION / 4));
-const BACKLOG_SEC = Number(process.env.BACKLOG_SEC ?? 8);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const LATENCY = Number(process.env.CLEARML_LATENCY_MS ?? 20);
+const BACKLOG_SEC = knob('BACKLOG_SEC', 8);
+const CONNECTIONS = knob('BENCH_CONNECTIONS', 32);
+const LATENCY = knob('CLEARML_LATENCY_MS', 20);
 const CONCURRENCY = 16;
 const TEMPLATE = 'b1b2c3d4e5f60718293a4b5c6d7e8f90';
 
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     const writesPerRun = (clones + (calls['tasks.enqueue'] ?? 0)) / clones;
     const readsPerRun = ((calls['tasks.get_all'] ?? 0) + (calls['tasks.get_by_id'] ?? 0) + (calls['queues.get_all'] ?? 0)) / clones;
 
-    const originalRuns = Number(process.env.ORIGINAL_RUNS ?? 400);
+    const originalRuns = knob('ORIGINAL_RUNS', 400);
     console.log(`3. the original nine-call sequence for ${originalRuns} requests, ${CONCURRENCY} at a time`);
     const latencies: number[] = [];
     let next = 0;

@@ -28,13 +28,14 @@ import {
   serviceProcess,
   waitFor,
 } from '@cleargate/testing';
+import { knob } from '../support';
 
-const STREAMS = Number(process.env.BENCH_STREAMS ?? 32);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-const PER_ROUND = Number(process.env.STREAMS_PER_ROUND ?? 3);
-const TOKENS = Number(process.env.TOKENS ?? 64);
-const TOKEN_MS = Number(process.env.TOKEN_MS ?? 20);
-const FIRST_TOKEN_MS = Number(process.env.FIRST_TOKEN_MS ?? 30);
+const STREAMS = knob('BENCH_STREAMS', 32);
+const ROUNDS = knob('BENCH_ROUNDS', 4);
+const PER_ROUND = knob('STREAMS_PER_ROUND', 3);
+const TOKENS = knob('TOKENS', 64);
+const TOKEN_MS = knob('TOKEN_MS', 20);
+const FIRST_TOKEN_MS = knob('FIRST_TOKEN_MS', 30);
 
 interface Sample {
   ttft: number[];

@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_LOOP_SAMPLE_MS } from '@cleargate/observability';
 import { measureImages, printImages } from './images';
-import { Figures, load, median, OUT_DIR } from '../support';
+import { Figures, load, median, OUT_DIR, knob } from '../support';
 import { startOidcPeer } from '@cleargate/peers';
 import {
   createTestDatabase,
@@ -33,11 +33,11 @@ import {
   createTestNamespace,
 } from '@cleargate/testing';
 
-const DURATION = Number(process.env.DURATION_SEC ?? 12);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const DURATION = knob('DURATION_SEC', 12);
+const CONNECTIONS = knob('BENCH_CONNECTIONS', 32);
 const WARMUP = Math.max(2, Math.round(DURATION / 4));
 /** The 32-connection scenarios run in this many alternating rounds of DURATION / ROUNDS each. */
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, knob('BENCH_ROUNDS', 3));
 /**
  * Whole seconds: autocannon ends a run at its first one-second sample after the duration, so a
  * 3.3 s run lasts 4 s. The CPU shares below divide by the time the rounds were measured to take.
@@ -46,7 +46,7 @@ const SLICE = Math.max(1, Math.round(DURATION / ROUNDS));
 /** `BENCH_SCENARIOS=json,images` (both by default): the JSON calls, the binary bodies, or both. */
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'json,images').split(',');
 /** Seconds of each round of each image size (whole seconds, as SLICE). */
-const IMAGE_SLICE = Math.max(1, Number(process.env.IMAGE_SEC ?? 3));
+const IMAGE_SLICE = Math.max(1, knob('IMAGE_SEC', 3));
 
 /** Rounds of one scenario as one: mean throughput, median p50 and p99, errors summed. */
 function combine(rounds: Figures[]): Figures & { rounds: Figures[] } {
