@@ -150,7 +150,8 @@ export class UsageRepository implements StatsSource {
       ],
     });
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT bucket${dims.map((d) => `, ${d}`).join('')}, calls, errors, duration_ms, request_bytes, response_bytes, prompt_tokens, completion_tokens, ${P95_SQL} AS p95
+      `SELECT bucket${dims.map((d) => `, ${d}`).join('')}, calls, errors, duration_ms, request_bytes, response_bytes, prompt_tokens, completion_tokens,
+              round((${P95_SQL})::numeric, 1)::float8 AS p95
          FROM (${inner}) AS s
         ORDER BY 1${dims.map((_, i) => `, ${i + 2}`).join('')}`,
       params,
