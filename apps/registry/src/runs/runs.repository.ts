@@ -55,11 +55,6 @@ export class RunsRepository {
     this.runs = dataSource.getRepository(RunEntity);
   }
 
-  async insert(run: RunEntity): Promise<RunEntity> {
-    await this.runs.insert(run as QueryDeepPartialEntity<RunEntity>);
-    return run;
-  }
-
   /**
    * Stores runs in one statement, each only if its template is still enabled and unchanged since
    * it was read (`updated_at` equal to the version read with it), so runs checked against a
