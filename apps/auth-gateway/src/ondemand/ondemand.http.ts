@@ -7,7 +7,7 @@ import { errorEnvelope } from '../http/error.filter';
 import { requestIdFrom } from '../http/fastify-setup';
 import { HttpMetrics, RouteMetrics } from '../http/http-metrics';
 import { readRequestBody } from '../http/request-body';
-import { CallLimiter, Release } from '../limits/call-limiter';
+import { CallLimiter } from '../limits/call-limiter';
 import { parseInput } from '../http/validation';
 import { compatOndemandBody, modelInput, ONDEMAND_ROUTES, v1Params } from './ondemand.routes';
 import { InvocationAnswer, OndemandService } from './ondemand.service';
@@ -76,16 +76,18 @@ export class OndemandHttp {
       const input = Buffer.from(JSON.stringify(modelInput(body.params)));
       let release = this.limiter.admit(caller, body.machine_id, body.endpoint);
       if (release instanceof Promise) release = await release;
-      const answer = await this.invoke(release, {
-        caller,
-        machineId: body.machine_id,
-        endpoint: body.endpoint,
-        body: input,
-        contentType: 'application/json',
-        accept: req.headers.accept,
-        route: 'compat',
-        correlationId: requestId,
-      });
+      const answer = await this.ondemand
+        .invoke({
+          caller,
+          machineId: body.machine_id,
+          endpoint: body.endpoint,
+          body: input,
+          contentType: 'application/json',
+          accept: req.headers.accept,
+          route: 'compat',
+          correlationId: requestId,
+        })
+        .finally(release);
       this.answer(req, res, requestId, answer, this.compatMetrics, started);
     } catch (err) {
       this.fail(req, res, requestId, err, this.compatMetrics, started);
@@ -124,15 +126,6 @@ export class OndemandHttp {
       this.answer(req, res, requestId, answer, this.v1Metrics, started);
     } catch (err) {
       this.fail(req, res, requestId, err, this.v1Metrics, started);
-    }
-  }
-
-  /** The invocation, releasing the caller's in-flight slot once it is answered. */
-  private async invoke(release: Release, invocation: Parameters<OndemandService['invoke']>[0]): Promise<InvocationAnswer> {
-    try {
-      return await this.ondemand.invoke(invocation);
-    } finally {
-      release();
     }
   }
 
