@@ -175,16 +175,18 @@ export class DurableConsumer<P extends z.ZodType> {
       max_ack_pending: options.maxAckPending ?? Math.max(options.concurrency * 4, 64),
       deliver_policy: options.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
     };
-    try {
-      await this.nats.manager.consumers.info(this.stream, config.durable_name);
-      const { deliver_policy: _ignored, ...updatable } = config;
-      await this.nats.manager.consumers.update(this.stream, config.durable_name, updatable);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await this.nats.manager.consumers.add(this.stream, config);
-    }
+    const consumer = await this.nats.whileJetStreamStarts(`ensure consumer ${config.durable_name}`, async () => {
+      try {
+        await this.nats.manager.consumers.info(this.stream, config.durable_name);
+        const { deliver_policy: _ignored, ...updatable } = config;
+        await this.nats.manager.consumers.update(this.stream, config.durable_name, updatable);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        await this.nats.manager.consumers.add(this.stream, config);
+      }
+      return this.nats.jetstream.consumers.get(this.stream, config.durable_name);
+    });
     this.maxAgeMs = await workMaxAgeMs(this.nats, options.contract.stream);
-    const consumer = await this.nats.jetstream.consumers.get(this.stream, config.durable_name);
     this.messages = await consumer.consume({ max_messages: this.batchSize() });
     this.loop = this.run(this.messages);
     this.logger.info({ stream: this.stream, consumer: config.durable_name }, 'consuming');

@@ -14,3 +14,4 @@ export * from './coalesce-writes';
 export * from './service.module';
 export * from './permissions';
 export * from './dead-letters';
+export * from './jetstream-admin';

@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { nanos } from '@nats-io/nats-core';
 import { NatsService } from './nats.service';
-import { streamReplicas } from './streams';
+import { isNotFound, streamReplicas } from './streams';
 
 export interface KvBucketOptions {
   /** Values kept per key; 1 keeps the latest only. */
@@ -60,18 +60,22 @@ export class KvStore {
    */
   static async open(nats: NatsService, name: string, options: KvBucketOptions): Promise<KvStore> {
     const bucket = nats.name(name);
-    const replicas = options.replicas ?? (await streamReplicas(nats).catch(() => 1));
-    const kv = await new Kvm(nats.jetstream).create(bucket, {
-      history: options.history,
-      replicas,
-      ...(options.ttlMs ? { ttl: options.ttlMs } : {}),
-      ...(options.description ? { description: options.description } : {}),
+    // Without the streams (a bucket opened before any migration) a bucket has one copy.
+    const replicas = options.replicas ?? (await streamReplicas(nats).catch((err: unknown) => (isNotFound(err) ? 1 : Promise.reject(err))));
+    const kv = await nats.whileJetStreamStarts(`open bucket ${bucket}`, async () => {
+      const kv = await new Kvm(nats.jetstream).create(bucket, {
+        history: options.history,
+        replicas,
+        ...(options.ttlMs ? { ttl: options.ttlMs } : {}),
+        ...(options.description ? { description: options.description } : {}),
+      });
+      const stream = `KV_${bucket}`;
+      const { config } = await nats.manager.streams.info(stream);
+      const maxAge = nanos(options.ttlMs ?? 0);
+      if (config.max_age !== maxAge || config.num_replicas !== replicas)
+        await nats.manager.streams.update(stream, { ...config, max_age: maxAge, num_replicas: replicas });
+      return kv;
     });
-    const stream = `KV_${bucket}`;
-    const { config } = await nats.manager.streams.info(stream);
-    const maxAge = nanos(options.ttlMs ?? 0);
-    if (config.max_age !== maxAge || config.num_replicas !== replicas)
-      await nats.manager.streams.update(stream, { ...config, max_age: maxAge, num_replicas: replicas });
     return new KvStore(kv, bucket);
   }
 

@@ -1,3 +1,4 @@
+import { whileJetStreamStarts } from './jetstream-admin';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
@@ -95,6 +96,14 @@ export class NatsService {
     service.watchStatus();
     logger.info({ server: settings.servers, tls: Boolean(settings.tls), max_payload: connection.info?.max_payload }, 'connected to NATS');
     return service;
+  }
+
+  /**
+   * A start-up step on the JetStream API (ensure a stream, consumer or bucket; read its settings),
+   * asked again while JetStream is unavailable, as a cluster is while it elects its leaders.
+   */
+  whileJetStreamStarts<T>(what: string, step: () => Promise<T>): Promise<T> {
+    return whileJetStreamStarts(step, { what, logger: this.logger });
   }
 
   /** `registry.machine.create.v1` → `<namespace>.registry.machine.create.v1`. */

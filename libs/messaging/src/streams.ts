@@ -79,31 +79,35 @@ export async function ensureStreams(
 ): Promise<void> {
   for (const key of keys) {
     const config = streamConfig(nats, key, limits);
-    try {
-      await nats.manager.streams.info(config.name);
-      await nats.manager.streams.update(config.name, config);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    await nats.whileJetStreamStarts(`ensure stream ${config.name}`, async () => {
       try {
-        await nats.manager.streams.add(config);
-      } catch (addErr) {
-        // Another migration run created it between our info and add.
-        if (!(addErr instanceof JetStreamApiError && addErr.code === STREAM_NAME_IN_USE)) throw addErr;
+        await nats.manager.streams.info(config.name);
+        await nats.manager.streams.update(config.name, config);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        try {
+          await nats.manager.streams.add(config);
+        } catch (addErr) {
+          // Another migration run created it between our info and add.
+          if (!(addErr instanceof JetStreamApiError && addErr.code === STREAM_NAME_IN_USE)) throw addErr;
+        }
       }
-    }
+    });
   }
 }
 
 /** The work age the migration step recorded on a stream, or null (a stream of an older release). */
 export async function workMaxAgeMs(nats: NatsService, key: StreamKey): Promise<number | null> {
-  const info = await nats.manager.streams.info(streamName(nats, key));
+  const name = streamName(nats, key);
+  const info = await nats.whileJetStreamStarts(`read stream ${name}`, () => nats.manager.streams.info(name));
   const value = Number(info.config.metadata?.[WORK_MAX_AGE_METADATA]);
   return Number.isFinite(value) && value > 0 ? value : null;
 }
 
 /** The replicas the migration step gave the streams (EVENTS), which KV buckets follow. */
 export async function streamReplicas(nats: NatsService): Promise<number> {
-  const info = await nats.manager.streams.info(streamName(nats, 'events'));
+  const name = streamName(nats, 'events');
+  const info = await nats.whileJetStreamStarts(`read stream ${name}`, () => nats.manager.streams.info(name));
   return info.config.num_replicas || 1;
 }
 
@@ -141,12 +145,13 @@ export async function awaitStreams(
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let missing = await missingStreams(nats, keys);
+  const look = () => nats.whileJetStreamStarts('look for the streams', () => missingStreams(nats, keys));
+  let missing = await look();
   if (missing.length) logger.warn({ streams: missing }, 'waiting for the migrations to create the JetStream streams');
   while (missing.length) {
     if (Date.now() >= deadline) throw new MissingStreamsError(missing);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    missing = await missingStreams(nats, keys);
+    missing = await look();
   }
 }
 
