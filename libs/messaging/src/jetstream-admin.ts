@@ -36,7 +36,10 @@ export async function whileJetStreamStarts<T>(step: () => Promise<T>, options: A
       return await step();
     } catch (err) {
       if (!isJetStreamUnavailable(err) || Date.now() >= deadline) throw err;
-      options.logger.warn({ attempt, err: err instanceof Error ? err.message : String(err) }, `JetStream did not answer; trying again to ${options.what}`);
+      options.logger.warn(
+        { attempt, err: err instanceof Error ? err.message : String(err) },
+        `JetStream did not answer; trying again to ${options.what}`,
+      );
       await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 500));
     }
   }

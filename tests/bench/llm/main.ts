@@ -38,6 +38,8 @@ const TOKEN_MS = knob('TOKEN_MS', 20);
 const FIRST_TOKEN_MS = knob('FIRST_TOKEN_MS', 30);
 
 interface Sample {
+  /** Request sent → the answer's status line and headers read. */
+  head: number[];
   ttft: number[];
   itl: number[];
   errors: number;
@@ -59,6 +61,7 @@ function stream(agent: Agent, url: URL, path: string, headers: Record<string, st
         headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
+        into.head.push(performance.now() - sent);
         if (res.statusCode !== 200) {
           into.errors++;
           res.resume();
@@ -126,13 +129,26 @@ async function main(): Promise<void> {
     args: ['--port', String(servingPort), '--llms', 'bench'],
     readyUrl: `http://127.0.0.1:${servingPort}/__peer/llm`,
   });
-  const registry = await registryProcess(common, db.url);
-  const router = serviceProcess('ondemand-router', common, await freePort());
-  const gateway = await gatewayProcess(common, oidc.issuer);
-  const services = [serving, registry, router, gateway];
+  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the services
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const registry = await registryProcess(common, db.url, {}, nodeArgs);
+  const router = serviceProcess('ondemand-router', common, await freePort(), nodeArgs);
+  const gateway = await gatewayProcess(common, oidc.issuer, {}, nodeArgs);
+  // The same hops with nothing of the product's (ondemand/relay.ts): what the architecture costs here.
+  const relayPort = await freePort();
+  const relay = ['gateway', 'router'].map((role) =>
+    nodeProcess({
+      name: `relay-${role}`,
+      entry: 'dist/tests/bench/ondemand/relay.js',
+      args: [role, role === 'gateway' ? String(relayPort) : `http://127.0.0.1:${servingPort}`, `${namespace}.bench.relay`],
+      env: { NATS_URL: DEV_NATS_URL },
+      readyUrl: `http://127.0.0.1:${relayPort}/ready`,
+    }),
+  );
+  const services = [serving, registry, router, gateway, ...relay];
   try {
     await Promise.all([serving.start(), registry.start()]);
-    await Promise.all([router.start(), gateway.start()]);
+    await Promise.all([router.start(), gateway.start(), ...relay.map((p) => p.start())]);
     const peerUrl = `http://127.0.0.1:${servingPort}`;
     const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] });
     const user = await oidc.mint({ username: 'observer', roles: ['Observer'] }, { ttlSec: 3600 });
@@ -157,14 +173,17 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${user}` },
       model: 'bench',
     };
+    const bare = { url: new URL(`http://127.0.0.1:${relayPort}`), path: '/sse', headers: {}, model: 'bench' };
+    const sample = (): Sample => ({ head: [], ttft: [], itl: [], errors: 0 });
     // Warm-up: connections, JIT, the router's pools.
-    await round(direct, { ttft: [], itl: [], errors: 0 });
-    await round(through, { ttft: [], itl: [], errors: 0 });
-    const a: Sample = { ttft: [], itl: [], errors: 0 };
-    const b: Sample = { ttft: [], itl: [], errors: 0 };
+    for (const target of [direct, through, bare]) await round(target, sample());
+    const a = sample();
+    const b = sample();
+    const c = sample();
     for (let r = 0; r < ROUNDS; r++) {
       await round(direct, a);
       await round(through, b);
+      await round(bare, c);
     }
     const report = {
       date: new Date().toISOString().slice(0, 10),
@@ -172,34 +191,60 @@ async function main(): Promise<void> {
       tokens: TOKENS,
       token_ms: TOKEN_MS,
       first_token_ms: FIRST_TOKEN_MS,
-      answers: { direct: a.ttft.length, gateway: b.ttft.length },
-      errors: { direct: a.errors, gateway: b.errors },
+      answers: { direct: a.ttft.length, gateway: b.ttft.length, relay: c.ttft.length },
+      errors: { direct: a.errors, gateway: b.errors, relay: c.errors },
+      head: {
+        direct: { p50: pct(a.head, 50), p99: pct(a.head, 99) },
+        gateway: { p50: pct(b.head, 50), p99: pct(b.head, 99) },
+        relay: { p50: pct(c.head, 50), p99: pct(c.head, 99) },
+      },
       ttft: {
         direct: { p50: pct(a.ttft, 50), p99: pct(a.ttft, 99), mean: mean(a.ttft) },
         gateway: { p50: pct(b.ttft, 50), p99: pct(b.ttft, 99), mean: mean(b.ttft) },
+        relay: { p50: pct(c.ttft, 50), p99: pct(c.ttft, 99), mean: mean(c.ttft) },
       },
       itl: {
         direct: { p50: pct(a.itl, 50), p99: pct(a.itl, 99), mean: mean(a.itl) },
         gateway: { p50: pct(b.itl, 50), p99: pct(b.itl, 99), mean: mean(b.itl) },
+        relay: { p50: pct(c.itl, 50), p99: pct(c.itl, 99), mean: mean(c.itl) },
       },
     };
     const addedTtft = report.ttft.gateway.p50 - report.ttft.direct.p50;
     const addedItl = report.itl.gateway.mean - report.itl.direct.mean;
+    const relayTtft = report.ttft.relay.p50 - report.ttft.direct.p50;
+    const relayItl = report.itl.relay.mean - report.itl.direct.mean;
     console.log(`LLM streams: ${STREAMS} concurrent, ${TOKENS} tokens each, one every ${TOKEN_MS} ms after ${FIRST_TOKEN_MS} ms`);
-    console.log(`answers: direct ${a.ttft.length} (${a.errors} errors), gateway ${b.ttft.length} (${b.errors} errors)`);
     console.log(
-      `TTFT p50/p99: direct ${ms(report.ttft.direct.p50)} / ${ms(report.ttft.direct.p99)}, gateway ${ms(report.ttft.gateway.p50)} / ${ms(report.ttft.gateway.p99)}`,
+      `answers: direct ${a.ttft.length} (${a.errors} errors), gateway ${b.ttft.length} (${b.errors} errors), bare relay ${c.ttft.length} (${c.errors} errors)`,
     );
-    console.log(
-      `ITL p50/p99/mean: direct ${ms(report.itl.direct.p50)} / ${ms(report.itl.direct.p99)} / ${ms(report.itl.direct.mean)}, gateway ${ms(report.itl.gateway.p50)} / ${ms(report.itl.gateway.p99)} / ${ms(report.itl.gateway.mean)}`,
-    );
+    const paths = [
+      ['direct', 'direct'],
+      ['gateway', 'gateway'],
+      ['relay', 'bare relay'],
+    ] as const;
+    const line = (what: string, f: (k: (typeof paths)[number][0]) => string) =>
+      console.log(`${what}: ${paths.map(([k, name]) => `${name} ${f(k)}`).join(', ')}`);
+    line('headers p50/p99', (k) => `${ms(report.head[k].p50)} / ${ms(report.head[k].p99)}`);
+    line('TTFT p50/p99', (k) => `${ms(report.ttft[k].p50)} / ${ms(report.ttft[k].p99)}`);
+    line('ITL p50/p99/mean', (k) => `${ms(report.itl[k].p50)} / ${ms(report.itl[k].p99)} / ${ms(report.itl[k].mean)}`);
     console.log(
       `the gateway adds ${ms(addedTtft)} to the median TTFT (target <= 1 ms) and ${ms(addedItl)} per token on average (target <= 0.2 ms)`,
+    );
+    console.log(
+      `the bare relay over the same hops adds ${ms(relayTtft)} and ${ms(relayItl)}; ClearGate's own work adds ${ms(addedTtft - relayTtft)} to the median TTFT`,
     );
     mkdirSync(join(ROOT, 'tmp'), { recursive: true });
     writeFileSync(
       join(ROOT, 'tmp', 'bench-llm.json'),
-      `${JSON.stringify({ ...report, added: { ttft_p50_ms: addedTtft, itl_mean_ms: addedItl } }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          ...report,
+          added: { ttft_p50_ms: addedTtft, itl_mean_ms: addedItl },
+          relay_added: { ttft_p50_ms: relayTtft, itl_mean_ms: relayItl },
+        },
+        null,
+        2,
+      )}\n`,
     );
   } finally {
     await Promise.allSettled(services.map((s) => s.stop()));

@@ -11,19 +11,24 @@
  *
  * The gateway half answers `GET /ready` with a request through NATS that the router half
  * answers without calling upstream, so it is ready only once both halves are. `POST /raw`
- * carries the body as it came (an image) to the serving machine's echo model.
+ * carries the body as it came (an image) to the serving machine's echo model. `POST /sse`
+ * streams (the LLM benchmark): the body goes to the machine's `/v1/chat/completions`, and each
+ * piece of its answer comes back as one NATS message on the request's own inbox, an empty one
+ * ending it; no flow control, no accept, no cancel.
  */
-import { createServer } from 'node:http';
-import type { Msg } from '@nats-io/nats-core';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createInbox, type Msg } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 
 const UPSTREAM_PATH = '/serve/test_model_sklearn';
 const RAW_PATH = '/serve/echo';
+const SSE_PATH = '/v1/chat/completions';
 
 async function gateway(port: number, subject: string): Promise<void> {
   const nc = await connect({ servers: process.env.NATS_URL });
   const server = createServer((req, res) => {
+    if (req.url === '/sse') return stream(req, res);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -47,6 +52,26 @@ async function gateway(port: number, subject: string): Promise<void> {
       );
     });
   });
+  /** The answer's pieces as they come, the headers with the first. */
+  const stream = (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const inbox = createInbox();
+      const answer = nc.subscribe(inbox, {
+        callback: (_err: Error | null, msg: Msg) => {
+          if (msg.data.length === 0) {
+            answer.unsubscribe();
+            res.end();
+            return;
+          }
+          if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(msg.data);
+        },
+      });
+      nc.publish(`${subject}.sse`, Buffer.concat(chunks), { reply: inbox });
+    });
+  };
   server.listen(port, '127.0.0.1');
 }
 
@@ -66,6 +91,19 @@ async function router(servingUrl: string, subject: string): Promise<void> {
   };
   nc.subscribe(subject, { queue: 'bench-relay', callback: serve(UPSTREAM_PATH, 'application/json') });
   nc.subscribe(`${subject}.raw`, { queue: 'bench-relay', callback: serve(RAW_PATH, 'application/octet-stream') });
+  nc.subscribe(`${subject}.sse`, {
+    queue: 'bench-relay',
+    callback: (_err: Error | null, msg: Msg) => {
+      const reply = msg.reply!;
+      pool
+        .request({ path: SSE_PATH, method: 'POST', body: msg.data, headers: { 'content-type': 'application/json' } })
+        .then(async (res) => {
+          for await (const chunk of res.body) nc.publish(reply, chunk as Buffer);
+        })
+        .catch(() => undefined)
+        .finally(() => nc.publish(reply, new Uint8Array(0)));
+    },
+  });
 }
 
 const [role, target, subject] = process.argv.slice(2);

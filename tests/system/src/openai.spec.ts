@@ -125,6 +125,23 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     expect(record).toMatchObject({ outcome: 'ok', prompt_tokens: 12, completion_tokens: 8 });
   });
 
+  it("sends the answer's headers as the model starts it, before its first token", async () => {
+    // A model slow to its first token: the client knows the answer started long before.
+    stack.serving.llm.setBehaviour({ firstTokenDelayMs: 1000 });
+    const res = await fetch(`${stack.gatewayUrl}/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'qwen', messages: [{ role: 'user', content: 'slow start' }], stream: true }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(lastRequest().tokens_sent).toBe(0); // the headers came while the model had written nothing
+    const events = (await res.text()).split('\n\n').filter(Boolean);
+    expect(events.pop()).toBe('data: [DONE]');
+    const content = events.map((e) => (JSON.parse(e.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]!.delta.content);
+    expect(content.join('')).toBe('You said: slow start');
+  });
+
   it('keeps the usage chunk when the caller asks for it', async () => {
     const stream = await client.chat.completions.create({
       model: 'qwen',

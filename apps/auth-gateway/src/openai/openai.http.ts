@@ -172,6 +172,7 @@ export class OpenaiHttp {
       return finishGone(served, started); // the client left while its request was read
     }
     let events = false;
+    let wrote = false;
     let status = 200;
     let over = false;
     const finish = (code: number) => {
@@ -192,10 +193,13 @@ export class OpenaiHttp {
           const headers = this.headers(req, requestId, head.content_type ?? (events ? 'text/event-stream' : JSON_TYPE));
           if (events) headers.push('cache-control', 'no-cache', 'x-accel-buffering', 'no');
           res.writeHead(status, headers);
-          // The headers go at once: a client sees the answer start before its first token.
-          if (events) res.flushHeaders();
+          // The first token often comes in the same read as the head: the headers then go out
+          // with it, in one write. Otherwise they go at the end of this turn, so that a client
+          // sees the answer start before a slow model's first token.
+          if (events) setImmediate(() => wrote || res.destroyed || res.flushHeaders());
         },
         onData: (payload) => {
+          wrote = true;
           if (!res.write(payload)) {
             call.pause();
             res.once('drain', onDrain);

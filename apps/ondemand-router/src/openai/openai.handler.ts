@@ -139,8 +139,9 @@ export class OpenaiHandler implements OnApplicationBootstrap, OnModuleDestroy {
       this.record(call);
       return;
     }
-    request.accept(call.route.endpoint.timeout_ms);
+    // The machine's request goes out first: it is what the first token waits for.
     void this.relay(request, call, body);
+    request.accept(call.route.endpoint.timeout_ms);
   }
 
   /** The model named, among the enabled LLM endpoints the caller may use. */

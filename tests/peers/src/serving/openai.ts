@@ -284,9 +284,11 @@ export class OpenaiLlm {
       });
     }
 
-    // Starlette's StreamingResponse: the status line and headers go before the first piece.
+    // Starlette's StreamingResponse: the status line and headers go before the first piece
+    // (uvicorn writes them at once), while the model is still on its first token.
     record.status = 200;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+    res.flushHeaders();
     const object = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
     const event = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
     const chunk = (token: string, finishReason: string | null) =>
