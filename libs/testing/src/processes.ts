@@ -65,6 +65,16 @@ export const TEST_EGRESS_ALLOWED_CIDRS = '127.0.0.0/8,::1/128';
  */
 export const TEST_OIDC_AUDIENCES = 'nodered-iotedge,nodered,cleargate-demo,cleargate-console,cleargate-prometheus,admin-cli';
 
+/**
+ * What the service images set for memory (deploy/docker/Dockerfile's runtime stage), so that the
+ * services run in tests and benchmarks as they do deployed: V8's young generation kept to 16 MiB
+ * a semi-space, two malloc arenas.
+ */
+export const SERVICE_RUNTIME_ENV: Readonly<Record<string, string>> = {
+  NODE_OPTIONS: '--max-semi-space-size=16',
+  MALLOC_ARENA_MAX: '2',
+};
+
 export function serviceProcess(name: string, env: Record<string, string>, opsPort: number, nodeArgs: string[] = []): ServiceProcess {
   const egress: Record<string, string> = ['registry', 'ondemand-router', 'notifier'].includes(name)
     ? { EGRESS_ALLOWED_CIDRS: TEST_EGRESS_ALLOWED_CIDRS }
@@ -73,7 +83,14 @@ export function serviceProcess(name: string, env: Record<string, string>, opsPor
     name,
     entry: join('dist', 'apps', name, 'src', 'main.js'),
     // The dev services' NATS has no users; a test that gives credentials runs with them.
-    env: { ...egress, ...(env['NATS_USER'] ? {} : { NATS_ANONYMOUS: 'true' }), ...env, OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1' },
+    env: {
+      ...SERVICE_RUNTIME_ENV,
+      ...egress,
+      ...(env['NATS_USER'] ? {} : { NATS_ANONYMOUS: 'true' }),
+      ...env,
+      OPS_PORT: String(opsPort),
+      OPS_HOST: '127.0.0.1',
+    },
     readyUrl: `http://127.0.0.1:${opsPort}/health/ready`,
     opsPort,
     nodeArgs,

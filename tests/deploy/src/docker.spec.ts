@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { SERVICE_RUNTIME_ENV } from '@cleargate/testing';
 import { DOCKERFILE, dockerfileStages, dockerignoreSends, execForm, globalArgs, Instruction, Stage } from './support/dockerfile';
 import { appProjects, migrateCommand, readRepoFile, repoPath } from './support/repo';
 
@@ -60,6 +61,13 @@ describe('deploy/docker/Dockerfile', () => {
     expect(healthcheck).toMatch(/CMD \[.*\/health\/live/);
     expect(healthcheck).toContain('process.env.OPS_PORT||9464');
     expect(all(runtime, 'EXPOSE').map((e) => e.args)).toContain('9464');
+  });
+
+  it('sets the memory settings the tests and benchmarks run the services with', () => {
+    const env = all(stage('runtime'), 'ENV')
+      .map((e) => e.args)
+      .join(' ');
+    for (const [key, value] of Object.entries(SERVICE_RUNTIME_ENV)) expect(env).toContain(`${key}=${value}`);
   });
 
   it.each(APPS.map((a) => [a.name, a.serve]))('has a stage for %s that runs its entry point', (name, serve) => {
