@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationBootstrap, SetMetadata } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, Optional, SetMetadata } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { errors as natsErrors, type Msg, type Subscription } from '@nats-io/nats-core';
 import { z } from 'zod';
@@ -98,6 +98,14 @@ export function natsFailure(err: unknown, subject: string): AppError {
 
 const RPC_HANDLER = Symbol('RPC_HANDLER');
 
+/**
+ * A service's own reading of a handler failure that is not an AppError: a dependency that is
+ * down (the registry's database) becomes `unavailable` (503 at the gateway, worth retrying)
+ * rather than `internal`. Provided by the service under RPC_ERROR_TRANSLATOR; null: internal.
+ */
+export type RpcErrorTranslator = (err: unknown) => AppError | null;
+export const RPC_ERROR_TRANSLATOR = Symbol('RPC_ERROR_TRANSLATOR');
+
 /** Marks a provider method as the handler of an RPC contract; RpcServer subscribes it. */
 export const RpcHandler = (contract: RpcContract) => SetMetadata(RPC_HANDLER, contract);
 
@@ -118,6 +126,7 @@ export class RpcServer implements OnApplicationBootstrap {
     private readonly reflector: Reflector,
     @InjectLogger() private readonly logger: Logger,
     metrics: Metrics,
+    @Optional() @Inject(RPC_ERROR_TRANSLATOR) private readonly translate?: RpcErrorTranslator,
   ) {
     this.handled = metrics.counter('rpc_requests_total', 'RPC requests handled, by subject and outcome', ['subject', 'outcome']);
     this.duration = metrics.histogram('rpc_duration_seconds', 'RPC handling time', ['subject'], LATENCY_BUCKETS_SECONDS);
@@ -174,8 +183,12 @@ export class RpcServer implements OnApplicationBootstrap {
       const result = await handler(parsed.data, { correlationId });
       reply = { ok: true, data: contract.response.parse(result) };
     } catch (err) {
+      const translated = err instanceof AppError ? null : this.translate?.(err);
       if (err instanceof AppError) {
         reply = { ok: false, error: err.toBody() };
+      } else if (translated) {
+        this.logger.warn({ err: (err as Error)?.message ?? String(err), subject: contract.subject }, translated.message);
+        reply = { ok: false, error: translated.toBody() };
       } else {
         this.logger.error({ err, subject: contract.subject }, 'RPC handler failed');
         reply = { ok: false, error: { code: 'internal', message: 'internal error' } };

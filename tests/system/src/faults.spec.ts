@@ -144,6 +144,10 @@ describe('PostgreSQL restarted while calls and runs flow', () => {
     });
     await load.stop();
     expect(servedDuring).toBeGreaterThan(0);
+    // Runs asked while the database was down were refused as unavailable (503, worth retrying), not as an internal error.
+    const refused = load.runs.filter((r) => r.at > stoppedAt + 100 && r.at < restartedAt && r.status !== 202).map((r) => r.status);
+    expect(refused.length).toBeGreaterThan(0);
+    expect([...new Set(refused)]).toEqual([503]);
 
     const accepted = load.accepted();
     const clones = await awaitOneCloneEach(stack, accepted);

@@ -1,9 +1,11 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { RPC_ERROR_TRANSLATOR } from '@cleargate/messaging';
 import { HealthRegistry, LOGGER, Logger } from '@cleargate/observability';
 import { RegistryConfig } from '../config';
 import { createDataSource, DatabaseTimeouts } from './data-source';
+import { databaseUnavailable } from './unavailable';
 
 export class PendingMigrationsError extends Error {
   constructor() {
@@ -112,8 +114,10 @@ export class DatabaseModule {
             new PgClients(url, timeouts, 2, (err) => logger.warn({ err: err.message }, 'a PostgreSQL connection of the bulk pool failed')),
         },
         DatabaseLifecycle,
+        // A lost database answers 503 on the bus, not 500 (RpcServer asks this of failures).
+        { provide: RPC_ERROR_TRANSLATOR, useValue: databaseUnavailable },
       ],
-      exports: [DataSource, PgClients],
+      exports: [DataSource, PgClients, RPC_ERROR_TRANSLATOR],
     };
   }
 }
