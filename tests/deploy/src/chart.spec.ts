@@ -236,6 +236,17 @@ describe('workloads', () => {
     expect(mainContainer(objects, 'registry').readinessProbe.periodSeconds).toBe(5);
   });
 
+  it('the gateway keeps taking requests for preStopSleepSeconds before SIGTERM, within its grace period; no other service waits', () => {
+    const objects = rendered['production']!;
+    const gateway = mainContainer(objects, 'auth-gateway');
+    expect(gateway.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } });
+    const pod = deployments(objects).find((d) => d.metadata.labels['app.kubernetes.io/component'] === 'auth-gateway')!.spec.template.spec;
+    // The sleep counts within the grace period, which must still cover SHUTDOWN_GRACE_MS (610 s by default).
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(5 + 610);
+    for (const app of APPS.filter((a) => a.name !== 'auth-gateway')) expect(mainContainer(objects, app.name).lifecycle).toBeUndefined();
+    expect(mainContainer(render({ set: ['authGateway.preStopSleepSeconds=0'] }), 'auth-gateway').lifecycle).toBeUndefined();
+  });
+
   it('autoscaled Deployments leave replicas to their HorizontalPodAutoscaler; the monitor keeps two replicas', () => {
     const objects = rendered['production']!;
     const hpas = ofKind(objects, 'HorizontalPodAutoscaler') as any[];
