@@ -289,11 +289,22 @@ describe('the admin console, as an administrator', () => {
     ).toContain('Ended: completed');
     await audit('run show');
     await open('enqueue-log', /enqueue requests/i);
-    await page
-      .getByRole('row', { name: /traffic_forecast/ })
-      .first()
-      .waitFor();
+    const request = page.getByRole('row', { name: /traffic_forecast/ }).first();
+    await request.waitFor();
+    // Its detail, with the run it started, and the CSV export of the filtered rows (LogList, as the on-demand log).
+    await request.click();
+    const detail2 = page.getByTestId('call-detail');
+    await detail2.waitFor();
+    expect(await detail2.textContent()).toMatch(/Queue\s*default/);
+    await detail2.getByRole('link', { name: /^[0-9a-f-]{36}$/ }).waitFor();
     await audit('enqueue log');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [header, first] = readFileSync((await download.path())!, 'utf8').split('\r\n');
+    expect(header).toBe(
+      'at,caller,task_id,template_name,run_id,clearml_task_id,queue,route,outcome,duration_ms,attempts,error,correlation_id',
+    );
+    expect(first).toContain(`rootadmin,${taskId},traffic_forecast,`);
+    expect(first).toContain(',default,v1,queued,');
   });
 
   it('splits successes from errors on the dashboard, with the busiest endpoints and tasks', async () => {
@@ -596,6 +607,7 @@ describe('the admin console, as an administrator', () => {
       for (const [path, title] of [
         ['', 'Dashboard'],
         ['ondemand-log', /on-demand calls/i],
+        ['enqueue-log', /enqueue requests/i],
         ['machines', 'Serving machines'],
         [`machines/${machineId}/show`, /^Machine /],
         [`tasks/${taskId}/show`, /^Task /],
@@ -604,6 +616,18 @@ describe('the admin console, as an administrator', () => {
       ] as const) {
         await open(path, title, phone.page);
         if (path.startsWith('try')) await phone.page.getByRole('region', { name: 'Chat with llama' }).waitFor();
+        // The logs as a phone's list: a line per call, no table.
+        if (path === 'ondemand-log')
+          await phone.page
+            .getByText(/^[\w./-]+ · \d{3}/)
+            .first()
+            .waitFor(); // endpoint · status, its time beside
+        if (path === 'enqueue-log')
+          await phone.page
+            .getByText(/^[\w./-]+ · [a-z_]+$/)
+            .first()
+            .waitFor(); // task · outcome
+        if (path.endsWith('-log')) expect(await phone.page.getByRole('table').count()).toBe(0);
         const overflow = await phone.page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
         expect({ path, overflow }).toEqual({ path, overflow: 0 });
         await audit(`phone: ${path || 'dashboard'}`, phone.page);
