@@ -293,10 +293,10 @@ describe('the admin console, as an administrator', () => {
     await request.waitFor();
     // Its detail, with the run it started, and the CSV export of the filtered rows (LogList, as the on-demand log).
     await request.click();
-    const detail2 = page.getByTestId('call-detail');
-    await detail2.waitFor();
-    expect(await detail2.textContent()).toMatch(/Queue\s*default/);
-    await detail2.getByRole('link', { name: /^[0-9a-f-]{36}$/ }).waitFor();
+    const logDetail = page.getByTestId('call-detail');
+    await logDetail.waitFor();
+    expect(await logDetail.textContent()).toMatch(/Queue\s*default/);
+    await logDetail.getByRole('link', { name: /^[0-9a-f-]{36}$/ }).waitFor();
     await audit('enqueue log');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     const [header, first] = readFileSync((await download.path())!, 'utf8').split('\r\n');
