@@ -12,13 +12,18 @@ import {
 } from 'react-admin';
 import { Typography, useMediaQuery, type Theme } from '@mui/material';
 import type { Permissions } from '../auth/auth-provider';
+import { when } from '../common/format';
+
+/** What every call-log record has, which the frame shows itself. */
+type LogRecord = RaRecord & { at: string; caller: string; duration_ms: number };
 
 /**
  * What both call logs share: the title by role, the filters (the caller's for administrators),
  * the CSV export of the filtered rows, and a phone's simple list or a table whose rows open
- * their detail.
+ * their detail, its first columns the time and (for administrators) the caller, its last the
+ * duration.
  */
-export function LogList<T extends RaRecord>(props: {
+export function LogList<T extends LogRecord>(props: {
   title: (admin: boolean) => string;
   filters: (admin: boolean) => ReactElement[];
   exporter: (rows: T[]) => void;
@@ -28,8 +33,8 @@ export function LogList<T extends RaRecord>(props: {
   detail: ReactElement;
   /** What the table says when the period has no row. */
   empty: string;
-  /** The table's columns, as an array (DataTable counts its children for the detail row's width). */
-  columns: (admin: boolean) => ReactNode[];
+  /** The table's own columns, between the caller's and the duration. */
+  columns: ReactNode[];
 }) {
   const { permissions } = usePermissions<Permissions>();
   const admin = !!permissions?.can.administer;
@@ -53,7 +58,7 @@ export function LogList<T extends RaRecord>(props: {
       {small ? (
         <SimpleList
           primaryText={props.primaryText}
-          secondaryText={(r: T) => new Date(r.at as string).toLocaleString()}
+          secondaryText={(r: T) => new Date(r.at).toLocaleString()}
           {...(props.tertiaryText ? { tertiaryText: props.tertiaryText } : {})}
           linkType={false}
         />
@@ -65,7 +70,19 @@ export function LogList<T extends RaRecord>(props: {
           rowClick="expand"
           empty={<Typography sx={{ p: 2 }}>{props.empty}</Typography>}
         >
-          {props.columns(admin)}
+          {/* As one array: DataTable counts its children for the detail row's width. */}
+          {[
+            <DataTable.Col key="at" source="at" label="Time" disableSort render={(r: T) => when(r.at)} />,
+            admin && <DataTable.Col key="caller" source="caller" disableSort />,
+            ...props.columns,
+            <DataTable.NumberCol
+              key="duration_ms"
+              source="duration_ms"
+              label="Duration (ms)"
+              disableSort
+              options={{ maximumFractionDigits: 1 }}
+            />,
+          ]}
         </DataTable>
       )}
     </List>

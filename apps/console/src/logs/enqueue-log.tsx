@@ -6,7 +6,7 @@ import { ENQUEUE_OUTCOMES } from '../api/types';
 import { OutcomeChip } from '../common/chips';
 import { ShortId } from '../common/PublicId';
 import { fieldColumns, toCsv } from '../data/csv';
-import { ms, when } from '../common/format';
+import { ms } from '../common/format';
 import { periodFilters } from './filters';
 import { LogList } from './LogList';
 
@@ -101,9 +101,7 @@ export function EnqueueLogList() {
       primaryText={(r: EnqueueCall) => `${r.template_name ?? r.task_id.slice(0, 12)} · ${r.outcome}`}
       detail={<Detail />}
       empty="No request in this period."
-      columns={(admin) => [
-        <DataTable.Col key="at" source="at" label="Time" disableSort render={(r: EnqueueCall) => when(r.at)} />,
-        admin && <DataTable.Col key="caller" source="caller" disableSort />,
+      columns={[
         <DataTable.Col
           key="template_name"
           source="template_name"
@@ -120,13 +118,6 @@ export function EnqueueLogList() {
           render={(r: EnqueueCall) => <ShortId value={r.clearml_task_id} />}
         />,
         <DataTable.Col key="queue" source="queue" disableSort />,
-        <DataTable.NumberCol
-          key="duration_ms"
-          source="duration_ms"
-          label="Duration (ms)"
-          disableSort
-          options={{ maximumFractionDigits: 1 }}
-        />,
       ]}
     />
   );

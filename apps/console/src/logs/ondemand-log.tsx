@@ -5,7 +5,7 @@ import { ONDEMAND_OUTCOMES } from '../api/types';
 import { OutcomeChip } from '../common/chips';
 import { ShortId } from '../common/PublicId';
 import { fieldColumns, toCsv } from '../data/csv';
-import { ms, when } from '../common/format';
+import { ms } from '../common/format';
 import { periodFilters } from './filters';
 import { LogList } from './LogList';
 
@@ -111,9 +111,7 @@ export function OndemandLogList() {
       tertiaryText={(r: OndemandCall) => ms(r.duration_ms)}
       detail={<Detail />}
       empty="No call in this period."
-      columns={(admin) => [
-        <DataTable.Col key="at" source="at" label="Time" disableSort render={(r: OndemandCall) => when(r.at)} />,
-        admin && <DataTable.Col key="caller" source="caller" disableSort />,
+      columns={[
         <DataTable.Col
           key="machine_name"
           source="machine_name"
@@ -124,13 +122,6 @@ export function OndemandLogList() {
         <DataTable.Col key="endpoint" source="endpoint" disableSort />,
         <DataTable.Col key="status_code" source="status_code" label="Status" disableSort />,
         <DataTable.Col key="outcome" source="outcome" disableSort render={(r: OndemandCall) => <OutcomeChip outcome={r.outcome} />} />,
-        <DataTable.NumberCol
-          key="duration_ms"
-          source="duration_ms"
-          label="Duration (ms)"
-          disableSort
-          options={{ maximumFractionDigits: 1 }}
-        />,
       ]}
     />
   );
