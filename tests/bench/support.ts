@@ -7,8 +7,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
+  api,
   clearmlEnv,
   DEV_DATABASE_URL,
+  DEV_NATS_URL,
   freePort,
   gatewayProcess,
   nodeProcess,
@@ -235,4 +237,35 @@ export async function benchServices(options: {
   const workerEnv = { ...common, ...clearmlEnv(options.clearmlUrl), ENQUEUE_CONCURRENCY: String(options.concurrency) };
   const worker = serviceProcess('enqueue-worker', workerEnv, await freePort(), nodeArgs);
   return { servingPort, serving, registry, gateway, router, worker };
+}
+
+/**
+ * The bare relay (ondemand/relay.ts) in its two processes, not started: the same hops as the
+ * product with none of its work, in front of the serving peer at `servingUrl`. Both halves are
+ * ready once the gateway half's /ready answers, which it does once a ping crossed to the other.
+ */
+export async function bareRelay(
+  servingUrl: string,
+  subject: string,
+): Promise<{ url: string; processes: ReturnType<typeof nodeProcess>[] }> {
+  const port = await freePort();
+  const processes = ['gateway', 'router'].map((role) =>
+    nodeProcess({
+      name: `relay-${role}`,
+      entry: 'dist/tests/bench/ondemand/relay.js',
+      args: [role, role === 'gateway' ? String(port) : servingUrl, subject],
+      env: { NATS_URL: DEV_NATS_URL },
+      readyUrl: `http://127.0.0.1:${port}/ready`,
+    }),
+  );
+  return { url: `http://127.0.0.1:${port}`, processes };
+}
+
+/** POSTs to the gateway's API as `token` (registering the bench's machines, endpoints and tasks); throws unless 2xx. */
+export function poster(gatewayUrl: string, token: string) {
+  return async (path: string, body: unknown): Promise<Record<string, string>> => {
+    const res = await api(gatewayUrl, path, { token, body });
+    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.json)}`);
+    return res.json as Record<string, string>;
+  };
 }

@@ -19,7 +19,19 @@ import { join } from 'node:path';
 import { ClearmlClient, toHyperparams, hyperparamsBySection } from '@cleargate/clearml';
 import { startOidcPeer } from '@cleargate/peers';
 import { createTestDatabase, DEV_NATS_URL, dropNamespace, freePort, nodeProcess, createTestNamespace } from '@cleargate/testing';
-import { benchEnv, benchNodeArgs, combine, CpuMeter, devServicePids, Figures, load, OUT_DIR, benchServices, knob } from '../support';
+import {
+  benchEnv,
+  benchNodeArgs,
+  combine,
+  CpuMeter,
+  devServicePids,
+  Figures,
+  load,
+  OUT_DIR,
+  benchServices,
+  knob,
+  poster,
+} from '../support';
 
 const DURATION = knob('DURATION_SEC', 9);
 const ROUNDS = Math.max(1, knob('BENCH_ROUNDS', 3));
@@ -92,15 +104,7 @@ async function main(): Promise<void> {
     const gatewayUrl = gateway.url;
     const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] }, { ttlSec: 3600 });
     const user = await oidc.mint({ username: 'observer' }, { ttlSec: 3600 });
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(gatewayUrl + path, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<Record<string, string>>;
-    };
+    const post = poster(gatewayUrl, admin);
     const template = await post('/v1/tasks', { clearml_task_id: TEMPLATE, default_queue: 'default' });
     const machine = await post('/v1/machines', {
       name: 'bench-gpu',

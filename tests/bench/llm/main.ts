@@ -6,7 +6,7 @@
  * token every TOKEN_MS (20) after FIRST_TOKEN_MS (30), TOKENS (64) per answer; the client
  * measures, per stream, the time to the first token (TTFT: request sent → first event read) and
  * the time between tokens (ITL: one event read → the next). Prints the medians and p99 of both
- * paths and what the gateway adds, and writes tmp/bench-llm.json.
+ * paths and what the gateway adds, and writes bench-llm.json in BENCH_OUT_DIR (tmp/).
  *
  *   npm run bench:llm        (BENCH_ROUNDS=4, STREAMS_PER_ROUND=3 answers per stream and round)
  */
@@ -24,11 +24,10 @@ import {
   gatewayProcess,
   nodeProcess,
   registryProcess,
-  ROOT,
   serviceProcess,
   waitFor,
 } from '@cleargate/testing';
-import { knob } from '../support';
+import { bareRelay, benchNodeArgs, knob, OUT_DIR } from '../support';
 
 const STREAMS = knob('BENCH_STREAMS', 32);
 const ROUNDS = knob('BENCH_ROUNDS', 4);
@@ -129,22 +128,12 @@ async function main(): Promise<void> {
     args: ['--port', String(servingPort), '--llms', 'bench'],
     readyUrl: `http://127.0.0.1:${servingPort}/__peer/llm`,
   });
-  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the services
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = benchNodeArgs();
   const registry = await registryProcess(common, db.url, {}, nodeArgs);
   const router = serviceProcess('ondemand-router', common, await freePort(), nodeArgs);
   const gateway = await gatewayProcess(common, oidc.issuer, {}, nodeArgs);
   // The same hops with nothing of the product's (ondemand/relay.ts): what the architecture costs here.
-  const relayPort = await freePort();
-  const relay = ['gateway', 'router'].map((role) =>
-    nodeProcess({
-      name: `relay-${role}`,
-      entry: 'dist/tests/bench/ondemand/relay.js',
-      args: [role, role === 'gateway' ? String(relayPort) : `http://127.0.0.1:${servingPort}`, `${namespace}.bench.relay`],
-      env: { NATS_URL: DEV_NATS_URL },
-      readyUrl: `http://127.0.0.1:${relayPort}/ready`,
-    }),
-  );
+  const { url: relayBase, processes: relay } = await bareRelay(`http://127.0.0.1:${servingPort}`, `${namespace}.bench.relay`);
   const services = [serving, registry, router, gateway, ...relay];
   try {
     await Promise.all([serving.start(), registry.start()]);
@@ -173,7 +162,7 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${user}` },
       model: 'bench',
     };
-    const bare = { url: new URL(`http://127.0.0.1:${relayPort}`), path: '/sse', headers: {}, model: 'bench' };
+    const bare = { url: new URL(relayBase), path: '/sse', headers: {}, model: 'bench' };
     const sample = (): Sample => ({ head: [], ttft: [], itl: [], errors: 0 });
     // Warm-up: connections, JIT, the router's pools.
     for (const target of [direct, through, bare]) await round(target, sample());
@@ -233,9 +222,9 @@ async function main(): Promise<void> {
     console.log(
       `the bare relay over the same hops adds ${ms(relayTtft)} and ${ms(relayItl)}; ClearGate's own work adds ${ms(addedTtft - relayTtft)} to the median TTFT`,
     );
-    mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+    mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(
-      join(ROOT, 'tmp', 'bench-llm.json'),
+      join(OUT_DIR, 'bench-llm.json'),
       `${JSON.stringify(
         {
           ...report,

@@ -34,16 +34,16 @@ import {
   ROOT,
   ServiceProcess,
 } from '@cleargate/testing';
+import { knob } from '../support';
 
-const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const CALLS = num('CALLS', 20_000_000);
-const ENQUEUE = num('ENQUEUE', 1_000_000);
-const RUNS = num('RUNS', 200_000);
-const DAYS = num('DAYS', 60);
-const ITERATIONS = num('ITERATIONS', 40);
+const CALLS = knob('CALLS', 20_000_000);
+const ENQUEUE = knob('ENQUEUE', 1_000_000);
+const RUNS = knob('RUNS', 200_000);
+const DAYS = knob('DAYS', 60);
+const ITERATIONS = knob('ITERATIONS', 40);
 /** 3 × the on-demand benchmark's peak (up to 10.2k calls/s through the gateway on 2026-12-07, tests/bench/README.md). */
-const INGEST_RATE = num('INGEST_RATE', 30_600);
-const INGEST_SECONDS = num('INGEST_SECONDS', 20);
+const INGEST_RATE = knob('INGEST_RATE', 30_600);
+const INGEST_SECONDS = knob('INGEST_SECONDS', 20);
 const DAY = 86_400_000;
 
 const percentile = (values: number[], p: number) => {

@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_LOOP_SAMPLE_MS } from '@cleargate/observability';
 import { measureImages, printImages } from './images';
-import { Figures, load, median, OUT_DIR, knob } from '../support';
+import { bareRelay, benchEnv, benchNodeArgs, combine, cpuSecondsOf, Figures, load, OUT_DIR, knob, poster } from '../support';
 import { startOidcPeer } from '@cleargate/peers';
 import {
   createTestDatabase,
@@ -48,18 +48,6 @@ const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'json,images').split(',');
 /** Seconds of each round of each image size (whole seconds, as SLICE). */
 const IMAGE_SLICE = Math.max(1, knob('IMAGE_SEC', 3));
 
-/** Rounds of one scenario as one: mean throughput, median p50 and p99, errors summed. */
-function combine(rounds: Figures[]): Figures & { rounds: Figures[] } {
-  return {
-    rps: rounds.reduce((n, r) => n + r.rps, 0) / rounds.length,
-    p50: median(rounds.map((r) => r.p50)),
-    p99: median(rounds.map((r) => r.p99)),
-    errors: rounds.reduce((n, r) => n + r.errors, 0),
-    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
-    rounds,
-  };
-}
-
 /** The whole machine's CPU time so far, from /proc/stat: all of it, and the part spent idle or waiting for disk. */
 function machineTicks(): { total: number; idle: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
@@ -67,19 +55,8 @@ function machineTicks(): { total: number; idle: number } {
 }
 
 /** CPU seconds (user + system) used so far by each process, from /proc. */
-function cpuSeconds(pids: Record<string, number>): Record<string, number> {
-  const ticks = 100; // USER_HZ on Linux
-  const out: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(pids)) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out[name] = (Number(fields[11]) + Number(fields[12])) / ticks;
-    } catch {
-      out[name] = NaN;
-    }
-  }
-  return out;
-}
+const cpuSeconds = (pids: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
 
 function pidsOf(command: string): number[] {
   try {
@@ -164,13 +141,7 @@ async function main(): Promise<void> {
     NATS_URL: DEV_NATS_URL,
     NATS_NAMESPACE: namespace,
     LOG_LEVEL: 'warn',
-    // BENCH_ENV="KEY=value KEY2=value" passes settings to every service, to compare configurations.
-    ...Object.fromEntries(
-      (process.env.BENCH_ENV ?? '')
-        .split(' ')
-        .filter(Boolean)
-        .map((kv) => kv.split('=', 2) as [string, string]),
-    ),
+    ...benchEnv(),
   };
   const servingPort = await freePort();
   const serving = nodeProcess({
@@ -179,22 +150,11 @@ async function main(): Promise<void> {
     args: ['--port', String(servingPort)],
     readyUrl: `http://127.0.0.1:${servingPort}/v2/health/ready`,
   });
-  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the services under load
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = benchNodeArgs();
   const registry = await registryProcess(common, db.url, {}, nodeArgs);
   const router = serviceProcess('ondemand-router', common, await freePort(), nodeArgs);
   const gateway = await gatewayProcess(common, oidc.issuer, {}, nodeArgs);
-  const relayPort = await freePort();
-  const relay = ['gateway', 'router'].map((role) =>
-    nodeProcess({
-      name: `relay-${role}`,
-      entry: 'dist/tests/bench/ondemand/relay.js',
-      args: [role, role === 'gateway' ? String(relayPort) : `http://127.0.0.1:${servingPort}`, `${namespace}.bench.relay`],
-      env: { NATS_URL: DEV_NATS_URL },
-      // both halves wait for the gateway half's /ready, which answers once a ping has crossed to the router half
-      readyUrl: `http://127.0.0.1:${relayPort}/ready`,
-    }),
-  );
+  const { url: relayBase, processes: relay } = await bareRelay(`http://127.0.0.1:${servingPort}`, `${namespace}.bench.relay`);
   const measured = [serving, registry, router, gateway];
   const processes = [...measured, ...relay];
   try {
@@ -203,15 +163,7 @@ async function main(): Promise<void> {
     const gatewayUrl = gateway.url;
     const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] }, { ttlSec: 3600 });
     const user = await oidc.mint({ username: 'observer', roles: ['Observer'] }, { ttlSec: 3600 });
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(gatewayUrl + path, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<Record<string, string>>;
-    };
+    const post = poster(gatewayUrl, admin);
     const machine = await post('/v1/machines', {
       name: 'bench-gpu',
       base_url: `http://127.0.0.1:${servingPort}`,
@@ -243,7 +195,7 @@ async function main(): Promise<void> {
         params: input,
       });
       const directBody = JSON.stringify(input);
-      const relayUrl = `http://127.0.0.1:${relayPort}/`;
+      const relayUrl = `${relayBase}/`;
       const relayBody = JSON.stringify({ params: input });
 
       console.log(`warming up (${WARMUP}s each)...`);
@@ -403,7 +355,7 @@ async function main(): Promise<void> {
         {
           gateway: `${gatewayUrl}/v1/ondemand/${machine.machine_id}/echo`,
           direct: `http://127.0.0.1:${servingPort}/serve/echo`,
-          relay: `http://127.0.0.1:${relayPort}/raw`,
+          relay: `${relayBase}/raw`,
           token: user,
           watched: [
             { name: 'gateway', pid: gateway.child.pid! },

@@ -30,7 +30,7 @@ import {
   nodeProcess,
   ServiceProcess,
 } from '@cleargate/testing';
-import { benchEnv, benchNodeArgs, memoryBytes, mib, openFds, OUT_DIR, benchServices } from '../support';
+import { benchEnv, benchNodeArgs, memoryBytes, mib, openFds, OUT_DIR, benchServices, poster } from '../support';
 
 const SOAK_SEC = Number(process.env.SOAK_SEC ?? 1800);
 const WARMUP_SEC = Number(process.env.SOAK_WARMUP_SEC ?? Math.min(60, Math.round(SOAK_SEC / 10)));
@@ -167,15 +167,7 @@ async function main(): Promise<void> {
     for (const p of processes) await p.start();
     const admin = await oidc.mint({ username: 'rootadmin', roles: ['RootAdmin'] }, { ttlSec: SOAK_SEC + 3600 });
     const user = await oidc.mint({ username: 'observer' }, { ttlSec: SOAK_SEC + 3600 });
-    const post = async (path: string, body: unknown) => {
-      const res = await fetch(gateway.url + path, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<Record<string, string>>;
-    };
+    const post = poster(gateway.url, admin);
     const task = await post('/v1/tasks', { clearml_task_id: TEMPLATE, default_queue: 'default' });
     const machine = await post('/v1/machines', {
       name: 'soak-gpu',
