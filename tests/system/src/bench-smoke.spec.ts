@@ -29,6 +29,11 @@ function bench(name: string, env: Record<string, string>): Promise<{ code: numbe
 
 const figures = (file: string) => JSON.parse(readFileSync(join(out, file), 'utf8'));
 
+/** The run ended with `code` (0 unless said), or its output's end says why not. */
+function expectExit(run: { code: number | null; output: string }, ok: (code: number | null) => boolean = (c) => c === 0): void {
+  expect({ ok: ok(run.code), tail: ok(run.code) ? '' : run.output.slice(-2000) }).toEqual({ ok: true, tail: '' });
+}
+
 describe('benchmark code paths', () => {
   it('bench:enqueue measures run acceptance beside on-demand calls, the compatible route and the worker', async () => {
     const run = await bench('enqueue', {
@@ -39,7 +44,7 @@ describe('benchmark code paths', () => {
       ORIGINAL_RUNS: '16',
       BENCH_CONNECTIONS: '4',
     });
-    expect({ code: run.code, tail: run.code === 0 ? '' : run.output.slice(-2000) }).toEqual({ code: 0, tail: '' });
+    expectExit(run);
     const report = figures('bench-enqueue.json');
     for (const scenario of [report.ondemand_gateway, report.acceptance, report.compat_route]) {
       expect(scenario.rps).toBeGreaterThan(0);
@@ -58,7 +63,7 @@ describe('benchmark code paths', () => {
       IMAGE_SEC: '1',
       BENCH_CONNECTIONS: '4',
     });
-    expect({ code: run.code, tail: run.code === 0 ? '' : run.output.slice(-2000) }).toEqual({ code: 0, tail: '' });
+    expectExit(run);
     const [image] = figures('bench-ondemand.json').images;
     expect(image.bytes).toBe(65536);
     for (const target of ['direct', 'gateway', 'relay']) {
@@ -69,6 +74,25 @@ describe('benchmark code paths', () => {
     expect(image.peak_rss.router).toBeGreaterThan(0);
   }, 180_000);
 
+  it('bench:llm streams chat completions straight to the model, through the gateway and through the bare relay', async () => {
+    const run = await bench('llm', {
+      BENCH_STREAMS: '2',
+      BENCH_ROUNDS: '1',
+      STREAMS_PER_ROUND: '1',
+      TOKENS: '4',
+      TOKEN_MS: '5',
+      FIRST_TOKEN_MS: '5',
+    });
+    expectExit(run);
+    const report = figures('bench-llm.json');
+    expect(report.answers).toEqual({ direct: 2, gateway: 2, relay: 2 });
+    expect(report.errors).toEqual({ direct: 0, gateway: 0, relay: 0 });
+    for (const path of ['direct', 'gateway', 'relay']) {
+      expect(report.ttft[path].p50).toBeGreaterThan(0);
+      expect(report.itl[path].mean).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
   it('bench:soak drives mixed traffic and samples every service at the start and the end', async () => {
     const run = await bench('soak', {
       SOAK_SEC: '6',
@@ -78,7 +102,7 @@ describe('benchmark code paths', () => {
       SOAK_RUNS_RPS: '5',
     });
     // A soak of seconds may flag noise (exit code 1); one that broke exits otherwise.
-    expect({ code: run.code === 1 ? 0 : run.code, tail: run.code! <= 1 ? '' : run.output.slice(-2000) }).toEqual({ code: 0, tail: '' });
+    expectExit(run, (code) => code === 0 || code === 1);
     const report = figures('bench-soak.json');
     expect(report.outcomes.ondemand.ok).toBeGreaterThan(0);
     expect(report.outcomes.runs.ok).toBeGreaterThan(0);
