@@ -10,7 +10,7 @@ import {
   usePermissions,
   type RaRecord,
 } from 'react-admin';
-import { Typography, useMediaQuery, type Theme } from '@mui/material';
+import { Box, Grid, Typography, useMediaQuery, type Theme } from '@mui/material';
 import type { Permissions } from '../auth/auth-provider';
 import { when } from '../common/format';
 
@@ -86,5 +86,53 @@ export function LogList<T extends LogRecord>(props: {
         </DataTable>
       )}
     </List>
+  );
+}
+
+/** A call's detail, as a table row opens it: its labelled values, then a block of text if any. */
+export function LogDetail(props: { children: ReactNode; text?: { label: string; value: string; maxHeight?: number } | null }) {
+  return (
+    <Box sx={{ p: 2 }} data-testid="call-detail">
+      <Grid container spacing={2}>
+        {props.children}
+      </Grid>
+      {props.text && (
+        <>
+          <Typography variant="caption" component="div" color="text.secondary" sx={{ mt: 2 }}>
+            {props.text.label}
+          </Typography>
+          <Box
+            component="pre"
+            tabIndex={0}
+            sx={{
+              m: 0,
+              p: 1,
+              bgcolor: 'grey.100',
+              borderRadius: 1,
+              overflowX: 'auto',
+              contain: 'inline-size',
+              fontSize: '0.8rem',
+              ...(props.text.maxHeight ? { maxHeight: props.text.maxHeight } : {}),
+            }}
+          >
+            {props.text.value}
+          </Box>
+        </>
+      )}
+    </Box>
+  );
+}
+
+/** One labelled value of a call's detail. */
+export function DetailItem({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Grid size={{ xs: 12, sm: 6, md: 3 }}>
+      <Typography variant="caption" component="div" color="text.secondary">
+        {label}
+      </Typography>
+      <Typography variant="body2" component="div" sx={{ overflowWrap: 'anywhere' }}>
+        {children}
+      </Typography>
+    </Grid>
   );
 }

@@ -1,6 +1,6 @@
 import { DataTable, SelectInput, TextInput, downloadCSV, useRecordContext } from 'react-admin';
 import { Link as RouterLink } from 'react-router-dom';
-import { Box, Grid, Link, Typography } from '@mui/material';
+import { Link } from '@mui/material';
 import type { EnqueueCall } from '../api/types';
 import { ENQUEUE_OUTCOMES } from '../api/types';
 import { OutcomeChip } from '../common/chips';
@@ -8,7 +8,7 @@ import { ShortId } from '../common/PublicId';
 import { fieldColumns, toCsv } from '../data/csv';
 import { ms } from '../common/format';
 import { periodFilters } from './filters';
-import { LogList } from './LogList';
+import { DetailItem, LogDetail, LogList } from './LogList';
 
 const outcomes = ENQUEUE_OUTCOMES.map((o) => ({ id: o, name: o }));
 
@@ -43,52 +43,25 @@ const exporter = (rows: EnqueueCall[]) => downloadCSV(toCsv(COLUMNS, rows), 'enq
 function Detail() {
   const r = useRecordContext<EnqueueCall>();
   if (!r) return null;
-  const item = (label: string, value: React.ReactNode) => (
-    <Grid size={{ xs: 12, sm: 6, md: 3 }}>
-      <Typography variant="caption" component="div" color="text.secondary">
-        {label}
-      </Typography>
-      <Typography variant="body2" component="div" sx={{ overflowWrap: 'anywhere' }}>
-        {value}
-      </Typography>
-    </Grid>
-  );
   return (
-    <Box sx={{ p: 2 }} data-testid="call-detail">
-      <Grid container spacing={2}>
-        {item('Outcome', r.outcome)}
-        {item('Duration', `${ms(r.duration_ms)} over ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`)}
-        {item('Task id', r.task_id)}
-        {item(
-          'Run',
-          r.run_id ? (
-            <Link component={RouterLink} to={`/runs/${r.run_id}/show`}>
-              {r.run_id}
-            </Link>
-          ) : (
-            '–'
-          ),
+    <LogDetail text={r.error ? { label: 'Error', value: r.error } : null}>
+      <DetailItem label="Outcome">{r.outcome}</DetailItem>
+      <DetailItem label="Duration">{`${ms(r.duration_ms)} over ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`}</DetailItem>
+      <DetailItem label="Task id">{r.task_id}</DetailItem>
+      <DetailItem label="Run">
+        {r.run_id ? (
+          <Link component={RouterLink} to={`/runs/${r.run_id}/show`}>
+            {r.run_id}
+          </Link>
+        ) : (
+          '–'
         )}
-        {item('ClearML task (clone)', r.clearml_task_id ?? '–')}
-        {item('Queue', r.queue ?? '–')}
-        {item('Route', r.route === 'compat' ? 'compatible (Node-RED)' : (r.route ?? '–'))}
-        {item('Request id', r.correlation_id)}
-      </Grid>
-      {r.error && (
-        <>
-          <Typography variant="caption" component="div" color="text.secondary" sx={{ mt: 2 }}>
-            Error
-          </Typography>
-          <Box
-            component="pre"
-            tabIndex={0}
-            sx={{ m: 0, p: 1, bgcolor: 'grey.100', borderRadius: 1, overflowX: 'auto', contain: 'inline-size', fontSize: '0.8rem' }}
-          >
-            {r.error}
-          </Box>
-        </>
-      )}
-    </Box>
+      </DetailItem>
+      <DetailItem label="ClearML task (clone)">{r.clearml_task_id ?? '–'}</DetailItem>
+      <DetailItem label="Queue">{r.queue ?? '–'}</DetailItem>
+      <DetailItem label="Route">{r.route === 'compat' ? 'compatible (Node-RED)' : (r.route ?? '–')}</DetailItem>
+      <DetailItem label="Request id">{r.correlation_id}</DetailItem>
+    </LogDetail>
   );
 }
 

@@ -1,5 +1,4 @@
 import { DataTable, SelectInput, TextInput, downloadCSV, useRecordContext } from 'react-admin';
-import { Box, Grid, Typography } from '@mui/material';
 import type { OndemandCall } from '../api/types';
 import { ONDEMAND_OUTCOMES } from '../api/types';
 import { OutcomeChip } from '../common/chips';
@@ -7,7 +6,7 @@ import { ShortId } from '../common/PublicId';
 import { fieldColumns, toCsv } from '../data/csv';
 import { ms } from '../common/format';
 import { periodFilters } from './filters';
-import { LogList } from './LogList';
+import { DetailItem, LogDetail, LogList } from './LogList';
 
 const outcomes = ONDEMAND_OUTCOMES.map((o) => ({ id: o, name: o.replace(/_/g, ' ') }));
 
@@ -54,50 +53,20 @@ const bytes = (n: number) => (n < 1024 ? `${n} B` : `${Math.round(n / 102.4) / 1
 function Detail() {
   const r = useRecordContext<OndemandCall>();
   if (!r) return null;
-  const item = (label: string, value: React.ReactNode) => (
-    <Grid size={{ xs: 12, sm: 6, md: 3 }}>
-      <Typography variant="caption" component="div" color="text.secondary">
-        {label}
-      </Typography>
-      <Typography variant="body2" component="div" sx={{ overflowWrap: 'anywhere' }}>
-        {value}
-      </Typography>
-    </Grid>
-  );
   return (
-    <Box sx={{ p: 2 }} data-testid="call-detail">
-      <Grid container spacing={2}>
-        {item('Status', `${r.status_code} (${r.outcome.replace(/_/g, ' ')})`)}
-        {item('Duration', `${ms(r.duration_ms)}${r.upstream_ms === null ? '' : `, of which the machine ${ms(r.upstream_ms)}`}`)}
-        {item('Sizes', `${bytes(r.request_bytes)} in, ${bytes(r.response_bytes)} out`)}
-        {item('Route', ROUTES[r.route] ?? r.route)}
-        {item('Machine', `${r.machine_name ?? ''} ${r.machine_id}`)}
-        {item('Caller', r.caller)}
-        {item('Request id', r.correlation_id)}
-        {item('Error', r.error ?? '–')}
-        {(r.prompt_tokens !== null || r.completion_tokens !== null) &&
-          item('Tokens', `${r.prompt_tokens ?? '?'} prompt + ${r.completion_tokens ?? '?'} answer`)}
-      </Grid>
-      <Typography variant="caption" component="div" color="text.secondary" sx={{ mt: 2 }}>
-        Answer (first 2 KiB, when kept)
-      </Typography>
-      <Box
-        component="pre"
-        tabIndex={0}
-        sx={{
-          m: 0,
-          p: 1,
-          bgcolor: 'grey.100',
-          borderRadius: 1,
-          overflowX: 'auto',
-          contain: 'inline-size',
-          fontSize: '0.8rem',
-          maxHeight: 240,
-        }}
-      >
-        {r.response_excerpt ?? 'not kept'}
-      </Box>
-    </Box>
+    <LogDetail text={{ label: 'Answer (first 2 KiB, when kept)', value: r.response_excerpt ?? 'not kept', maxHeight: 240 }}>
+      <DetailItem label="Status">{`${r.status_code} (${r.outcome.replace(/_/g, ' ')})`}</DetailItem>
+      <DetailItem label="Duration">{`${ms(r.duration_ms)}${r.upstream_ms === null ? '' : `, of which the machine ${ms(r.upstream_ms)}`}`}</DetailItem>
+      <DetailItem label="Sizes">{`${bytes(r.request_bytes)} in, ${bytes(r.response_bytes)} out`}</DetailItem>
+      <DetailItem label="Route">{ROUTES[r.route] ?? r.route}</DetailItem>
+      <DetailItem label="Machine">{`${r.machine_name ?? ''} ${r.machine_id}`}</DetailItem>
+      <DetailItem label="Caller">{r.caller}</DetailItem>
+      <DetailItem label="Request id">{r.correlation_id}</DetailItem>
+      <DetailItem label="Error">{r.error ?? '–'}</DetailItem>
+      {(r.prompt_tokens !== null || r.completion_tokens !== null) && (
+        <DetailItem label="Tokens">{`${r.prompt_tokens ?? '?'} prompt + ${r.completion_tokens ?? '?'} answer`}</DetailItem>
+      )}
+    </LogDetail>
   );
 }
 
