@@ -55,6 +55,11 @@ export const gatewayEnv = z
     ROLE_CALLER: roleSchema.default('Public'),
     /** Longest the gateway waits for an on-demand answer; endpoint timeouts above it are cut here. */
     ONDEMAND_TIMEOUT_MS: envInt({ min: 100, max: 900_000, default: 120_000 }),
+    /**
+     * How often the router holding an on-demand call sends a sign of life; after three missed the
+     * call is answered 503 (its router stopped) instead of waiting out ONDEMAND_TIMEOUT_MS. 0: none asked for.
+     */
+    ONDEMAND_HEARTBEAT_MS: envInt({ min: 0, max: 60_000, default: 2_000 }),
     /** Frames of an LLM answer the router may send ahead of what the client has read (flow control). */
     OPENAI_STREAM_WINDOW: envInt({ min: 1, max: 4096, default: 64 }),
     /** How long an LLM call waits for a router to take it (it answers in milliseconds when one is up). */

@@ -1,9 +1,16 @@
-import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/nats-core';
-import { NatsUnavailableError, NoRespondersError, RequestMux, RequestTimeoutError } from './request-mux';
+import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import {
+  HEARTBEAT_HEADER,
+  NatsUnavailableError,
+  NoRespondersError,
+  RequestMux,
+  RequestTimeoutError,
+  ResponderLostError,
+} from './request-mux';
 
 /** The part of a NATS connection the multiplexer uses, recording what it publishes. */
 function fakeConnection() {
-  const published: { subject: string; data: Uint8Array; reply: string }[] = [];
+  const published: { subject: string; data: Uint8Array; reply: string; headers?: MsgHdrs }[] = [];
   let onReply: ((err: Error | null, msg: Msg) => void) | undefined;
   let unsubscribed = false;
   const connection = {
@@ -11,9 +18,9 @@ function fakeConnection() {
       onReply = opts.callback;
       return { unsubscribe: () => (unsubscribed = true) };
     },
-    publish: (subject: string, data: Uint8Array, opts: { reply: string }) => {
+    publish: (subject: string, data: Uint8Array, opts: { reply: string; headers?: MsgHdrs }) => {
       if (subject === 'broken') throw new Error('connection closed');
-      published.push({ subject, data, reply: opts.reply });
+      published.push({ subject, data, reply: opts.reply, headers: opts.headers });
     },
   } as unknown as NatsConnection;
   const reply = (to: string, data: Uint8Array, headers?: Partial<MsgHdrs>) =>
@@ -113,5 +120,84 @@ describe('RequestMux', () => {
     reply(published[1]!.reply, bytes('three'));
     expect(text(await again)).toBe('three');
     mux.close();
+  });
+
+  describe('with heartbeats', () => {
+    const beat = () => {
+      const h = natsHeaders();
+      h.set(HEARTBEAT_HEADER, '1');
+      return h;
+    };
+
+    it('asks for them, and keeps waiting while they come, the reply still the first message that is not one', async () => {
+      jest.useFakeTimers();
+      const { connection, published, reply } = fakeConnection();
+      const mux = new RequestMux(connection);
+      const pending = mux.request('svc.slow', bytes('x'), { timeoutMs: 10_000, heartbeatMs: 100 });
+      expect(published[0]!.headers?.get(HEARTBEAT_HEADER)).toBe('100');
+      let settled = false;
+      void pending.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      for (let i = 0; i < 20; i++) {
+        reply(published[0]!.reply, new Uint8Array(0), beat());
+        jest.advanceTimersByTime(250); // within three intervals of the last beat
+        await Promise.resolve();
+      }
+      expect(settled).toBe(false);
+      reply(published[0]!.reply, bytes('done'));
+      expect(text(await pending)).toBe('done');
+      mux.close();
+    });
+
+    it('gives up three intervals after the last one, long before the timeout', async () => {
+      jest.useFakeTimers();
+      const { connection, published, reply } = fakeConnection();
+      const mux = new RequestMux(connection);
+      const pending = mux.request('svc.doomed', bytes('x'), { timeoutMs: 60_000, heartbeatMs: 200 });
+      reply(published[0]!.reply, new Uint8Array(0), beat());
+      jest.advanceTimersByTime(550);
+      let settled = false;
+      void pending.catch(() => (settled = true));
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      jest.advanceTimersByTime(100);
+      await expect(pending).rejects.toEqual(new ResponderLostError('svc.doomed', 600));
+      mux.close();
+    });
+
+    it('waits until the timeout for a responder that sends none (a release before heartbeats)', async () => {
+      jest.useFakeTimers();
+      const { connection } = fakeConnection();
+      const mux = new RequestMux(connection);
+      const pending = mux.request('svc.old', bytes('x'), { timeoutMs: 5_000, heartbeatMs: 100 });
+      let settled = false;
+      void pending.catch(() => (settled = true));
+      jest.advanceTimersByTime(4_900);
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      jest.advanceTimersByTime(200);
+      await expect(pending).rejects.toBeInstanceOf(RequestTimeoutError);
+      mux.close();
+    });
+
+    it('adds the ask to headers the caller gave, and asks nothing without heartbeatMs', async () => {
+      const { connection, published, reply } = fakeConnection();
+      const mux = new RequestMux(connection);
+      const own = natsHeaders();
+      own.set('Cleargate-Correlation-Id', 'abc');
+      const first = mux.request('svc.a', bytes('1'), { timeoutMs: 1000, headers: own, heartbeatMs: 300 });
+      const second = mux.request('svc.b', bytes('2'), { timeoutMs: 1000 });
+      expect(published[0]!.headers?.get('Cleargate-Correlation-Id')).toBe('abc');
+      expect(published[0]!.headers?.get(HEARTBEAT_HEADER)).toBe('300');
+      expect(published[1]!.headers).toBeUndefined();
+      // Without heartbeats asked for, an empty message is an answer whatever its headers.
+      reply(published[1]!.reply, new Uint8Array(0), beat());
+      expect((await second).length).toBe(0);
+      reply(published[0]!.reply, bytes('one'));
+      expect(text(await first)).toBe('one');
+      mux.close();
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { createInbox, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 
 /** Nobody subscribes to the subject: the NATS server answered 503 on the reply subject. */
 export class NoRespondersError extends Error {
@@ -26,12 +26,41 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+/**
+ * The responder that took the request fell silent (see HEARTBEAT_HEADER): it stopped or lost its
+ * connection while the request was in its hands, and no reply will come.
+ */
+export class ResponderLostError extends Error {
+  constructor(
+    readonly subject: string,
+    readonly silentMs: number,
+  ) {
+    super(`the responder to ${subject} stopped answering (nothing heard for ${silentMs} ms)`);
+    this.name = 'ResponderLostError';
+  }
+}
+
+/**
+ * On a request: how often (ms) the requester wants a sign of life while the request is in hand.
+ * On a message to the reply subject: that sign (an empty message), not the reply. serveFrames
+ * sends the first a quarter of the interval after it took the request (a quick request costs
+ * none), then one per interval; the requester gives up after HEARTBEAT_MISSES intervals without
+ * one, counted from the first, so a responder that sends none (an older release) is waited for
+ * until the request's timeout as before.
+ */
+export const HEARTBEAT_HEADER = 'Cleargate-Heartbeat-Ms';
+export const HEARTBEAT_MISSES = 3;
+
 interface Pending {
   resolve(data: Uint8Array): void;
   reject(err: Error): void;
   deadline: number;
   subject: string;
   timeoutMs: number;
+  /** The time after which the responder counts as lost: Infinity until its first sign of life. */
+  aliveUntil: number;
+  /** HEARTBEAT_MISSES intervals; 0 when no heartbeats were asked for. */
+  silenceMs: number;
 }
 
 /**
@@ -47,6 +76,8 @@ export class RequestMux {
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
   private seq = 0;
+  /** The headers asking for heartbeats, one per interval in use (the client encodes them at each publish). */
+  private readonly asking = new Map<number, MsgHdrs>();
   /** False while the connection is down: requests then fail at once instead of waiting in the client's buffer. */
   private connected = true;
 
@@ -61,14 +92,33 @@ export class RequestMux {
     this.sweeper.unref();
   }
 
-  /** Publishes `data` to `subject` and resolves with the reply's bytes. */
-  request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: MsgHdrs }): Promise<Uint8Array> {
+  /**
+   * Publishes `data` to `subject` and resolves with the reply's bytes. With `heartbeatMs`, the
+   * responder is asked for a sign of life that often while it holds the request, and the request
+   * fails with ResponderLostError once HEARTBEAT_MISSES of them are missing: a responder that
+   * died with the request costs the caller seconds, not the whole `timeoutMs`.
+   */
+  request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: MsgHdrs; heartbeatMs?: number }): Promise<Uint8Array> {
     if (!this.connected) return Promise.reject(new NatsUnavailableError(subject));
     const id = ++this.seq;
+    let headers = options.headers;
+    const silenceMs = options.heartbeatMs ? options.heartbeatMs * HEARTBEAT_MISSES : 0;
+    if (options.heartbeatMs) {
+      if (headers) headers.set(HEARTBEAT_HEADER, String(options.heartbeatMs));
+      else headers = this.heartbeatHeaders(options.heartbeatMs);
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, deadline: Date.now() + options.timeoutMs, subject, timeoutMs: options.timeoutMs });
+      this.pending.set(id, {
+        resolve,
+        reject,
+        deadline: Date.now() + options.timeoutMs,
+        subject,
+        timeoutMs: options.timeoutMs,
+        aliveUntil: Infinity, // armed by the first sign of life
+        silenceMs,
+      });
       try {
-        this.connection.publish(subject, data, { reply: this.prefix + id, ...(options.headers ? { headers: options.headers } : {}) });
+        this.connection.publish(subject, data, { reply: this.prefix + id, ...(headers ? { headers } : {}) });
       } catch (err) {
         this.pending.delete(id);
         reject(err as Error);
@@ -101,9 +151,23 @@ export class RequestMux {
     const id = Number(msg.subject.slice(this.prefix.length));
     const pending = this.pending.get(id);
     if (!pending) return; // late reply after a timeout
+    if (pending.silenceMs && msg.data.length === 0 && msg.headers?.has(HEARTBEAT_HEADER)) {
+      pending.aliveUntil = Date.now() + pending.silenceMs;
+      return;
+    }
     this.pending.delete(id);
     if (msg.data.length === 0 && msg.headers?.code === 503) pending.reject(new NoRespondersError(pending.subject));
     else pending.resolve(msg.data);
+  }
+
+  private heartbeatHeaders(ms: number): MsgHdrs {
+    let h = this.asking.get(ms);
+    if (!h) {
+      h = natsHeaders();
+      h.set(HEARTBEAT_HEADER, String(ms));
+      this.asking.set(ms, h);
+    }
+    return h;
   }
 
   private sweep(): void {
@@ -113,6 +177,9 @@ export class RequestMux {
       if (p.deadline <= now) {
         this.pending.delete(id);
         p.reject(new RequestTimeoutError(p.subject, p.timeoutMs));
+      } else if (p.aliveUntil <= now) {
+        this.pending.delete(id);
+        p.reject(new ResponderLostError(p.subject, p.silenceMs));
       }
     }
   }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { createInbox, headers as natsHeaders, type Msg } from '@nats-io/nats-core';
 import { runStatusApplied, runStatusChanged } from '@cleargate/contracts';
 import { encodeJson } from './codec';
 import { MessagePublisher } from './publisher';
-import { serveFrames, subscribeEvents } from './subscriptions';
+import { HEARTBEAT_HEADER, ResponderLostError } from './request-mux';
+import { FrameRequest, serveFrames, subscribeEvents } from './subscriptions';
 import { natsFixture, silent, sleep, until } from './test/nats-fixture';
 
 describe('subscribeEvents and serveFrames', () => {
@@ -97,5 +99,83 @@ describe('subscribeEvents and serveFrames', () => {
     expect(served[0]).toBeGreaterThan(0);
     expect(served[1]).toBeGreaterThan(0);
     await Promise.all(subs.map((s) => s.drain()));
+  });
+
+  describe('heartbeats', () => {
+    /** Sends one request asking for heartbeats every `everyMs`; records what comes back, in order, until 300 ms after the reply. */
+    async function ask(subject: string, everyMs: number): Promise<{ heard: ('beat' | 'reply')[]; at: number[] }> {
+      const inbox = createInbox();
+      const heard: ('beat' | 'reply')[] = [];
+      const at: number[] = [];
+      const sent = Date.now();
+      const sub = fx.nats.connection.subscribe(inbox, {
+        callback: (_err, msg: Msg) => {
+          heard.push(msg.data.length === 0 && msg.headers?.has(HEARTBEAT_HEADER) === true ? 'beat' : 'reply');
+          at.push(Date.now() - sent);
+        },
+      });
+      const h = natsHeaders();
+      h.set(HEARTBEAT_HEADER, String(everyMs));
+      fx.nats.connection.publish(fx.nats.subject(subject), new Uint8Array([1]), { reply: inbox, headers: h });
+      await until(() => heard.includes('reply'));
+      await sleep(300);
+      sub.unsubscribe();
+      return { heard, at };
+    }
+
+    it('sends a sign of life every interval while a request is held, the first after a quarter of it, none once answered', async () => {
+      const server = await fx.another('beating');
+      const sub = serveFrames(server, 'test.frame.beat.v1', 'beat-group', (req) => setTimeout(() => req.respond(req.data), 700), silent);
+      await server.connection.flush();
+      const { heard, at } = await ask('test.frame.beat.v1', 200);
+      // Beats at about 50, 250, 450 and 650 ms, then the reply at 700, then nothing.
+      expect(heard.at(-1)).toBe('reply');
+      expect(heard.indexOf('reply')).toBe(heard.length - 1);
+      const beats = heard.length - 1;
+      expect(beats).toBeGreaterThanOrEqual(2);
+      expect(beats).toBeLessThanOrEqual(Math.floor(at.at(-1)! / 200) + 1);
+      expect(at[0]).toBeLessThan(400);
+      await sub.drain();
+    });
+
+    it('costs a request answered quickly nothing, and one that asked for none nothing', async () => {
+      const server = await fx.another('quick');
+      const sub = serveFrames(server, 'test.frame.quick.v1', 'quick-group', (req) => req.respond(req.data), silent);
+      await server.connection.flush();
+      expect((await ask('test.frame.quick.v1', 400)).heard).toEqual(['reply']);
+      const slow = serveFrames(server, 'test.frame.slow.v1', 'slow-group', (req) => setTimeout(() => req.respond(req.data), 300), silent);
+      await server.connection.flush();
+      const answer = await fx.nats.requests.request(fx.nats.subject('test.frame.slow.v1'), new Uint8Array([9]), { timeoutMs: 2000 });
+      expect([...answer]).toEqual([9]);
+      await Promise.all([sub.drain(), slow.drain()]);
+    });
+
+    it('lets the requester tell a responder that went away with its request from a slow one', async () => {
+      const server = await fx.another('doomed');
+      const held: FrameRequest[] = [];
+      serveFrames(server, 'test.frame.doomed.v1', 'doomed-group', (req) => held.push(req), silent);
+      await server.connection.flush();
+      const started = Date.now();
+      const pending = fx.nats.requests.request(fx.nats.subject('test.frame.doomed.v1'), new Uint8Array([1]), {
+        timeoutMs: 10_000,
+        heartbeatMs: 100,
+      });
+      await until(() => held.length === 1);
+      // Alive for a while: the request is not given up while the beats come.
+      await sleep(600);
+      let settled = false;
+      void pending.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await sleep(0);
+      expect(settled).toBe(false);
+      // The responder's process goes (its connection with it): three missed beats later the requester knows.
+      const gone = Date.now();
+      await server.close();
+      await expect(pending).rejects.toBeInstanceOf(ResponderLostError);
+      expect(Date.now() - gone).toBeLessThan(1500);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
   });
 });

@@ -52,8 +52,9 @@ beforeAll(async () => {
       // Runs whose publish was cut off by the outage are published again within seconds.
       registry: { RUN_REPUBLISH_INTERVAL_MS: '1000', RUN_REPUBLISH_AFTER_MS: '2000', DATABASE_CONNECT_TIMEOUT_MS: '1000' },
       'ondemand-router': { CALLLOG_FLUSH_MS: '50', SHUTDOWN_GRACE_MS: '20000' },
-      // A call whose router is killed under it gets no answer: 504 after this, not two minutes.
-      'auth-gateway': { SHUTDOWN_GRACE_MS: '20000', ONDEMAND_TIMEOUT_MS: '5000' },
+      // A call whose router is killed under it: 503 three missed heartbeats (0.9 s) after its last
+      // one; without heartbeats (a router that sends none) 504 after this, not two minutes.
+      'auth-gateway': { SHUTDOWN_GRACE_MS: '20000', ONDEMAND_TIMEOUT_MS: '5000', ONDEMAND_HEARTBEAT_MS: '300' },
     },
   });
 });
@@ -237,6 +238,37 @@ describe('SIGTERM with calls in flight', () => {
 });
 
 describe('SIGKILL of the router', () => {
+  it('a call it held is answered 503 three missed heartbeats later, not when ONDEMAND_TIMEOUT_MS runs out', async () => {
+    const router = stack.processes['ondemand-router'][0]!;
+    await waitFor(() => ready(router), { timeoutMs: 10_000 });
+    stack.serving.setFault('echo', { kind: 'delay', ms: 4000 });
+    try {
+      const answer = api(stack.gatewayUrls[0]!, `/v1/ondemand/${stack.machineId}/echo`, { token: stack.user, body: { n: 1 } });
+      await waitFor(
+        async () =>
+          /^cleargate_ondemand_router_in_flight_requests (\d+)$/m.exec(
+            await (await fetch(`http://127.0.0.1:${router.opsPort}/metrics`)).text(),
+          )?.[1] === '1',
+        { timeoutMs: 10_000, message: 'the call in the router' },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500)); // its heartbeats come (every 300 ms)
+      await router.kill('SIGKILL');
+      const killedAt = Date.now();
+      const res = await answer;
+      const after = Date.now() - killedAt;
+      // The serving machine would have answered 3.5 s after the kill, the gateway's timeout 4.5 s after it.
+      expect(res.status).toBe(503);
+      expect(res.json).toMatchObject({
+        error: { code: 'unavailable', message: expect.stringMatching(/router handling the call stopped answering/) },
+      });
+      expect(after).toBeLessThan(2500);
+      console.log(`SIGKILL of the router with a call in hand: 503 after ${after} ms (heartbeats every 300 ms)`);
+    } finally {
+      stack.serving.clearFaults();
+      await router.start();
+    }
+  });
+
   it('loses at most the call-log records of its last flush window (CALLLOG_FLUSH_MS), never an older one', async () => {
     const router = stack.processes['ondemand-router'][0]!;
     await waitFor(() => ready(router), { timeoutMs: 10_000 });

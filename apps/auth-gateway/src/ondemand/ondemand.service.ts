@@ -11,7 +11,7 @@ import {
   InvokeRequestMeta,
   ONDEMAND_INVOKE_SUBJECT,
 } from '@cleargate/contracts';
-import { decodeJson, natsFailure, NatsService, RequestTimeoutError } from '@cleargate/messaging';
+import { decodeJson, natsFailure, NatsService, RequestTimeoutError, ResponderLostError } from '@cleargate/messaging';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 
 export interface Invocation {
@@ -80,11 +80,19 @@ export class OndemandService {
    * as soon as it is written out, not when the model answers.
    */
   send(frame: Uint8Array): Promise<InvocationAnswer> {
-    return this.nats.requests.request(this.subject, frame, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS }).then(
+    const heartbeatMs = this.config.ONDEMAND_HEARTBEAT_MS || undefined;
+    return this.nats.requests.request(this.subject, frame, { timeoutMs: this.config.ONDEMAND_TIMEOUT_MS, heartbeatMs }).then(
       (data) => this.answerOf(data),
       (err: unknown) => {
         if (err instanceof RequestTimeoutError) {
           throw new AppError('upstream_timeout', `no answer within ${this.config.ONDEMAND_TIMEOUT_MS} ms`);
+        }
+        if (err instanceof ResponderLostError) {
+          // Its router stopped (or lost the bus) while it held the call: whether the model ran is unknown.
+          throw new AppError(
+            'unavailable',
+            `the router handling the call stopped answering after ${err.silentMs} ms without a sign of life; the model may or may not have run`,
+          );
         }
         throw natsFailure(err, ONDEMAND_INVOKE_SUBJECT);
       },
