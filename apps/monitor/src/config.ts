@@ -35,7 +35,7 @@ export const monitorEnv = z.object({
   MONITOR_POLL_INTERVAL_MS: envInt({ min: 100, max: 3_600_000, default: 10_000 }),
   /** Page size of tasks.get_all; the server caps it at 500. */
   MONITOR_PAGE_SIZE: envInt({ min: 1, max: 500, default: 500 }),
-  MONITOR_LEASE_TTL_MS: envInt({ min: 1_000, max: 600_000, default: 15_000 }),
+  MONITOR_LEASE_TTL_MS: envInt({ min: 1_000, max: 600_000, default: 20_000 }),
   /** Where a monitor without saved state starts: `now` (the server's latest change) or an ISO date. */
   MONITOR_START_FROM: z.union([z.literal('now'), z.iso.datetime({ offset: true })]).default('now'),
   MONITOR_ALERT_RULES: envJson(z.array(alertRuleSchema), '[{"name":"failed","statuses":["failed"]}]'),

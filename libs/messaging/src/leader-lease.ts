@@ -12,7 +12,7 @@ export interface LeaderLeaseOptions {
 
 /**
  * One leader among a service's replicas, elected through a JetStream KV key whose bucket
- * expires entries after `ttlMs`. The leader rewrites the key every ttl/3 (compare-and-set on
+ * expires entries after `ttlMs`. The leader rewrites the key every ttl/5 (compare-and-set on
  * its revision); when it dies the key expires and a standby's `create` succeeds. A leader that
  * finds the key taken by someone else steps down at once. A renewal that fails otherwise (NATS
  * unreachable for a moment, a cluster electing a new leader for the bucket's stream) is retried
@@ -20,6 +20,12 @@ export interface LeaderLeaseOptions {
  * expired: the key lives `ttlMs` from the last write, so the leader stops a margin (a second, a
  * quarter of the TTL for short ones) before `ttlMs` after the start of its last successful
  * renewal, whatever happens to the renewal in flight. So a NATS node failure does not cost the lead, and two leaders never overlap.
+ *
+ * How long a renewal may fail without costing the lead is ttl − margin − interval: 15 s of the
+ * monitor's 20 s. It must outlast the election of a new leader for the bucket's stream when the
+ * NATS node holding it dies: its followers wait 4–9 s for the lost leader (nats-server's raft
+ * election timeout) before they campaign. Renewing every third of a 9 s lease left 5 s, and the
+ * lead lapsed whenever the election took longer.
  */
 export class LeaderLease {
   private kv?: KvStore;
@@ -79,7 +85,7 @@ export class LeaderLease {
   }
 
   private get interval(): number {
-    return Math.max(Math.floor(this.options.ttlMs / 3), 100);
+    return Math.max(Math.floor(this.options.ttlMs / 5), 100);
   }
 
   private async tick(): Promise<void> {

@@ -30,8 +30,10 @@ beforeAll(async () => {
     env: {
       registry: { JETSTREAM_REPLICAS: '3', RUN_REPUBLISH_INTERVAL_MS: '1000', RUN_REPUBLISH_AFTER_MS: '3000' },
       'auth-gateway': { ONDEMAND_TIMEOUT_MS: '5000' },
-      // The lead survives a NATS node going (the renewal is retried until the lease could expire).
-      monitor: { MONITOR_LEASE_TTL_MS: '9000' },
+      // The monitor's lease as shipped (20 s; the other tests shorten it): its lead survives a NATS
+      // node going, the renewal retried for 15 s, longer than the bucket's stream takes to elect a
+      // new leader (4–9 s and a campaign).
+      monitor: { MONITOR_LEASE_TTL_MS: '20000' },
     },
   });
 });
@@ -65,6 +67,19 @@ describe('a 3-node NATS cluster, one node killed mid-run', () => {
     // The leader of ENQUEUE goes: the worst node to lose.
     const client = await testClient(cluster.url, 'operator', { user: 'operator', password: passwords.operator });
     const leaderName = (await client.manager.streams.info('CLEARGATE_ENQUEUE')).cluster!.leader!;
+    // The monitors' lease bucket led from the same node, so its stream must elect a new leader
+    // too (4–9 s, nats-server's raft election timeout) while the lease is being renewed.
+    const lease = 'KV_CLEARGATE_MONITOR_LEASE';
+    await waitFor(
+      async () => {
+        if ((await client.manager.streams.info(lease)).cluster?.leader === leaderName) return true;
+        await client.connection
+          .request(`$JS.API.STREAM.LEADER.STEPDOWN.${lease}`, JSON.stringify({ placement: { preferred: leaderName } }), { timeout: 5000 })
+          .catch(() => undefined);
+        return false;
+      },
+      { timeoutMs: 30_000, intervalMs: 1000, message: `the lease bucket led from ${leaderName}` },
+    );
     await client.close();
     const victim = cluster.nodes[Number(leaderName.slice(1)) - 1]!;
 
@@ -93,6 +108,7 @@ describe('a 3-node NATS cluster, one node killed mid-run', () => {
     await waitFor(() => load.accepted().length >= 20, { timeoutMs: 60_000, message: '20 runs accepted' });
     await victim.kill('SIGKILL');
     const killedAt = Date.now();
+    const killSample = samples.length;
     const acceptedAtKill = load.accepted().length;
     await waitFor(() => load.accepted().length >= acceptedAtKill + 20, { timeoutMs: 60_000, message: '20 runs accepted on two nodes' });
     const callsAtRestart = load.calls.length;
@@ -120,6 +136,11 @@ describe('a 3-node NATS cluster, one node killed mid-run', () => {
     // The monitors: one leader at every sample, through the kill and the restart.
     sampling = false;
     await sampler;
+    if (samples.some((n) => n !== 1)) {
+      // What the monitors said about their lease, to tell a slow election from a lease bug.
+      console.log(`leaders per sample ${samples.join('')}, the kill before sample ${killSample}`);
+      for (const m of monitors) console.log(m.lines.filter((l) => /lease|leader|standing by/.test(l)).join('\n'));
+    }
     expect(samples.filter((n) => n !== 1)).toEqual([]);
     for (const p of stack.all) expect({ service: p.name, exit: p.child.exitCode }).toEqual({ service: p.name, exit: null });
     console.log(
