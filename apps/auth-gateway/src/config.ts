@@ -56,8 +56,9 @@ export const gatewayEnv = z
     /** Longest the gateway waits for an on-demand answer; endpoint timeouts above it are cut here. */
     ONDEMAND_TIMEOUT_MS: envInt({ min: 100, max: 900_000, default: 120_000 }),
     /**
-     * How often the router holding an on-demand call sends a sign of life; after three missed the
-     * call is answered 503 (its router stopped) instead of waiting out ONDEMAND_TIMEOUT_MS. 0: none asked for.
+     * How often the router holding an on-demand call sends a sign of life (an LLM stream: after that
+     * long without a frame); after three missed the call is answered 503, a stream under way ends with
+     * an error event (its router stopped), instead of waiting out the timeouts. 0: none asked for.
      */
     ONDEMAND_HEARTBEAT_MS: envInt({ min: 0, max: 60_000, default: 2_000 }),
     /** Frames of an LLM answer the router may send ahead of what the client has read (flow control). */

@@ -1,5 +1,7 @@
-import { encodeStreamFrame, encodeStreamJson, STREAM_FRAME, StreamError, StreamHead } from '@cleargate/contracts';
+import { createInbox, headers as natsHeaders, type Msg } from '@nats-io/nats-core';
+import { decodeStreamFrame, encodeStreamFrame, encodeStreamJson, STREAM_FRAME, StreamError, StreamHead } from '@cleargate/contracts';
 import { StreamCallOptions, StreamClient, StreamListener, StreamRequest, serveStreams } from './frame-stream';
+import { HEARTBEAT_HEADER } from './request-mux';
 import { natsFixture, silent, sleep, until } from './test/nats-fixture';
 
 const options: StreamCallOptions = { window: 8, acceptTimeoutMs: 2000, idleGraceMs: 300 };
@@ -226,5 +228,95 @@ describe('streamed answers over NATS', () => {
     expect(heard.error).toMatchObject({ status: 502, error: { message: 'stream frame 2 was lost (got 3)' } });
     expect(heard.data).toEqual([]);
     client.close();
+  });
+
+  describe('with heartbeats', () => {
+    it('knows a server gone mid-answer three missed heartbeats later, long before its idle timeout', async () => {
+      const { nats } = await server((r) => {
+        r.accept(60_000); // a model that may think for a minute
+        r.head({ status: 200, events: true });
+        r.write(Buffer.from('data: {}\n\n'));
+      });
+      const client = new StreamClient(fx.nats.connection);
+      const { heard, listener } = collector();
+      client.open(fx.nats.subject(SUBJECT), Buffer.from('go'), listener, { ...options, heartbeatMs: 100 });
+      await until(() => heard.data.length === 1);
+      // Silent but alive: the beats keep the stream open well past three intervals.
+      await sleep(700);
+      expect(heard.error).toBeNull();
+      const killed = Date.now();
+      await nats.connection.close(); // the router process is gone
+      await until(() => heard.error !== null, 3000);
+      expect(heard.error).toMatchObject({
+        status: 503,
+        error: { code: 'unavailable', message: expect.stringContaining('stopped answering') },
+      });
+      expect(Date.now() - killed).toBeLessThan(1500);
+      client.close();
+    });
+
+    it('sends them only into silences, on the caller’s inbox, outside the frame sequence', async () => {
+      await server((r) => {
+        r.accept(5000);
+        r.head({ status: 200 });
+        // A frame every 20 ms for 100 ms (no beat needed; within the window, as this caller acks
+        // nothing), then a second of silence, then the end.
+        let n = 0;
+        const t = setInterval(() => {
+          if (++n <= 5) return void r.write(Buffer.from(String(n)));
+          clearInterval(t);
+          setTimeout(() => r.end(), 1000);
+        }, 20);
+      });
+      const inbox = createInbox();
+      const got: ('beat' | number)[] = [];
+      const sub = fx.nats.connection.subscribe(inbox, {
+        callback: (_err, msg: Msg) => {
+          if (msg.data.length === 0 && msg.headers?.has(HEARTBEAT_HEADER)) got.push('beat');
+          else got.push(decodeStreamFrame(msg.data).kind);
+        },
+      });
+      const h = natsHeaders();
+      h.set(HEARTBEAT_HEADER, '400');
+      fx.nats.connection.publish(fx.nats.subject(SUBJECT), Buffer.from('go'), { reply: inbox, headers: h });
+      await until(() => got.includes(STREAM_FRAME.end), 3000);
+      sub.unsubscribe();
+      const kinds = got.filter((k) => k !== 'beat');
+      expect(kinds).toEqual([STREAM_FRAME.accept, STREAM_FRAME.head, ...Array(5).fill(STREAM_FRAME.data), STREAM_FRAME.end]);
+      const lastData = got.lastIndexOf(STREAM_FRAME.data);
+      // No beat while frames came; about two in the second of silence (after 400 and 800 ms).
+      expect(got.slice(0, lastData).filter((k) => k === 'beat')).toEqual([]);
+      expect(got.slice(lastData).filter((k) => k === 'beat').length).toBeGreaterThanOrEqual(1);
+      expect(got.slice(lastData).filter((k) => k === 'beat').length).toBeLessThanOrEqual(4);
+    });
+
+    it('waits out the idle timeout for a server that agreed to none (an earlier release), and sends none unasked', async () => {
+      await server((r) => {
+        r.accept(400);
+        r.head({ status: 200 });
+      });
+      const client = new StreamClient(fx.nats.connection);
+      // A server of an earlier release: its accept has no heartbeat_ms, whatever the caller asked.
+      const old = await fx.another('old');
+      const oldSubject = `${SUBJECT}.old`;
+      old.connection.subscribe(old.subject(oldSubject), {
+        callback: (_err, msg) => {
+          msg.respond(encodeStreamJson(STREAM_FRAME.accept, 0, { control: `${createInbox()}.1`, idle_ms: 400 }));
+        },
+      });
+      await old.connection.flush();
+      const fromOld = collector();
+      const started = Date.now();
+      client.open(old.subject(oldSubject), Buffer.from('go'), fromOld.listener, { ...options, heartbeatMs: 50 });
+      await until(() => fromOld.heard.error !== null, 3000);
+      expect(fromOld.heard.error).toMatchObject({ status: 504, error: { code: 'upstream_timeout' } });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(400 + options.idleGraceMs - 50);
+      // Unasked, the server sends no beat: the stream times out at its idle deadline as before.
+      const unasked = collector();
+      client.open(fx.nats.subject(SUBJECT), Buffer.from('go'), unasked.listener, options);
+      await until(() => unasked.heard.error !== null, 3000);
+      expect(unasked.heard.error).toMatchObject({ status: 504, error: { code: 'upstream_timeout' } });
+      client.close();
+    });
   });
 });

@@ -1,4 +1,12 @@
-import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import {
+  createInbox,
+  Empty,
+  headers as natsHeaders,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import {
   decodeStreamFrame,
@@ -17,6 +25,7 @@ import {
   streamPayload,
 } from '@cleargate/contracts';
 import { NatsService } from './nats.service';
+import { HEARTBEAT_HEADER, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS, HEARTBEAT_MISSES } from './request-mux';
 
 /**
  * The mechanics of a streamed answer over core NATS (the frames are in libs/contracts'
@@ -38,6 +47,12 @@ export interface StreamCallOptions {
   acceptTimeoutMs: number;
   /** Added to the server's own idle timeout before the caller gives up on a silent stream. */
   idleGraceMs: number;
+  /**
+   * Ask the server for a sign of life after this long without a frame; once it says it sends
+   * them (its accept), HEARTBEAT_MISSES missed end the stream with 503: a server gone is known
+   * in seconds, not after its idle timeout. 0 or absent: none asked for.
+   */
+  heartbeatMs?: number;
 }
 
 /** What the caller hears, in order: at most one head, data, then exactly one end or error. */
@@ -70,6 +85,9 @@ class CallerStream implements StreamCall {
   done = false;
   idleMs = 0;
   deadline: number;
+  /** After this, with heartbeats agreed in the accept, the server counts as gone. */
+  aliveUntil = Infinity;
+  silenceMs = 0;
 
   constructor(
     readonly id: number,
@@ -137,6 +155,7 @@ export class StreamClient {
   private readonly cancelledEarly = new Set<number>();
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly asking = new Map<number, MsgHdrs>();
   private seq = 0;
 
   /** `inboxPrefix`: the connection's, so the frames fall within its NATS permissions. */
@@ -161,7 +180,8 @@ export class StreamClient {
     const stream = new CallerStream(id, this, listener, options, subject);
     this.streams.set(id, stream);
     try {
-      this.connection.publish(subject, request, { reply: this.prefix + id });
+      const headers = options.heartbeatMs ? this.heartbeatHeaders(options.heartbeatMs) : undefined;
+      this.connection.publish(subject, request, { reply: this.prefix + id, ...(headers ? { headers } : {}) });
     } catch (err) {
       this.streams.delete(id);
       stream.done = true;
@@ -191,6 +211,17 @@ export class StreamClient {
     this.streams.delete(id);
   }
 
+  /** The headers asking for heartbeats, one per interval in use. */
+  private heartbeatHeaders(ms: number): MsgHdrs {
+    let h = this.asking.get(ms);
+    if (!h) {
+      h = natsHeaders();
+      h.set(HEARTBEAT_HEADER, String(ms));
+      this.asking.set(ms, h);
+    }
+    return h;
+  }
+
   /** @internal */
   rememberCancelled(id: number): void {
     this.cancelledEarly.add(id);
@@ -202,8 +233,10 @@ export class StreamClient {
     const id = Number(msg.subject.slice(this.prefix.length));
     const stream = this.streams.get(id);
     if (!stream) return this.lateFrame(id, msg);
-    if (msg.data.length === 0 && msg.headers?.code === 503) {
-      return stream.fail(failure(503, 'unavailable', `no responders for ${stream.subject}`));
+    if (stream.silenceMs) stream.aliveUntil = Date.now() + stream.silenceMs;
+    if (msg.data.length === 0) {
+      if (msg.headers?.code === 503) return stream.fail(failure(503, 'unavailable', `no responders for ${stream.subject}`));
+      if (msg.headers?.has(HEARTBEAT_HEADER)) return; // a sign of life, nothing to deliver
     }
     let frame: DecodedStreamFrame;
     try {
@@ -224,6 +257,10 @@ export class StreamClient {
         const accept: StreamAccept = streamPayload(frame, streamAcceptSchema);
         stream.control = accept.control;
         stream.idleMs = accept.idle_ms + stream.options.idleGraceMs;
+        if (accept.heartbeat_ms && stream.options.heartbeatMs) {
+          stream.silenceMs = accept.heartbeat_ms * HEARTBEAT_MISSES;
+          stream.aliveUntil = Date.now() + stream.silenceMs;
+        }
         break;
       }
       case STREAM_FRAME.head:
@@ -276,6 +313,12 @@ export class StreamClient {
     if (!this.streams.size) return;
     const now = Date.now();
     for (const s of this.streams.values()) {
+      if (s.aliveUntil <= now) {
+        s.fail(
+          failure(503, 'unavailable', `the server of the stream on ${s.subject} stopped answering (no sign of life for ${s.silenceMs} ms)`),
+        );
+        continue;
+      }
       if (s.deadline > now) continue;
       if (!s.control)
         s.fail(failure(503, 'unavailable', `no server took the stream on ${s.subject} within ${s.options.acceptTimeoutMs} ms`));
@@ -329,6 +372,8 @@ class ServerStream implements StreamRequest {
   frames = 0;
   /** Since when the stream waits for credit (0 = not waiting). */
   waitingSince = 0;
+  /** When something last went to the caller (a frame or a heartbeat). */
+  lastSent = 0;
 
   constructor(
     readonly id: number,
@@ -336,11 +381,26 @@ class ServerStream implements StreamRequest {
     private readonly reply: string,
     private readonly window: number,
     private readonly owner: StreamServer,
+    /** The caller asked for a sign of life after this long without a frame (0: not asked). */
+    readonly heartbeatMs: number,
   ) {}
 
   accept(idleMs: number): void {
     this.owner.register(this);
-    this.send(encodeStreamJson(STREAM_FRAME.accept, this.seq++, { control: this.owner.controlSubject(this.id), idle_ms: idleMs }));
+    this.send(
+      encodeStreamJson(STREAM_FRAME.accept, this.seq++, {
+        control: this.owner.controlSubject(this.id),
+        idle_ms: idleMs,
+        ...(this.heartbeatMs ? { heartbeat_ms: this.heartbeatMs } : {}),
+      }),
+    );
+  }
+
+  /** @internal A sign of life when nothing went to the caller for the interval it asked. */
+  beatIfSilent(now: number, beat: MsgHdrs): void {
+    if (!this.heartbeatMs || this.finished || now - this.lastSent < this.heartbeatMs) return;
+    this.lastSent = now;
+    this.owner.publish(this.reply, Empty, beat);
   }
 
   head(head: StreamHead): void {
@@ -439,6 +499,7 @@ class ServerStream implements StreamRequest {
   }
 
   private send(frame: Uint8Array): void {
+    if (this.heartbeatMs) this.lastSent = Date.now();
     this.owner.publish(this.reply, frame);
   }
 }
@@ -453,6 +514,7 @@ export class StreamServer {
   private readonly requests: Subscription;
   private readonly controls: Subscription;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly beat: MsgHdrs = natsHeaders();
   private seq = 0;
 
   constructor(
@@ -464,6 +526,7 @@ export class StreamServer {
     private readonly options: StreamServeOptions,
     private readonly logger: Logger,
   ) {
+    this.beat.set(HEARTBEAT_HEADER, '1');
     // Acks and cancels come to the connection's own inbox, which its NATS permissions allow.
     this.prefix = `${createInbox(nats.inboxPrefix)}.`;
     this.controls = nats.connection.subscribe(`${this.prefix}*`, {
@@ -489,7 +552,9 @@ export class StreamServer {
         } catch {
           window = 1;
         }
-        handler(new ServerStream(++this.seq, msg.data, msg.reply, Math.max(1, window), this));
+        const asked = msg.headers ? Number(msg.headers.get(HEARTBEAT_HEADER)) : NaN;
+        const heartbeatMs = asked > 0 ? Math.min(HEARTBEAT_MAX_MS, Math.max(HEARTBEAT_MIN_MS, Math.round(asked))) : 0;
+        handler(new ServerStream(++this.seq, msg.data, msg.reply, Math.max(1, window), this, heartbeatMs));
       },
     });
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
@@ -529,9 +594,9 @@ export class StreamServer {
   }
 
   /** @internal */
-  publish(subject: string, frame: Uint8Array): void {
+  publish(subject: string, frame: Uint8Array, headers?: MsgHdrs): void {
     try {
-      this.nats.connection.publish(subject, frame);
+      this.nats.connection.publish(subject, frame, headers ? { headers } : undefined);
     } catch (err) {
       this.logger.warn({ err }, 'a stream frame could not be published');
     }
@@ -539,8 +604,12 @@ export class StreamServer {
 
   private sweep(): void {
     if (!this.streams.size) return;
-    const limit = Date.now() - this.options.stallMs;
-    for (const s of [...this.streams.values()]) if (s.waitingSince && s.waitingSince <= limit) s.stop('stalled');
+    const now = Date.now();
+    const limit = now - this.options.stallMs;
+    for (const s of [...this.streams.values()]) {
+      if (s.waitingSince && s.waitingSince <= limit) s.stop('stalled');
+      else s.beatIfSilent(now, this.beat);
+    }
   }
 }
 

@@ -50,6 +50,9 @@ export class ResponderLostError extends Error {
  */
 export const HEARTBEAT_HEADER = 'Cleargate-Heartbeat-Ms';
 export const HEARTBEAT_MISSES = 3;
+/** Heartbeat intervals a requester may ask for; a server brings others within them. */
+export const HEARTBEAT_MIN_MS = 100;
+export const HEARTBEAT_MAX_MS = 60_000;
 
 interface Pending {
   resolve(data: Uint8Array): void;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { BroadcastContract, MessageContract } from '@cleargate/contracts';
 import { decodeJson } from './codec';
 import { NatsService } from './nats.service';
-import { HEARTBEAT_HEADER } from './request-mux';
+import { HEARTBEAT_HEADER, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS } from './request-mux';
 
 /** A live subscription: stop it, or let what it holds finish first. */
 export interface SubscriptionHandle {
@@ -78,9 +78,6 @@ export function serveFrames(
   return handle(sub);
 }
 
-/** Heartbeat intervals a requester may ask for; others are brought within them. */
-const HEARTBEAT_MIN_MS = 100;
-const HEARTBEAT_MAX_MS = 60_000;
 /** A request held longer than this (a handler that never answers) gets no more heartbeats. */
 const HELD_MAX_MS = 20 * 60_000;
 const TICK_MS = 25;

@@ -374,6 +374,37 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     await waitFor(async () => (await client.models.list()).data.length === 4);
   });
 
+  it('ends a stream with an error event three missed heartbeats after the router dies, long before a long timeout', async () => {
+    // cml-1/llama has the default timeout (30 s); the router sends a heartbeat after 2 s without a
+    // frame (ONDEMAND_HEARTBEAT_MS), and the gateway gives up after three missed.
+    stack.serving.llm.setBehaviour({ tokenDelayMs: 300 });
+    const stream = await client.chat.completions.create({
+      model: 'cml-1/llama',
+      messages: [{ role: 'user', content: Array.from({ length: 40 }, () => 'x').join(' ') }],
+      stream: true,
+    });
+    let seen = 0;
+    let error: unknown;
+    let killedAt = 0;
+    try {
+      for await (const _chunk of stream) {
+        if (++seen === 2) {
+          killedAt = performance.now();
+          await stack.router.kill('SIGKILL');
+        }
+      }
+    } catch (err) {
+      error = err;
+    }
+    const waited = performance.now() - killedAt;
+    expect(error).toBeInstanceOf(APIError);
+    expect((error as APIError).message).toMatch(/stopped answering \(no sign of life for 6000 ms\)/);
+    expect(waited).toBeGreaterThan(5000);
+    expect(waited).toBeLessThan(6000 + 1500);
+    await stack.router.start();
+    await waitFor(async () => (await client.models.list()).data.length === 4);
+  });
+
   it('exports token counts and time to first token per machine and endpoint', async () => {
     await client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'metrics' }] });
     const metrics = await fetch(`http://127.0.0.1:${stack.router.opsPort}/metrics`).then((r) => r.text());

@@ -227,6 +227,7 @@ export class OpenaiHttp {
         window: this.config.OPENAI_STREAM_WINDOW,
         acceptTimeoutMs: this.config.OPENAI_ACCEPT_TIMEOUT_MS,
         idleGraceMs: this.config.OPENAI_IDLE_GRACE_MS,
+        heartbeatMs: this.config.ONDEMAND_HEARTBEAT_MS,
       },
     );
     res.once('close', () => {

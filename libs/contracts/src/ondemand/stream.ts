@@ -45,6 +45,12 @@ export const streamAcceptSchema = z.object({
   control: z.string().min(1).max(255),
   /** The longest silence the server itself allows before the first and between frames. */
   idle_ms: z.number().int().min(1).max(3_600_000),
+  /**
+   * The caller asked for heartbeats and the server sends them: an empty message with the
+   * heartbeat header on the caller's inbox after this long without a frame. Absent: none come
+   * (a server of an earlier release), and only the idle deadline tells a server gone.
+   */
+  heartbeat_ms: z.number().int().min(1).max(60_000).optional(),
 });
 export type StreamAccept = z.infer<typeof streamAcceptSchema>;
 
