@@ -1,7 +1,7 @@
 import { createInbox, headers as natsHeaders, type Msg } from '@nats-io/nats-core';
 import { decodeStreamFrame, encodeStreamFrame, encodeStreamJson, STREAM_FRAME, StreamError, StreamHead } from '@cleargate/contracts';
 import { StreamCallOptions, StreamClient, StreamListener, StreamRequest, serveStreams } from './frame-stream';
-import { HEARTBEAT_HEADER } from './request-mux';
+import { HEARTBEAT_HEADER } from './heartbeats';
 import { natsFixture, silent, sleep, until } from './test/nats-fixture';
 
 const options: StreamCallOptions = { window: 8, acceptTimeoutMs: 2000, idleGraceMs: 300 };

@@ -1,12 +1,4 @@
-import {
-  createInbox,
-  Empty,
-  headers as natsHeaders,
-  type Msg,
-  type MsgHdrs,
-  type NatsConnection,
-  type Subscription,
-} from '@nats-io/nats-core';
+import { createInbox, Empty, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import {
   decodeStreamFrame,
@@ -25,7 +17,7 @@ import {
   streamPayload,
 } from '@cleargate/contracts';
 import { NatsService } from './nats.service';
-import { HEARTBEAT_HEADER, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS, HEARTBEAT_MISSES } from './request-mux';
+import { askingHeartbeats, BEAT, heartbeatAsked, HEARTBEAT_MISSES, isHeartbeat } from './heartbeats';
 
 /**
  * The mechanics of a streamed answer over core NATS (the frames are in libs/contracts'
@@ -155,7 +147,6 @@ export class StreamClient {
   private readonly cancelledEarly = new Set<number>();
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
-  private readonly asking = new Map<number, MsgHdrs>();
   private seq = 0;
 
   /** `inboxPrefix`: the connection's, so the frames fall within its NATS permissions. */
@@ -180,7 +171,7 @@ export class StreamClient {
     const stream = new CallerStream(id, this, listener, options, subject);
     this.streams.set(id, stream);
     try {
-      const headers = options.heartbeatMs ? this.heartbeatHeaders(options.heartbeatMs) : undefined;
+      const headers = options.heartbeatMs ? askingHeartbeats(options.heartbeatMs) : undefined;
       this.connection.publish(subject, request, { reply: this.prefix + id, ...(headers ? { headers } : {}) });
     } catch (err) {
       this.streams.delete(id);
@@ -211,17 +202,6 @@ export class StreamClient {
     this.streams.delete(id);
   }
 
-  /** The headers asking for heartbeats, one per interval in use. */
-  private heartbeatHeaders(ms: number): MsgHdrs {
-    let h = this.asking.get(ms);
-    if (!h) {
-      h = natsHeaders();
-      h.set(HEARTBEAT_HEADER, String(ms));
-      this.asking.set(ms, h);
-    }
-    return h;
-  }
-
   /** @internal */
   rememberCancelled(id: number): void {
     this.cancelledEarly.add(id);
@@ -236,7 +216,7 @@ export class StreamClient {
     if (stream.silenceMs) stream.aliveUntil = Date.now() + stream.silenceMs;
     if (msg.data.length === 0) {
       if (msg.headers?.code === 503) return stream.fail(failure(503, 'unavailable', `no responders for ${stream.subject}`));
-      if (msg.headers?.has(HEARTBEAT_HEADER)) return; // a sign of life, nothing to deliver
+      if (isHeartbeat(msg)) return; // a sign of life, nothing to deliver
     }
     let frame: DecodedStreamFrame;
     try {
@@ -397,10 +377,10 @@ class ServerStream implements StreamRequest {
   }
 
   /** @internal A sign of life when nothing went to the caller for the interval it asked. */
-  beatIfSilent(now: number, beat: MsgHdrs): void {
+  beatIfSilent(now: number): void {
     if (!this.heartbeatMs || this.finished || now - this.lastSent < this.heartbeatMs) return;
     this.lastSent = now;
-    this.owner.publish(this.reply, Empty, beat);
+    this.owner.publish(this.reply, Empty, BEAT);
   }
 
   head(head: StreamHead): void {
@@ -514,7 +494,6 @@ export class StreamServer {
   private readonly requests: Subscription;
   private readonly controls: Subscription;
   private readonly sweeper: NodeJS.Timeout;
-  private readonly beat: MsgHdrs = natsHeaders();
   private seq = 0;
 
   constructor(
@@ -526,7 +505,6 @@ export class StreamServer {
     private readonly options: StreamServeOptions,
     private readonly logger: Logger,
   ) {
-    this.beat.set(HEARTBEAT_HEADER, '1');
     // Acks and cancels come to the connection's own inbox, which its NATS permissions allow.
     this.prefix = `${createInbox(nats.inboxPrefix)}.`;
     this.controls = nats.connection.subscribe(`${this.prefix}*`, {
@@ -552,9 +530,7 @@ export class StreamServer {
         } catch {
           window = 1;
         }
-        const asked = msg.headers ? Number(msg.headers.get(HEARTBEAT_HEADER)) : NaN;
-        const heartbeatMs = asked > 0 ? Math.min(HEARTBEAT_MAX_MS, Math.max(HEARTBEAT_MIN_MS, Math.round(asked))) : 0;
-        handler(new ServerStream(++this.seq, msg.data, msg.reply, Math.max(1, window), this, heartbeatMs));
+        handler(new ServerStream(++this.seq, msg.data, msg.reply, Math.max(1, window), this, heartbeatAsked(msg)));
       },
     });
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
@@ -608,7 +584,7 @@ export class StreamServer {
     const limit = now - this.options.stallMs;
     for (const s of [...this.streams.values()]) {
       if (s.waitingSince && s.waitingSince <= limit) s.stop('stalled');
-      else s.beatIfSilent(now, this.beat);
+      else s.beatIfSilent(now);
     }
   }
 }

@@ -5,6 +5,7 @@ export * from './streams';
 export * from './publisher';
 export * from './consumer';
 export * from './messaging.module';
+export * from './heartbeats';
 export * from './request-mux';
 export * from './frame-stream';
 export * from './leader-lease';

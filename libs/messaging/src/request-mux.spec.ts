@@ -1,12 +1,6 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
-import {
-  HEARTBEAT_HEADER,
-  NatsUnavailableError,
-  NoRespondersError,
-  RequestMux,
-  RequestTimeoutError,
-  ResponderLostError,
-} from './request-mux';
+import { HEARTBEAT_HEADER } from './heartbeats';
+import { NatsUnavailableError, NoRespondersError, RequestMux, RequestTimeoutError, ResponderLostError } from './request-mux';
 
 /** The part of a NATS connection the multiplexer uses, recording what it publishes. */
 function fakeConnection() {

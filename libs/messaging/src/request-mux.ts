@@ -1,4 +1,5 @@
-import { createInbox, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { askingHeartbeats, HEARTBEAT_HEADER, HEARTBEAT_MISSES, isHeartbeat } from './heartbeats';
 
 /** Nobody subscribes to the subject: the NATS server answered 503 on the reply subject. */
 export class NoRespondersError extends Error {
@@ -27,7 +28,7 @@ export class RequestTimeoutError extends Error {
 }
 
 /**
- * The responder that took the request fell silent (see HEARTBEAT_HEADER): it stopped or lost its
+ * The responder that took the request fell silent (see heartbeats.ts): it stopped or lost its
  * connection while the request was in its hands, and no reply will come.
  */
 export class ResponderLostError extends Error {
@@ -39,20 +40,6 @@ export class ResponderLostError extends Error {
     this.name = 'ResponderLostError';
   }
 }
-
-/**
- * On a request: how often (ms) the requester wants a sign of life while the request is in hand.
- * On a message to the reply subject: that sign (an empty message), not the reply. serveFrames
- * sends the first a quarter of the interval after it took the request (a quick request costs
- * none), then one per interval; the requester gives up after HEARTBEAT_MISSES intervals without
- * one, counted from the first, so a responder that sends none (an older release) is waited for
- * until the request's timeout as before.
- */
-export const HEARTBEAT_HEADER = 'Cleargate-Heartbeat-Ms';
-export const HEARTBEAT_MISSES = 3;
-/** Heartbeat intervals a requester may ask for; a server brings others within them. */
-export const HEARTBEAT_MIN_MS = 100;
-export const HEARTBEAT_MAX_MS = 60_000;
 
 interface Pending {
   resolve(data: Uint8Array): void;
@@ -79,8 +66,6 @@ export class RequestMux {
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
   private seq = 0;
-  /** The headers asking for heartbeats, one per interval in use (the client encodes them at each publish). */
-  private readonly asking = new Map<number, MsgHdrs>();
   /** False while the connection is down: requests then fail at once instead of waiting in the client's buffer. */
   private connected = true;
 
@@ -108,7 +93,7 @@ export class RequestMux {
     const silenceMs = options.heartbeatMs ? options.heartbeatMs * HEARTBEAT_MISSES : 0;
     if (options.heartbeatMs) {
       if (headers) headers.set(HEARTBEAT_HEADER, String(options.heartbeatMs));
-      else headers = this.heartbeatHeaders(options.heartbeatMs);
+      else headers = askingHeartbeats(options.heartbeatMs);
     }
     return new Promise<Uint8Array>((resolve, reject) => {
       this.pending.set(id, {
@@ -154,23 +139,13 @@ export class RequestMux {
     const id = Number(msg.subject.slice(this.prefix.length));
     const pending = this.pending.get(id);
     if (!pending) return; // late reply after a timeout
-    if (pending.silenceMs && msg.data.length === 0 && msg.headers?.has(HEARTBEAT_HEADER)) {
+    if (pending.silenceMs && isHeartbeat(msg)) {
       pending.aliveUntil = Date.now() + pending.silenceMs;
       return;
     }
     this.pending.delete(id);
     if (msg.data.length === 0 && msg.headers?.code === 503) pending.reject(new NoRespondersError(pending.subject));
     else pending.resolve(msg.data);
-  }
-
-  private heartbeatHeaders(ms: number): MsgHdrs {
-    let h = this.asking.get(ms);
-    if (!h) {
-      h = natsHeaders();
-      h.set(HEARTBEAT_HEADER, String(ms));
-      this.asking.set(ms, h);
-    }
-    return h;
   }
 
   private sweep(): void {

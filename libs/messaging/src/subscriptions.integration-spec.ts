@@ -3,7 +3,8 @@ import { createInbox, headers as natsHeaders, type Msg } from '@nats-io/nats-cor
 import { runStatusApplied, runStatusChanged } from '@cleargate/contracts';
 import { encodeJson } from './codec';
 import { MessagePublisher } from './publisher';
-import { HEARTBEAT_HEADER, ResponderLostError } from './request-mux';
+import { HEARTBEAT_HEADER } from './heartbeats';
+import { ResponderLostError } from './request-mux';
 import { FrameRequest, serveFrames, subscribeEvents } from './subscriptions';
 import { natsFixture, silent, sleep, until } from './test/nats-fixture';
 

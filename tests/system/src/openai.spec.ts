@@ -345,11 +345,11 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     expect(records[0]).toMatchObject({ status_code: 200 });
   });
 
-  it('ends a stream with an error event within the idle timeout when the router dies mid-stream', async () => {
-    // llama on vllm-1 has a 1.5 s timeout; the gateway waits that plus OPENAI_IDLE_GRACE_MS (2 s by default).
+  /** Streams from `model`, kills the router at the second chunk; what the SDK raised and how long after the kill. */
+  async function routerKilledMidStream(model: string): Promise<{ error: unknown; waited: number }> {
     stack.serving.llm.setBehaviour({ tokenDelayMs: 300 });
     const stream = await client.chat.completions.create({
-      model: 'vllm-1/llama',
+      model,
       messages: [{ role: 'user', content: Array.from({ length: 40 }, () => 'x').join(' ') }],
       stream: true,
     });
@@ -367,42 +367,28 @@ describe('the OpenAI-compatible API with the official SDK', () => {
       error = err;
     }
     const waited = performance.now() - killedAt;
+    await stack.router.start();
+    await waitFor(async () => (await client.models.list()).data.length === 4);
+    return { error, waited };
+  }
+
+  it('ends a stream with an error event within the idle timeout when the router dies mid-stream', async () => {
+    // llama on vllm-1 has a 1.5 s timeout; the gateway waits that plus OPENAI_IDLE_GRACE_MS (2 s by
+    // default), sooner than three missed heartbeats (2 s each).
+    const { error, waited } = await routerKilledMidStream('vllm-1/llama');
     expect(error).toBeInstanceOf(APIError);
     expect((error as APIError).message).toMatch(/nothing came for 3500 ms/);
     expect(waited).toBeLessThan(1500 + 2000 + 1000);
-    await stack.router.start();
-    await waitFor(async () => (await client.models.list()).data.length === 4);
   });
 
   it('ends a stream with an error event three missed heartbeats after the router dies, long before a long timeout', async () => {
     // cml-1/llama has the default timeout (30 s); the router sends a heartbeat after 2 s without a
     // frame (ONDEMAND_HEARTBEAT_MS), and the gateway gives up after three missed.
-    stack.serving.llm.setBehaviour({ tokenDelayMs: 300 });
-    const stream = await client.chat.completions.create({
-      model: 'cml-1/llama',
-      messages: [{ role: 'user', content: Array.from({ length: 40 }, () => 'x').join(' ') }],
-      stream: true,
-    });
-    let seen = 0;
-    let error: unknown;
-    let killedAt = 0;
-    try {
-      for await (const _chunk of stream) {
-        if (++seen === 2) {
-          killedAt = performance.now();
-          await stack.router.kill('SIGKILL');
-        }
-      }
-    } catch (err) {
-      error = err;
-    }
-    const waited = performance.now() - killedAt;
+    const { error, waited } = await routerKilledMidStream('cml-1/llama');
     expect(error).toBeInstanceOf(APIError);
     expect((error as APIError).message).toMatch(/stopped answering \(no sign of life for 6000 ms\)/);
     expect(waited).toBeGreaterThan(5000);
     expect(waited).toBeLessThan(6000 + 1500);
-    await stack.router.start();
-    await waitFor(async () => (await client.models.list()).data.length === 4);
   });
 
   it('exports token counts and time to first token per machine and endpoint', async () => {
