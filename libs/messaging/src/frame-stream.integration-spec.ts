@@ -1,7 +1,7 @@
-import { createInbox, headers as natsHeaders, type Msg } from '@nats-io/nats-core';
+import { createInbox, type Msg } from '@nats-io/nats-core';
 import { decodeStreamFrame, encodeStreamFrame, encodeStreamJson, STREAM_FRAME, StreamError, StreamHead } from '@cleargate/contracts';
 import { StreamCallOptions, StreamClient, StreamListener, StreamRequest, serveStreams } from './frame-stream';
-import { HEARTBEAT_HEADER } from './heartbeats';
+import { askingHeartbeats, isHeartbeat } from './heartbeats';
 import { natsFixture, silent, sleep, until } from './test/nats-fixture';
 
 const options: StreamCallOptions = { window: 8, acceptTimeoutMs: 2000, idleGraceMs: 300 };
@@ -272,13 +272,11 @@ describe('streamed answers over NATS', () => {
       const got: ('beat' | number)[] = [];
       const sub = fx.nats.connection.subscribe(inbox, {
         callback: (_err, msg: Msg) => {
-          if (msg.data.length === 0 && msg.headers?.has(HEARTBEAT_HEADER)) got.push('beat');
+          if (isHeartbeat(msg)) got.push('beat');
           else got.push(decodeStreamFrame(msg.data).kind);
         },
       });
-      const h = natsHeaders();
-      h.set(HEARTBEAT_HEADER, '400');
-      fx.nats.connection.publish(fx.nats.subject(SUBJECT), Buffer.from('go'), { reply: inbox, headers: h });
+      fx.nats.connection.publish(fx.nats.subject(SUBJECT), Buffer.from('go'), { reply: inbox, headers: askingHeartbeats(400) });
       await until(() => got.includes(STREAM_FRAME.end), 3000);
       sub.unsubscribe();
       const kinds = got.filter((k) => k !== 'beat');
@@ -317,6 +315,24 @@ describe('streamed answers over NATS', () => {
       await until(() => unasked.heard.error !== null, 3000);
       expect(unasked.heard.error).toMatchObject({ status: 504, error: { code: 'upstream_timeout' } });
       client.close();
+      // And on the wire: an accept without heartbeat_ms, the head, then nothing through a silence
+      // of half a second (a caller that did not ask would ignore a beat, so look at the inbox itself).
+      const inbox = createInbox();
+      const got: (number | 'beat')[] = [];
+      const accepts: Record<string, unknown>[] = [];
+      const sub = fx.nats.connection.subscribe(inbox, {
+        callback: (_err, msg: Msg) => {
+          if (isHeartbeat(msg)) return void got.push('beat');
+          const frame = decodeStreamFrame(msg.data);
+          got.push(frame.kind);
+          if (frame.kind === STREAM_FRAME.accept) accepts.push(JSON.parse(Buffer.from(frame.payload).toString()));
+        },
+      });
+      fx.nats.connection.publish(fx.nats.subject(SUBJECT), Buffer.from('go'), { reply: inbox });
+      await sleep(500);
+      sub.unsubscribe();
+      expect(got).toEqual([STREAM_FRAME.accept, STREAM_FRAME.head]);
+      expect(accepts[0]).not.toHaveProperty('heartbeat_ms');
     });
   });
 });

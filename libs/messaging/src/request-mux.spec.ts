@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
-import { HEARTBEAT_HEADER } from './heartbeats';
+import { BEAT, HEARTBEAT_HEADER } from './heartbeats';
 import { NatsUnavailableError, NoRespondersError, RequestMux, RequestTimeoutError, ResponderLostError } from './request-mux';
 
 /** The part of a NATS connection the multiplexer uses, recording what it publishes. */
@@ -23,6 +23,16 @@ function fakeConnection() {
 }
 
 const bytes = (s: string) => new TextEncoder().encode(s);
+
+/** Whether `pending` has settled yet, either way. */
+function watch(pending: Promise<unknown>): { settled: boolean } {
+  const state = { settled: false };
+  void pending.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  return state;
+}
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 describe('RequestMux', () => {
@@ -60,10 +70,9 @@ describe('RequestMux', () => {
     const mux = new RequestMux(connection);
     const pending = mux.request('svc.stuck', bytes('x'), { timeoutMs: 300 });
     jest.advanceTimersByTime(200);
-    let settled = false;
-    void pending.catch(() => (settled = true));
+    const state = watch(pending);
     await Promise.resolve();
-    expect(settled).toBe(false);
+    expect(state.settled).toBe(false);
     jest.advanceTimersByTime(150);
     await expect(pending).rejects.toMatchObject({ name: 'RequestTimeoutError', subject: 'svc.stuck', timeoutMs: 300 });
     mux.close();
@@ -117,29 +126,19 @@ describe('RequestMux', () => {
   });
 
   describe('with heartbeats', () => {
-    const beat = () => {
-      const h = natsHeaders();
-      h.set(HEARTBEAT_HEADER, '1');
-      return h;
-    };
-
     it('asks for them, and keeps waiting while they come, the reply still the first message that is not one', async () => {
       jest.useFakeTimers();
       const { connection, published, reply } = fakeConnection();
       const mux = new RequestMux(connection);
       const pending = mux.request('svc.slow', bytes('x'), { timeoutMs: 10_000, heartbeatMs: 100 });
       expect(published[0]!.headers?.get(HEARTBEAT_HEADER)).toBe('100');
-      let settled = false;
-      void pending.then(
-        () => (settled = true),
-        () => (settled = true),
-      );
+      const state = watch(pending);
       for (let i = 0; i < 20; i++) {
-        reply(published[0]!.reply, new Uint8Array(0), beat());
+        reply(published[0]!.reply, new Uint8Array(0), BEAT);
         jest.advanceTimersByTime(250); // within three intervals of the last beat
         await Promise.resolve();
       }
-      expect(settled).toBe(false);
+      expect(state.settled).toBe(false);
       reply(published[0]!.reply, bytes('done'));
       expect(text(await pending)).toBe('done');
       mux.close();
@@ -150,12 +149,11 @@ describe('RequestMux', () => {
       const { connection, published, reply } = fakeConnection();
       const mux = new RequestMux(connection);
       const pending = mux.request('svc.doomed', bytes('x'), { timeoutMs: 60_000, heartbeatMs: 200 });
-      reply(published[0]!.reply, new Uint8Array(0), beat());
+      reply(published[0]!.reply, new Uint8Array(0), BEAT);
       jest.advanceTimersByTime(550);
-      let settled = false;
-      void pending.catch(() => (settled = true));
+      const state = watch(pending);
       await Promise.resolve();
-      expect(settled).toBe(false);
+      expect(state.settled).toBe(false);
       jest.advanceTimersByTime(100);
       await expect(pending).rejects.toEqual(new ResponderLostError('svc.doomed', 600));
       mux.close();
@@ -166,11 +164,10 @@ describe('RequestMux', () => {
       const { connection } = fakeConnection();
       const mux = new RequestMux(connection);
       const pending = mux.request('svc.old', bytes('x'), { timeoutMs: 5_000, heartbeatMs: 100 });
-      let settled = false;
-      void pending.catch(() => (settled = true));
+      const state = watch(pending);
       jest.advanceTimersByTime(4_900);
       await Promise.resolve();
-      expect(settled).toBe(false);
+      expect(state.settled).toBe(false);
       jest.advanceTimersByTime(200);
       await expect(pending).rejects.toBeInstanceOf(RequestTimeoutError);
       mux.close();
@@ -187,7 +184,7 @@ describe('RequestMux', () => {
       expect(published[0]!.headers?.get(HEARTBEAT_HEADER)).toBe('300');
       expect(published[1]!.headers).toBeUndefined();
       // Without heartbeats asked for, an empty message is an answer whatever its headers.
-      reply(published[1]!.reply, new Uint8Array(0), beat());
+      reply(published[1]!.reply, new Uint8Array(0), BEAT);
       expect((await second).length).toBe(0);
       reply(published[0]!.reply, bytes('one'));
       expect(text(await first)).toBe('one');

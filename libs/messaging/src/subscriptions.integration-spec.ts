@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createInbox, headers as natsHeaders, type Msg } from '@nats-io/nats-core';
+import { createInbox, type Msg } from '@nats-io/nats-core';
 import { runStatusApplied, runStatusChanged } from '@cleargate/contracts';
 import { encodeJson } from './codec';
 import { MessagePublisher } from './publisher';
-import { HEARTBEAT_HEADER } from './heartbeats';
+import { askingHeartbeats, isHeartbeat } from './heartbeats';
 import { ResponderLostError } from './request-mux';
 import { FrameRequest, serveFrames, subscribeEvents } from './subscriptions';
 import { natsFixture, silent, sleep, until } from './test/nats-fixture';
@@ -111,13 +111,11 @@ describe('subscribeEvents and serveFrames', () => {
       const sent = Date.now();
       const sub = fx.nats.connection.subscribe(inbox, {
         callback: (_err, msg: Msg) => {
-          heard.push(msg.data.length === 0 && msg.headers?.has(HEARTBEAT_HEADER) === true ? 'beat' : 'reply');
+          heard.push(isHeartbeat(msg) ? 'beat' : 'reply');
           at.push(Date.now() - sent);
         },
       });
-      const h = natsHeaders();
-      h.set(HEARTBEAT_HEADER, String(everyMs));
-      fx.nats.connection.publish(fx.nats.subject(subject), new Uint8Array([1]), { reply: inbox, headers: h });
+      fx.nats.connection.publish(fx.nats.subject(subject), new Uint8Array([1]), { reply: inbox, headers: askingHeartbeats(everyMs) });
       await until(() => heard.includes('reply'));
       await sleep(300);
       sub.unsubscribe();
