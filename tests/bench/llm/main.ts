@@ -8,6 +8,13 @@
  * the time between tokens (ITL: one event read → the next). Prints the medians and p99 of both
  * paths and what the gateway adds, and writes bench-llm.json in BENCH_OUT_DIR (tmp/).
  *
+ * It also measures the floor of what those hops cost on the machine, with no work done on them:
+ * the bare relay's `GET /ready` crosses exactly the hops a token crosses through ClearGate and
+ * not directly (an HTTP round trip into the relay's gateway half, a NATS round trip from there
+ * to its router half), and is answered without calling upstream. It is timed once every
+ * FIRST_TOKEN_MS, so that the processes sit idle in between as they do while a model thinks,
+ * both beside the relay's rounds (loaded) and alone after them (idle).
+ *
  *   npm run bench:llm        (BENCH_ROUNDS=4, STREAMS_PER_ROUND=3 answers per stream and round)
  */
 import { Agent, request } from 'node:http';
@@ -27,7 +34,7 @@ import {
   serviceProcess,
   waitFor,
 } from '@cleargate/testing';
-import { bareRelay, benchNodeArgs, knob, OUT_DIR } from '../support';
+import { bareRelay, benchEnv, benchNodeArgs, knob, OUT_DIR } from '../support';
 
 const STREAMS = knob('BENCH_STREAMS', 32);
 const ROUNDS = knob('BENCH_ROUNDS', 4);
@@ -35,6 +42,10 @@ const PER_ROUND = knob('STREAMS_PER_ROUND', 3);
 const TOKENS = knob('TOKENS', 64);
 const TOKEN_MS = knob('TOKEN_MS', 20);
 const FIRST_TOKEN_MS = knob('FIRST_TOKEN_MS', 30);
+/** Up to this long (uniformly random) between the answers of one stream; 0: the next request as the last answer ends. */
+const THINK_MS = knob('THINK_MS', 0);
+/** Idle samples of the hops' floor, taken after the rounds. */
+const FLOOR_SAMPLES = knob('FLOOR_SAMPLES', 200);
 
 interface Sample {
   /** Request sent → the answer's status line and headers read. */
@@ -103,7 +114,10 @@ async function round(target: { url: URL; path: string; headers: Record<string, s
   await Promise.all(
     Array.from({ length: STREAMS }, async (_, s) => {
       await new Promise((r) => setTimeout(r, (s * TOKEN_MS) / STREAMS));
-      for (let i = 0; i < PER_ROUND; i++) await stream(agent, target.url, target.path, target.headers, body, into);
+      for (let i = 0; i < PER_ROUND; i++) {
+        if (THINK_MS) await sleep(Math.random() * THINK_MS);
+        await stream(agent, target.url, target.path, target.headers, body, into);
+      }
     }),
   );
   agent.destroy();
@@ -115,12 +129,33 @@ const pct = (values: number[], p: number) => {
 };
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const ms = (v: number) => `${v.toFixed(3)} ms`;
+const sleep = (waitMs: number) => new Promise((r) => setTimeout(r, waitMs));
+
+/** `GET /ready` on the bare relay once every FIRST_TOKEN_MS, until `until.done` or `until` times: the hops' floor. */
+async function floor(readyUrl: string, into: number[], until: { done: boolean } | number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL(readyUrl);
+  for (let i = 0; typeof until === 'number' ? i < until : !until.done; i++) {
+    const sent = performance.now();
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request({ agent, host: url.hostname, port: url.port, path: url.pathname }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+      });
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+    if (ok) into.push(performance.now() - sent);
+    await sleep(FIRST_TOKEN_MS);
+  }
+  agent.destroy();
+}
 
 async function main(): Promise<void> {
   const oidc = await startOidcPeer();
   const namespace = await createTestNamespace();
   const db = await createTestDatabase('cg_bench_llm');
-  const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn' };
+  const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...benchEnv() };
   const servingPort = await freePort();
   const serving = nodeProcess({
     name: 'serving-peer',
@@ -169,11 +204,18 @@ async function main(): Promise<void> {
     const a = sample();
     const b = sample();
     const c = sample();
+    const floorLoaded: number[] = [];
+    const floorIdle: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       await round(direct, a);
       await round(through, b);
+      const relaying = { done: false };
+      const pinging = floor(`${relayBase}/ready`, floorLoaded, relaying);
       await round(bare, c);
+      relaying.done = true;
+      await pinging;
     }
+    await floor(`${relayBase}/ready`, floorIdle, FLOOR_SAMPLES);
     const report = {
       date: new Date().toISOString().slice(0, 10),
       streams: STREAMS,
@@ -191,6 +233,10 @@ async function main(): Promise<void> {
         direct: { p50: pct(a.ttft, 50), p99: pct(a.ttft, 99), mean: mean(a.ttft) },
         gateway: { p50: pct(b.ttft, 50), p99: pct(b.ttft, 99), mean: mean(b.ttft) },
         relay: { p50: pct(c.ttft, 50), p99: pct(c.ttft, 99), mean: mean(c.ttft) },
+      },
+      hops_floor: {
+        loaded: { samples: floorLoaded.length, p50: pct(floorLoaded, 50), p99: pct(floorLoaded, 99) },
+        idle: { samples: floorIdle.length, p50: pct(floorIdle, 50), p99: pct(floorIdle, 99) },
       },
       itl: {
         direct: { p50: pct(a.itl, 50), p99: pct(a.itl, 99), mean: mean(a.itl) },
@@ -221,6 +267,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `the bare relay over the same hops adds ${ms(relayTtft)} and ${ms(relayItl)}; ClearGate's own work adds ${ms(addedTtft - relayTtft)} to the median TTFT`,
+    );
+    const f = report.hops_floor;
+    console.log(
+      `the hops alone, no work on them (the bare relay's GET /ready, one every ${FIRST_TOKEN_MS} ms): p50 ${ms(f.loaded.p50)} beside the relay's streams, ${ms(f.idle.p50)} idle`,
     );
     mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(

@@ -82,6 +82,8 @@ describe('benchmark code paths', () => {
       TOKENS: '4',
       TOKEN_MS: '5',
       FIRST_TOKEN_MS: '5',
+      THINK_MS: '2',
+      FLOOR_SAMPLES: '3',
     });
     expectExit(run);
     const report = figures('bench-llm.json');
@@ -91,6 +93,10 @@ describe('benchmark code paths', () => {
       expect(report.ttft[path].p50).toBeGreaterThan(0);
       expect(report.itl[path].mean).toBeGreaterThan(0);
     }
+    // The hops' floor: timed beside the relay's round and alone after it.
+    expect(report.hops_floor.idle.samples).toBe(3);
+    expect(report.hops_floor.loaded.samples).toBeGreaterThan(0);
+    expect(report.hops_floor.idle.p50).toBeGreaterThan(0);
   }, 120_000);
 
   it('bench:soak drives mixed traffic and samples every service at the start and the end', async () => {
