@@ -3,7 +3,7 @@
  * and what /proc says about a process (CPU, resident memory, file descriptors).
  */
 import autocannon, { Result } from 'autocannon';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -17,6 +17,7 @@ import {
   registryProcess,
   ROOT,
   serviceProcess,
+  type ServiceProcess,
 } from '@cleargate/testing';
 
 export interface Figures {
@@ -209,6 +210,25 @@ export class CpuMeter {
 
 /** Where a benchmark writes its figures (and reads another's): BENCH_OUT_DIR, by default tmp/. */
 export const OUT_DIR = process.env.BENCH_OUT_DIR ?? join(ROOT, 'tmp');
+
+/**
+ * The ClearML peer of a benchmark, not started: `seed` (its projects, queues and tasks) written
+ * to OUT_DIR as bench-<name>-seed.json, no agents, `latencyMs` added to every call.
+ */
+export async function clearmlPeer(name: string, seed: object, latencyMs: number): Promise<{ url: string; process: ServiceProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  mkdirSync(OUT_DIR, { recursive: true });
+  const seedFile = join(OUT_DIR, `bench-${name}-seed.json`);
+  writeFileSync(seedFile, JSON.stringify(seed));
+  const process = nodeProcess({
+    name: 'clearml-peer',
+    entry: 'dist/tests/peers/src/clearml/main.js',
+    args: ['--port', String(port), '--seed', seedFile, '--no-agents', '--latency-ms', String(latencyMs)],
+    readyUrl: `${url}/debug.ping`,
+  });
+  return { url, process };
+}
 
 /**
  * A benchmark's stack around a ClearML peer at `clearmlUrl` (not started): the serving peer,

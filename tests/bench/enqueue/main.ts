@@ -18,7 +18,7 @@ import { Client } from 'pg';
 import { join } from 'node:path';
 import { ClearmlClient, toHyperparams, hyperparamsBySection } from '@cleargate/clearml';
 import { startOidcPeer } from '@cleargate/peers';
-import { createTestDatabase, DEV_NATS_URL, dropNamespace, freePort, nodeProcess, createTestNamespace } from '@cleargate/testing';
+import { createTestDatabase, DEV_NATS_URL, dropNamespace, createTestNamespace } from '@cleargate/testing';
 import {
   benchEnv,
   benchNodeArgs,
@@ -29,6 +29,7 @@ import {
   load,
   OUT_DIR,
   benchServices,
+  clearmlPeer,
   knob,
   poster,
 } from '../support';
@@ -52,13 +53,9 @@ async function main(): Promise<void> {
   const oidc = await startOidcPeer();
   const db = await createTestDatabase('cg_bench');
   const namespace = await createTestNamespace();
-  const clearmlPort = await freePort();
-  const clearmlUrl = `http://127.0.0.1:${clearmlPort}`;
-  const seedFile = join(OUT_DIR, 'bench-enqueue-seed.json');
-  mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(
-    seedFile,
-    JSON.stringify({
+  const { url: clearmlUrl, process: clearml } = await clearmlPeer(
+    'enqueue',
+    {
       projects: [{ id: 'p-bench', name: 'Bench' }],
       queues: [{ id: 'q-default', name: 'default', default: true }],
       tasks: [
@@ -71,16 +68,11 @@ async function main(): Promise<void> {
           container: { image: 'bench:1' },
         },
       ],
-    }),
+    },
+    LATENCY,
   );
   const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...benchEnv() };
   const nodeArgs = benchNodeArgs();
-  const clearml = nodeProcess({
-    name: 'clearml-peer',
-    entry: 'dist/tests/peers/src/clearml/main.js',
-    args: ['--port', String(clearmlPort), '--seed', seedFile, '--no-agents', '--latency-ms', String(LATENCY)],
-    readyUrl: `${clearmlUrl}/debug.ping`,
-  });
   const { servingPort, serving, registry, gateway, router, worker } = await benchServices({
     common,
     databaseUrl: db.url,

@@ -15,22 +15,14 @@
  *
  *   npm run bench:soak     (SOAK_SEC=1800; SOAK_ONDEMAND_RPS, SOAK_RUNS_RPS to set the rates)
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Pool } from 'undici';
 import { EVENT_LOOP_SAMPLE_MS } from '@cleargate/observability';
 import { startOidcPeer } from '@cleargate/peers';
-import {
-  createTestDatabase,
-  createTestNamespace,
-  DEV_NATS_URL,
-  dropNamespace,
-  freePort,
-  nodeProcess,
-  ServiceProcess,
-} from '@cleargate/testing';
-import { benchEnv, benchNodeArgs, memoryBytes, mib, openFds, OUT_DIR, benchServices, poster } from '../support';
+import { createTestDatabase, createTestNamespace, DEV_NATS_URL, dropNamespace, ServiceProcess } from '@cleargate/testing';
+import { benchEnv, benchNodeArgs, benchServices, clearmlPeer, memoryBytes, mib, openFds, OUT_DIR, poster } from '../support';
 
 const SOAK_SEC = Number(process.env.SOAK_SEC ?? 1800);
 const WARMUP_SEC = Number(process.env.SOAK_WARMUP_SEC ?? Math.min(60, Math.round(SOAK_SEC / 10)));
@@ -133,24 +125,15 @@ async function main(): Promise<void> {
   const namespace = await createTestNamespace();
   const common = { NATS_URL: DEV_NATS_URL, NATS_NAMESPACE: namespace, LOG_LEVEL: 'warn', ...benchEnv() };
   const nodeArgs = benchNodeArgs();
-  mkdirSync(OUT_DIR, { recursive: true });
-  const seedFile = join(OUT_DIR, 'bench-soak-seed.json');
-  writeFileSync(
-    seedFile,
-    JSON.stringify({
+  const { url: clearmlUrl, process: clearml } = await clearmlPeer(
+    'soak',
+    {
       projects: [{ id: 'p-soak', name: 'Soak' }],
       queues: [{ id: 'q-default', name: 'default', default: true }],
       tasks: [{ id: TEMPLATE, name: 'soak', project: 'p-soak', status: 'completed', hyperparams: { General: { lr: '0.1' } } }],
-    }),
+    },
+    LATENCY,
   );
-  const clearmlPort = await freePort();
-  const clearmlUrl = `http://127.0.0.1:${clearmlPort}`;
-  const clearml = nodeProcess({
-    name: 'clearml-peer',
-    entry: 'dist/tests/peers/src/clearml/main.js',
-    args: ['--port', String(clearmlPort), '--seed', seedFile, '--no-agents', '--latency-ms', String(LATENCY)],
-    readyUrl: `${clearmlUrl}/debug.ping`,
-  });
   const { servingPort, serving, registry, gateway, router, worker } = await benchServices({
     common,
     databaseUrl: db.url,
