@@ -221,13 +221,13 @@ export async function clearmlPeer(name: string, seed: object, latencyMs: number)
   mkdirSync(OUT_DIR, { recursive: true });
   const seedFile = join(OUT_DIR, `bench-${name}-seed.json`);
   writeFileSync(seedFile, JSON.stringify(seed));
-  const process = nodeProcess({
+  const peer = nodeProcess({
     name: 'clearml-peer',
     entry: 'dist/tests/peers/src/clearml/main.js',
     args: ['--port', String(port), '--seed', seedFile, '--no-agents', '--latency-ms', String(latencyMs)],
     readyUrl: `${url}/debug.ping`,
   });
-  return { url, process };
+  return { url, process: peer };
 }
 
 /**
