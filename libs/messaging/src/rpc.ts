@@ -13,7 +13,7 @@ import {
   withCorrelation,
 } from '@cleargate/observability';
 import { decodeJson, encodeJson } from './codec';
-import { NatsUnavailableError, NoRespondersError, RequestTimeoutError, ResponderLostError } from './request-mux';
+import { NatsUnavailableError, NoRespondersError, RequestTimeoutError } from './request-mux';
 import { NatsService } from './nats.service';
 
 /**
@@ -90,9 +90,6 @@ export function natsFailure(err: unknown, subject: string): AppError {
     return new AppError('unavailable', `no service is answering ${subject}`);
   }
   if (err instanceof NatsUnavailableError) return new AppError('unavailable', `the message bus is unreachable (${subject})`);
-  if (err instanceof ResponderLostError) {
-    return new AppError('unavailable', `the service handling ${subject} stopped answering while it held the request`);
-  }
   if (err instanceof RequestTimeoutError || cause instanceof natsErrors.TimeoutError) {
     return new AppError('unavailable', `timed out waiting for ${subject}`);
   }
