@@ -23,6 +23,7 @@ function fakeConnection() {
 }
 
 const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** Whether `pending` has settled yet, either way. */
 function watch(pending: Promise<unknown>): { settled: boolean } {
@@ -33,7 +34,6 @@ function watch(pending: Promise<unknown>): { settled: boolean } {
   );
   return state;
 }
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 describe('RequestMux', () => {
   afterEach(() => jest.useRealTimers());

@@ -84,7 +84,8 @@ export class RequestMux {
    * Publishes `data` to `subject` and resolves with the reply's bytes. With `heartbeatMs`, the
    * responder is asked for a sign of life that often while it holds the request, and the request
    * fails with ResponderLostError once HEARTBEAT_MISSES of them are missing: a responder that
-   * died with the request costs the caller seconds, not the whole `timeoutMs`.
+   * died with the request costs the caller seconds, not the whole `timeoutMs`. The ask is added
+   * to `headers` when given (they are this request's own: RPC builds them per call).
    */
   request(subject: string, data: Uint8Array, options: { timeoutMs: number; headers?: MsgHdrs; heartbeatMs?: number }): Promise<Uint8Array> {
     if (!this.connected) return Promise.reject(new NatsUnavailableError(subject));
