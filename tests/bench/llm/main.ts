@@ -20,6 +20,7 @@
 import { Agent, request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startOidcPeer } from '@cleargate/peers';
 import {
   api,
@@ -113,7 +114,7 @@ async function round(target: { url: URL; path: string; headers: Record<string, s
   // would measure the queueing of that burst on two cores rather than the relay.
   await Promise.all(
     Array.from({ length: STREAMS }, async (_, s) => {
-      await new Promise((r) => setTimeout(r, (s * TOKEN_MS) / STREAMS));
+      await sleep((s * TOKEN_MS) / STREAMS);
       for (let i = 0; i < PER_ROUND; i++) {
         if (THINK_MS) await sleep(Math.random() * THINK_MS);
         await stream(agent, target.url, target.path, target.headers, body, into);
@@ -129,7 +130,6 @@ const pct = (values: number[], p: number) => {
 };
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const ms = (v: number) => `${v.toFixed(3)} ms`;
-const sleep = (waitMs: number) => new Promise((r) => setTimeout(r, waitMs));
 
 /** `GET /ready` on the bare relay once every FIRST_TOKEN_MS, until `until.done` or `until` times: the hops' floor. */
 async function floor(readyUrl: string, into: number[], until: { done: boolean } | number): Promise<void> {
