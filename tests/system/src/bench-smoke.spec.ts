@@ -93,7 +93,7 @@ describe('benchmark code paths', () => {
       expect(report.ttft[path].p50).toBeGreaterThan(0);
       expect(report.itl[path].mean).toBeGreaterThan(0);
     }
-    // The hops' floor: timed beside the relay's round and alone after it.
+    // The hops' floor: timed beside the gateway's round and alone after it.
     expect(report.hops_floor.idle.samples).toBe(3);
     expect(report.hops_floor.loaded.samples).toBeGreaterThan(0);
     expect(report.hops_floor.idle.p50).toBeGreaterThan(0);
