@@ -2,6 +2,17 @@
 // Unit tests (*.spec.ts) have no I/O; integration tests (*.integration-spec.ts) and
 // system tests (tests/system) use the PostgreSQL and NATS started by tools/dev-services.sh.
 const { readFileSync } = require('node:fs');
+const vm = require('node:vm');
+
+// NestJS 12 ships ES modules only. The services load it with Node's require(esm); Jest does the
+// same in its sandbox only where node:vm can build modules, which takes --experimental-vm-modules.
+// `npm test` (tools/test.mjs) sets it; say so rather than fail on the first import of @nestjs.
+if (typeof vm.SourceTextModule !== 'function') {
+  throw new Error(
+    'Jest loads NestJS (ES modules) with require(esm), which needs NODE_OPTIONS=--experimental-vm-modules: ' +
+      'run the tests with `npm test -- <jest arguments>`, or set that variable.',
+  );
+}
 
 const swcrc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 const paths = JSON.parse(readFileSync(`${__dirname}/tsconfig.base.json`, 'utf8')).compilerOptions.paths;
@@ -11,10 +22,8 @@ const moduleNameMapper = Object.fromEntries(
 const base = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  // jose ships ESM only; Node 20 loads it with require(esm) but Jest's module system cannot, so
-  // Jest compiles it to CommonJS like our own sources.
-  transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', { ...swcrc, swcrc: false }] },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // Our sources only; ES-module dependencies (NestJS, jose) load as they are, through require(esm).
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleNameMapper,
   moduleFileExtensions: ['ts', 'js', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/dist/'],

@@ -6,6 +6,8 @@ export default {
   packageManager: 'npm',
   testRunner: 'jest',
   jest: { projectType: 'custom', configFile: 'jest.mutation.config.js', enableFindRelatedTests: false },
+  // NestJS 12 is ES modules only; Jest loads it through require(esm) (see jest.config.js).
+  testRunnerNodeArgs: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
   coverageAnalysis: 'perTest',
   mutate: [
     // token verification and roles

@@ -44,13 +44,21 @@ run(process.execPath, ['tools/build.mjs', '--clean']);
 mkdirSync(join(root, 'tmp'), { recursive: true });
 const resultsFile = join(root, 'tmp', 'jest-results.json');
 const JEST_TIMEOUT_MS = 45 * 60_000;
+// NestJS 12 is ES modules only: Jest loads it through require(esm), which needs node:vm's modules
+// (jest.config.js checks). Their warning says nothing a test run needs.
+const JEST_NODE_OPTIONS = '--experimental-vm-modules --disable-warning=ExperimentalWarning';
 rmSync(resultsFile, { force: true });
 const status = run(
   join(root, 'node_modules', '.bin', 'jest'),
   // --forceExit: a suite whose setup failed half-way may leave a handle open; the run must still end
   // and print its summary. The time limit is a last guard against a hung test run.
   ['--ci', '--forceExit', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
-  { allowFailure: true, env: { ...process.env, NX_DAEMON: 'false' }, timeout: JEST_TIMEOUT_MS, killSignal: 'SIGKILL' },
+  {
+    allowFailure: true,
+    env: { ...process.env, NX_DAEMON: 'false', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${JEST_NODE_OPTIONS}`.trim() },
+    timeout: JEST_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+  },
 );
 
 let passed = 0;
