@@ -71,6 +71,13 @@ module.exports = {
     { ...base, displayName: 'observability', testMatch: ['<rootDir>/tests/observability/**/*.spec.ts'] },
     // The Node-RED package: its nodes in a Node-RED runtime against the deployed services, its editor files and its tarball.
     { ...base, displayName: 'nodered', testMatch: ['<rootDir>/tests/nodered/**/*.spec.ts'] },
+    // The same flows in Node-RED 4, which the package supports too (its node-red.version is >=4).
+    {
+      ...base,
+      displayName: 'nodered-4',
+      testMatch: ['<rootDir>/tests/nodered/src/nodes.spec.ts'],
+      setupFiles: ['<rootDir>/tests/nodered/src/support/node-red-4.ts'],
+    },
     {
       // Real third-party components (tests/interop): one Keycloak for all of its specs, started
       // by the project's globalSetup and stopped by its globalTeardown.

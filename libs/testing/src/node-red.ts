@@ -34,7 +34,12 @@ export type FlowNode = { id: string; type: string; wires?: string[][] } & Record
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper: NodeRedTestHelper = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+/**
+ * The Node-RED the flows run in: the current release (`node-red`), or the one before it where
+ * `NODE_RED_PACKAGE` names it (`node-red-4`, an npm alias; the `nodered-4` Jest project).
+ */
+export const NODE_RED_PACKAGE = process.env.NODE_RED_PACKAGE ?? 'node-red';
+helper.init(require.resolve(NODE_RED_PACKAGE));
 
 /**
  * The node modules of the package, found through the `node-red.nodes` map of its package.json,

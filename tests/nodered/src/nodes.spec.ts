@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, freePort, ROOT, waitFor } from '@cleargate/testing';
-import { everythingTheNodesSaid, helper, JWT, loadFlow, LoadedFlow, Realm } from '@cleargate/testing/node-red';
+import { everythingTheNodesSaid, helper, JWT, loadFlow, LoadedFlow, NODE_RED_PACKAGE, Realm } from '@cleargate/testing/node-red';
 import { ACCESS_TOKEN_TTL_SEC, NodeRedStack, sha256, SLOW_ENDPOINT, startNodeRedStack } from './support/stack';
 
 /**
- * The Node-RED nodes in a real Node-RED 4 runtime (node-red-node-test-helper) against the deployed
+ * The Node-RED nodes in a real Node-RED runtime (node-red-node-test-helper) against the deployed
  * services: a token from the realm's password grant, calls through the gateway to a serving
- * machine and to ClearML, and the output shapes of Snap4City's blocks.
+ * machine and to ClearML, and the output shapes of Snap4City's blocks. Node-RED 5 in the
+ * `nodered` Jest project, Node-RED 4 in `nodered-4`.
  */
 
 jest.setTimeout(60_000);
@@ -56,6 +57,11 @@ function tokens(): { stats(): Record<string, number> } {
 
 const ondemand = (extra: Record<string, unknown> = {}) => ({ id: 'od', type: 'cleargate-ondemand', ...extra });
 const enqueue = (extra: Record<string, unknown> = {}) => ({ id: 'eq', type: 'cleargate-enqueue', ...extra });
+
+it('runs the flows in the Node-RED its Jest project names', () => {
+  const runtime = (helper as unknown as { _RED: { version(): string } })._RED;
+  expect(runtime.version()).toMatch(NODE_RED_PACKAGE === 'node-red-4' ? /^4\./ : /^5\./);
+});
 
 describe('cleargate ondemand', () => {
   it('calls a model with the fields of the original block and answers {status: "ok", response}', async () => {
