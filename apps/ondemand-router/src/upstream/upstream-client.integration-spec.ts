@@ -1,5 +1,11 @@
 import { createServer, type Server } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { tmpdir } from 'node:os';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { join } from 'node:path';
 import type { RoutingEndpoint, RoutingMachine } from '@cleargate/contracts';
 import { AddressPolicy, type Resolver } from '@cleargate/egress';
 import { createRuntime } from '@cleargate/observability';
@@ -145,5 +151,63 @@ describe('the outbound address policy at connection time', () => {
     expect(JSON.parse(answer.body.toString())).toEqual({ digit: expect.any(Number) });
     // and the literal form too
     expect((await call(c, `http://127.0.0.1:${port}`)).status).toBe(200);
+  });
+});
+
+describe('a machine over https that offers HTTP/2', () => {
+  let dir: string;
+  let server: Http2SecureServer;
+  let port: number;
+  const versions: string[] = [];
+
+  beforeAll(async () => {
+    // A self-signed certificate for 127.0.0.1; the server speaks HTTP/2 and HTTP/1.1 (ALPN).
+    dir = mkdtempSync(join(tmpdir(), 'cg-h2-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ].concat(['-keyout', 'key.pem', '-out', 'cert.pem']),
+      { cwd: dir, stdio: 'pipe' },
+    );
+    server = createSecureServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')), allowHTTP1: true },
+      (req, res) => {
+        versions.push(req.httpVersion);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is called over HTTP/1.1, one call per pooled connection', async () => {
+    // The test's own certificate is not in Node's store: trust it for these calls only.
+    const defaults = getCACertificates('default');
+    setDefaultCACertificates([...defaults, readFileSync(join(dir, 'cert.pem'), 'utf8')]);
+    try {
+      const c = client(['127.0.0.1/32']);
+      const answers = await Promise.all([1, 2, 3].map(() => call(c, `https://127.0.0.1:${port}`)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    } finally {
+      setDefaultCACertificates(defaults);
+    }
+    expect(versions).toEqual(['1.1', '1.1', '1.1']);
   });
 });

@@ -209,6 +209,9 @@ export class UpstreamClient implements OnModuleDestroy {
     const pool = new Pool(url.origin, {
       connections: this.config.UPSTREAM_CONNECTIONS,
       pipelining: 1,
+      // HTTP/1.1 also over TLS, where undici 8 would offer HTTP/2: the pool is sized in connections,
+      // one call each, as clearml-serving's and Triton's servers take them.
+      allowH2: false,
       keepAliveTimeout: 30_000,
       // Every new connection's name is resolved through the policy: no byte goes to a refused address.
       connect: { timeout: this.config.UPSTREAM_CONNECT_TIMEOUT_MS, lookup: this.policy.lookup },

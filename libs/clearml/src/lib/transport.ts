@@ -81,6 +81,8 @@ export class ClearmlTransport {
     this.#extraHeaders = options.headers;
     this.#pool = new Pool(url.origin, {
       connections: options.connections,
+      // HTTP/1.1 also over TLS (undici 8 would offer HTTP/2): `connections` bounds the calls at once.
+      allowH2: false,
       keepAliveTimeout: 4_000,
       connect: { timeout: Math.min(options.timeoutMs, 10_000) },
     });
