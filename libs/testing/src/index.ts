@@ -8,3 +8,4 @@ export * from './api';
 export * from './nats-server';
 export * from './postgres-server';
 export * from './stack';
+export * from './certificates';

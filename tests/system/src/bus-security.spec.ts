@@ -1,6 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { errors as natsErrors } from '@nats-io/nats-core';
 import { NatsService } from '@cleargate/messaging';
@@ -12,6 +10,8 @@ import {
   NatsServer,
   registryProcess,
   ROOT,
+  TestCertificates,
+  testCertificates,
   TestDatabase,
   waitFor,
 } from '@cleargate/testing';
@@ -166,58 +166,23 @@ describe('the bus as a trust boundary (deploy/nats/auth.conf, generated from the
 });
 
 describe('tls:// URLs', () => {
-  let dir: string;
+  let certs: TestCertificates;
   let tlsNats: NatsServer;
   beforeAll(async () => {
     // A CA of the test's own and a certificate for localhost signed by it.
-    dir = mkdtempSync(join(tmpdir(), 'cg-tls-'));
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=ClearGate test CA',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-    );
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      'san.ext',
-      '-out',
-      'server.pem',
-    );
-    tlsNats = await natsServer({ tls: { certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key') } });
+    certs = testCertificates();
+    tlsNats = await natsServer({ tls: { certFile: certs.certFile, keyFile: certs.keyFile } });
     await tlsNats.start();
   });
   afterAll(async () => {
     await tlsNats?.kill();
     tlsNats?.remove();
-    rmSync(dir, { recursive: true, force: true });
+    certs?.remove();
   });
 
   it('connects over TLS, verifying the server against NATS_TLS_CA_FILE, and a service runs on it', async () => {
     const registry = await registryProcess(
-      { NATS_URL: tlsNats.url, NATS_TLS_CA_FILE: join(dir, 'ca.pem'), NATS_NAMESPACE: '', LOG_LEVEL: 'info' },
+      { NATS_URL: tlsNats.url, NATS_TLS_CA_FILE: certs.caFile, NATS_NAMESPACE: '', LOG_LEVEL: 'info' },
       db.url,
     );
     await registry.start();

@@ -1,15 +1,13 @@
 import { createServer, type Server } from 'node:net';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import { tmpdir } from 'node:os';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
-import { join } from 'node:path';
 import type { RoutingEndpoint, RoutingMachine } from '@cleargate/contracts';
 import { AddressPolicy, type Resolver } from '@cleargate/egress';
 import { createRuntime } from '@cleargate/observability';
 import { ServingPeer, startServingPeer } from '@cleargate/peers';
+import { TestCertificates, testCertificates } from '@cleargate/testing';
 import { loadRouterConfig } from '../config';
 import { UpstreamClient, UpstreamFailure } from './upstream-client';
 
@@ -155,52 +153,34 @@ describe('the outbound address policy at connection time', () => {
 });
 
 describe('a machine over https that offers HTTP/2', () => {
-  let dir: string;
+  let certs: TestCertificates;
   let server: Http2SecureServer;
   let port: number;
   const versions: string[] = [];
+  let secureConnections = 0;
 
   beforeAll(async () => {
-    // A self-signed certificate for 127.0.0.1; the server speaks HTTP/2 and HTTP/1.1 (ALPN).
-    dir = mkdtempSync(join(tmpdir(), 'cg-h2-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ].concat(['-keyout', 'key.pem', '-out', 'cert.pem']),
-      { cwd: dir, stdio: 'pipe' },
-    );
-    server = createSecureServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')), allowHTTP1: true },
-      (req, res) => {
-        versions.push(req.httpVersion);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"ok":true}');
-      },
-    );
+    // The server speaks HTTP/2 and HTTP/1.1 (ALPN), with a certificate of the test's own CA.
+    certs = testCertificates();
+    server = createSecureServer({ key: readFileSync(certs.keyFile), cert: readFileSync(certs.certFile), allowHTTP1: true }, (req, res) => {
+      versions.push(req.httpVersion);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    server.on('secureConnection', () => secureConnections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
   });
 
   afterAll(async () => {
     await new Promise((r) => server.close(r));
-    rmSync(dir, { recursive: true, force: true });
+    certs.remove();
   });
 
   it('is called over HTTP/1.1, one call per pooled connection', async () => {
-    // The test's own certificate is not in Node's store: trust it for these calls only.
+    // The test's CA is not in Node's store: trust it for these calls only.
     const defaults = getCACertificates('default');
-    setDefaultCACertificates([...defaults, readFileSync(join(dir, 'cert.pem'), 'utf8')]);
+    setDefaultCACertificates([...defaults, readFileSync(certs.caFile, 'utf8')]);
     try {
       const c = client(['127.0.0.1/32']);
       const answers = await Promise.all([1, 2, 3].map(() => call(c, `https://127.0.0.1:${port}`)));
@@ -209,5 +189,7 @@ describe('a machine over https that offers HTTP/2', () => {
       setDefaultCACertificates(defaults);
     }
     expect(versions).toEqual(['1.1', '1.1', '1.1']);
+    // Three calls at once: three connections (HTTP/2 would have carried them on one).
+    expect(secureConnections).toBe(3);
   });
 });
