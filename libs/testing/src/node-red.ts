@@ -18,6 +18,8 @@ interface NodeRedTestHelper {
   getNode(id: string): RuntimeNode;
   log(): Spy;
   _NodePrototype: Record<string, Spy>;
+  /** The runtime `init` loaded. */
+  _RED: { version(): string };
 }
 
 interface Spy {

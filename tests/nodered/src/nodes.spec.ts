@@ -59,8 +59,7 @@ const ondemand = (extra: Record<string, unknown> = {}) => ({ id: 'od', type: 'cl
 const enqueue = (extra: Record<string, unknown> = {}) => ({ id: 'eq', type: 'cleargate-enqueue', ...extra });
 
 it('runs the flows in the Node-RED its Jest project names', () => {
-  const runtime = (helper as unknown as { _RED: { version(): string } })._RED;
-  expect(runtime.version()).toMatch(NODE_RED_PACKAGE === 'node-red-4' ? /^4\./ : /^5\./);
+  expect(helper._RED.version()).toMatch(NODE_RED_PACKAGE === 'node-red-4' ? /^4\./ : /^5\./);
 });
 
 describe('cleargate ondemand', () => {
