@@ -187,7 +187,7 @@ export class ClearmlClient {
 
   #policy(options: ClearmlRetryOptions, shouldRetry: (err: Error) => boolean): RetryPolicy {
     const policy = retry(
-      handleWhen((err) => shouldRetry(err)),
+      handleWhen((err) => err instanceof Error && shouldRetry(err)),
       {
         maxAttempts: options.maxAttempts - 1,
         backoff: new ExponentialBackoff({
@@ -214,7 +214,8 @@ export class ClearmlClient {
   }
 }
 
-function describe(err: Error): Record<string, unknown> {
+function describe(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { name: typeof err };
   if (err instanceof ClearmlApiError) {
     return { name: err.name, httpStatus: err.httpStatus, code: err.code, subcode: err.subcode };
   }
