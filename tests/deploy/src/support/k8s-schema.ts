@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import type { K8sObject } from './helm';
-import { load, requirePackage } from './packages';
+import { load, packageRoot } from './packages';
 
 /**
  * Validation of rendered objects against the Kubernetes API schemas, offline.
@@ -19,10 +20,12 @@ interface Model {
 }
 type ModelClass = new (data: unknown) => Model;
 
-export function modelModule(apiVersion: string, kind: string): string {
+/** The model's module file for one apiVersion/kind (each package has one per kind), or undefined. */
+export function modelFile(apiVersion: string, kind: string): string | undefined {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  if (group === 'monitoring.coreos.com') return `@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`;
-  return group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`;
+  const root = group === 'monitoring.coreos.com' ? packageRoot('@kubernetes-models/prometheus-operator') : packageRoot('kubernetes-models');
+  const file = join(root, group, version!, `${kind}.js`);
+  return existsSync(file) ? file : undefined;
 }
 
 export class KubernetesSchemas {
@@ -31,18 +34,14 @@ export class KubernetesSchemas {
 
   /** `kinds`: every apiVersion/kind that will be validated (one TypeScript program for all). */
   constructor(kinds: { apiVersion: string; kind: string }[]) {
-    requirePackage('kubernetes-models');
-    requirePackage('@kubernetes-models/prometheus-operator');
+    packageRoot('kubernetes-models');
+    packageRoot('@kubernetes-models/prometheus-operator');
     const unique = [...new Map(kinds.map((k) => [`${k.apiVersion}/${k.kind}`, k])).values()];
     const lines: string[] = [];
     const known: { id: string; alias: string }[] = [];
     unique.forEach(({ apiVersion, kind }, i) => {
-      let js: string;
-      try {
-        js = load.resolve(modelModule(apiVersion, kind));
-      } catch {
-        return; // reported by validate(): no schema for this kind
-      }
+      const js = modelFile(apiVersion, kind);
+      if (!js) return; // reported by validate(): no schema for this kind
       lines.push(`import type { I${kind} as T${i} } from ${JSON.stringify(js.replace(/\.js$/, ''))};`, `export type K${i} = T${i};`);
       known.push({ id: `${apiVersion}/${kind}`, alias: `K${i}` });
     });
@@ -78,12 +77,9 @@ export class KubernetesSchemas {
   /** Every problem of one object: schema violations first, then unknown fields. Empty when valid. */
   validate(obj: K8sObject): string[] {
     const id = `${obj.kind}/${obj.metadata?.name}`;
-    let Model: ModelClass | undefined;
-    try {
-      Model = (load(modelModule(obj.apiVersion, obj.kind)) as Record<string, ModelClass>)[obj.kind];
-    } catch {
-      Model = undefined;
-    }
+    const file = modelFile(obj.apiVersion, obj.kind);
+    // An ES module (each package is ES modules only), loaded through require(esm).
+    const Model = file ? (load(file) as Record<string, ModelClass>)[obj.kind] : undefined;
     const type = this.types.get(`${obj.apiVersion}/${obj.kind}`);
     if (!Model || !type) return [`${id}: no schema for ${obj.apiVersion} ${obj.kind}`];
     const problems: string[] = [];
