@@ -18,6 +18,7 @@ import {
 } from '@cleargate/contracts';
 import { NatsService } from './nats.service';
 import { askingHeartbeats, BEAT, heartbeatAsked, HEARTBEAT_MISSES, isHeartbeat } from './heartbeats';
+import { Sweeper } from './sweeper';
 
 /**
  * The mechanics of a streamed answer over core NATS (the frames are in libs/contracts'
@@ -146,7 +147,7 @@ export class StreamClient {
   /** Streams cancelled before their accept frame came: the accept is answered with a cancel. */
   private readonly cancelledEarly = new Set<number>();
   private readonly subscription: Subscription;
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly sweeper = new Sweeper(() => this.sweep(), SWEEP_MS);
   private seq = 0;
 
   /** `inboxPrefix`: the connection's, so the frames fall within its NATS permissions. */
@@ -156,8 +157,6 @@ export class StreamClient {
   ) {
     this.prefix = `${createInbox(inboxPrefix)}.`;
     this.subscription = connection.subscribe(`${this.prefix}*`, { callback: (_err, msg) => this.onFrame(msg) });
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
-    this.sweeper.unref();
   }
 
   /** Streams open now. */
@@ -170,6 +169,7 @@ export class StreamClient {
     const id = ++this.seq;
     const stream = new CallerStream(id, this, listener, options, subject);
     this.streams.set(id, stream);
+    this.sweeper.arm();
     try {
       const headers = options.heartbeatMs ? askingHeartbeats(options.heartbeatMs) : undefined;
       this.connection.publish(subject, request, { reply: this.prefix + id, ...(headers ? { headers } : {}) });
@@ -182,7 +182,7 @@ export class StreamClient {
   }
 
   close(): void {
-    clearInterval(this.sweeper);
+    this.sweeper.stop();
     this.subscription.unsubscribe();
     for (const s of [...this.streams.values()]) s.fail(failure(503, 'unavailable', 'connection closing'));
     this.streams.clear();
@@ -289,8 +289,8 @@ export class StreamClient {
     }
   }
 
-  private sweep(): void {
-    if (!this.streams.size) return;
+  /** Fails the streams past their deadline or silence; returns how many are left. */
+  private sweep(): number {
     const now = Date.now();
     for (const s of this.streams.values()) {
       if (s.aliveUntil <= now) {
@@ -304,6 +304,7 @@ export class StreamClient {
         s.fail(failure(503, 'unavailable', `no server took the stream on ${s.subject} within ${s.options.acceptTimeoutMs} ms`));
       else s.fail(failure(504, 'upstream_timeout', `the stream stopped: nothing came for ${s.idleMs} ms`));
     }
+    return this.streams.size;
   }
 }
 
@@ -493,7 +494,7 @@ export class StreamServer {
   private readonly streams = new Map<number, ServerStream>();
   private readonly requests: Subscription;
   private readonly controls: Subscription;
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly sweeper = new Sweeper(() => this.sweep(), SWEEP_MS);
   private seq = 0;
 
   constructor(
@@ -533,8 +534,6 @@ export class StreamServer {
         handler(new ServerStream(++this.seq, msg.data, msg.reply, Math.max(1, window), this, heartbeatAsked(msg)));
       },
     });
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
-    this.sweeper.unref();
   }
 
   /** Streams being answered now. */
@@ -548,7 +547,7 @@ export class StreamServer {
   }
 
   close(): void {
-    clearInterval(this.sweeper);
+    this.sweeper.stop();
     this.requests.unsubscribe();
     this.controls.unsubscribe();
     for (const s of [...this.streams.values()]) s.stop('cancelled');
@@ -562,6 +561,7 @@ export class StreamServer {
   /** @internal */
   register(stream: ServerStream): void {
     this.streams.set(stream.id, stream);
+    this.sweeper.arm();
   }
 
   /** @internal */
@@ -578,14 +578,15 @@ export class StreamServer {
     }
   }
 
-  private sweep(): void {
-    if (!this.streams.size) return;
+  /** Stops the stalled streams and beats for the silent ones; returns how many are left. */
+  private sweep(): number {
     const now = Date.now();
     const limit = now - this.options.stallMs;
     for (const s of [...this.streams.values()]) {
       if (s.waitingSince && s.waitingSince <= limit) s.stop('stalled');
       else s.beatIfSilent(now);
     }
+    return this.streams.size;
   }
 }
 

@@ -1,5 +1,6 @@
 import { Empty, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import type { FrameRequest } from './subscriptions';
+import { Sweeper } from './sweeper';
 
 /**
  * Signs of life from a responder holding a request, so that its requester tells one that died
@@ -69,7 +70,7 @@ interface Held {
  */
 export class Heartbeats {
   private readonly held = new Map<Msg, Held>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly sweeper = new Sweeper(() => this.tick(), TICK_MS);
 
   constructor(private readonly connection: NatsConnection) {}
 
@@ -79,11 +80,11 @@ export class Heartbeats {
     if (!every) return msg;
     const now = Date.now();
     this.held.set(msg, { every, due: now + every / 4, until: now + HELD_MAX_MS });
-    this.timer ??= setInterval(() => this.tick(), TICK_MS).unref();
+    this.sweeper.arm();
     return {
       data: msg.data,
       respond: (frame) => {
-        this.release(msg);
+        this.held.delete(msg);
         return msg.respond(frame);
       },
     };
@@ -94,17 +95,12 @@ export class Heartbeats {
     return this.held.size;
   }
 
-  private release(msg: Msg): void {
-    if (!this.held.delete(msg) || this.held.size) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  private tick(): void {
+  /** Beats for the requests due one; returns how many are still held. */
+  private tick(): number {
     const now = Date.now();
     for (const [msg, held] of this.held) {
       if (held.until <= now) {
-        this.release(msg);
+        this.held.delete(msg);
         continue;
       }
       if (held.due > now) continue;
@@ -115,5 +111,6 @@ export class Heartbeats {
         // the connection is closing: the requester's own deadline ends its wait
       }
     }
+    return this.held.size;
   }
 }

@@ -52,6 +52,20 @@ describe('RequestMux', () => {
     mux.close();
   });
 
+  it('wakes for its deadlines only while a request waits', async () => {
+    jest.useFakeTimers();
+    const { connection, published, reply } = fakeConnection();
+    const mux = new RequestMux(connection);
+    expect(jest.getTimerCount()).toBe(0);
+    const answer = mux.request('svc.a', bytes('1'), { timeoutMs: 1000 });
+    expect(jest.getTimerCount()).toBe(1);
+    reply(published[0]!.reply, bytes('one'));
+    expect(text(await answer)).toBe('one');
+    jest.advanceTimersByTime(25); // the next sweep finds nothing and stops
+    expect(jest.getTimerCount()).toBe(0);
+    mux.close();
+  });
+
   it('ignores a reply that arrives after its request gave up, and one it never asked for', async () => {
     jest.useFakeTimers();
     const { connection, published, reply } = fakeConnection();

@@ -1,5 +1,6 @@
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { askingHeartbeats, HEARTBEAT_HEADER, HEARTBEAT_MISSES, isHeartbeat } from './heartbeats';
+import { Sweeper } from './sweeper';
 
 /** Nobody subscribes to the subject: the NATS server answered 503 on the reply subject. */
 export class NoRespondersError extends Error {
@@ -57,14 +58,14 @@ interface Pending {
  * Request/reply with one wildcard inbox subscription for every request of the connection.
  * The nats client's own request() allocates several Error objects per call (stack capture for
  * traces and cancellation), which showed up as the largest single cost of the gateway's hot
- * path; this keeps a request to one map entry. Deadlines are swept every 25 ms, which is far
- * finer than any timeout we use.
+ * path; this keeps a request to one map entry. Deadlines are swept every 25 ms while requests
+ * wait (far finer than any timeout we use), not at all when none does.
  */
 export class RequestMux {
   private readonly prefix: string;
   private readonly pending = new Map<number, Pending>();
   private readonly subscription: Subscription;
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly sweeper = new Sweeper(() => this.sweep(), 25);
   private seq = 0;
   /** False while the connection is down: requests then fail at once instead of waiting in the client's buffer. */
   private connected = true;
@@ -76,8 +77,6 @@ export class RequestMux {
   ) {
     this.prefix = `${createInbox(inboxPrefix)}.`;
     this.subscription = connection.subscribe(`${this.prefix}*`, { callback: (_err, msg) => this.onReply(msg) });
-    this.sweeper = setInterval(() => this.sweep(), 25);
-    this.sweeper.unref();
   }
 
   /**
@@ -106,6 +105,7 @@ export class RequestMux {
         aliveUntil: Infinity, // armed by the first sign of life
         silenceMs,
       });
+      this.sweeper.arm();
       try {
         this.connection.publish(subject, data, { reply: this.prefix + id, ...(headers ? { headers } : {}) });
       } catch (err) {
@@ -130,7 +130,7 @@ export class RequestMux {
   }
 
   close(): void {
-    clearInterval(this.sweeper);
+    this.sweeper.stop();
     this.subscription.unsubscribe();
     for (const p of this.pending.values()) p.reject(new Error('connection closing'));
     this.pending.clear();
@@ -149,8 +149,8 @@ export class RequestMux {
     else pending.resolve(msg.data);
   }
 
-  private sweep(): void {
-    if (!this.pending.size) return;
+  /** Fails the requests past their deadline or silence; returns how many still wait. */
+  private sweep(): number {
     const now = Date.now();
     for (const [id, p] of this.pending) {
       if (p.deadline <= now) {
@@ -161,5 +161,6 @@ export class RequestMux {
         p.reject(new ResponderLostError(p.subject, p.silenceMs));
       }
     }
+    return this.pending.size;
   }
 }
