@@ -1,13 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import type { RoutingEndpoint, RoutingMachine } from '@cleargate/contracts';
 import { AddressPolicy, type Resolver } from '@cleargate/egress';
 import { createRuntime } from '@cleargate/observability';
 import { ServingPeer, startServingPeer } from '@cleargate/peers';
-import { TestCertificates, testCertificates } from '@cleargate/testing';
+import { startTlsServer, TestCertificates, testCertificates, TlsTestServer, trustTestCa } from '@cleargate/testing';
 import { loadRouterConfig } from '../config';
 import { UpstreamClient, UpstreamFailure } from './upstream-client';
 
@@ -154,42 +151,31 @@ describe('the outbound address policy at connection time', () => {
 
 describe('a machine over https that offers HTTP/2', () => {
   let certs: TestCertificates;
-  let server: Http2SecureServer;
-  let port: number;
-  const versions: string[] = [];
-  let secureConnections = 0;
+  let server: TlsTestServer;
 
   beforeAll(async () => {
     // The server speaks HTTP/2 and HTTP/1.1 (ALPN), with a certificate of the test's own CA.
     certs = testCertificates();
-    server = createSecureServer({ key: readFileSync(certs.keyFile), cert: readFileSync(certs.certFile), allowHTTP1: true }, (req, res) => {
-      versions.push(req.httpVersion);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-    });
-    server.on('secureConnection', () => secureConnections++);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as { port: number }).port;
+    server = await startTlsServer(certs, 'both', { status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' });
   });
 
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await server.close();
     certs.remove();
   });
 
   it('is called over HTTP/1.1, one call per pooled connection', async () => {
     // The test's CA is not in Node's store: trust it for these calls only.
-    const defaults = getCACertificates('default');
-    setDefaultCACertificates([...defaults, readFileSync(certs.caFile, 'utf8')]);
+    const untrust = trustTestCa(certs);
     try {
       const c = client(['127.0.0.1/32']);
-      const answers = await Promise.all([1, 2, 3].map(() => call(c, `https://127.0.0.1:${port}`)));
+      const answers = await Promise.all([1, 2, 3].map(() => call(c, server.url)));
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     } finally {
-      setDefaultCACertificates(defaults);
+      untrust();
     }
-    expect(versions).toEqual(['1.1', '1.1', '1.1']);
+    expect(server.seen.map((r) => r.version)).toEqual(['1.1', '1.1', '1.1']);
     // Three calls at once: three connections (HTTP/2 would have carried them on one).
-    expect(secureConnections).toBe(3);
+    expect(server.connections()).toBe(3);
   });
 });

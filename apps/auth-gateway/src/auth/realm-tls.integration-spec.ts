@@ -1,0 +1,44 @@
+import { startTlsServer, TestCertificates, testCertificates, trustTestCa } from '@cleargate/testing';
+import { undiciGet } from './token-verifier';
+
+// The realm (Keycloak) is reached over TLS in production, and may answer in HTTP/2 when the
+// client offers it (undici does by default) or in HTTP/1.1 behind a proxy that speaks only that.
+// The verifier's documents (discovery, JWKS, userinfo) come either way.
+
+describe('the realm over TLS', () => {
+  let certs: TestCertificates;
+  let untrust: () => void;
+
+  beforeAll(() => {
+    certs = testCertificates();
+    untrust = trustTestCa(certs);
+  });
+
+  afterAll(() => {
+    untrust();
+    certs.remove();
+  });
+
+  it.each([
+    ['h2', '2.0'],
+    ['http/1.1', '1.1'],
+  ] as const)('reads a document of a realm speaking only %s', async (protocol, version) => {
+    const jwks = '{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB","e":"AQAB"}]}';
+    const realm = await startTlsServer(certs, protocol, {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'max-age=300' },
+      body: jwks,
+    });
+    try {
+      const answer = await undiciGet(`${realm.url}/realms/snap4city/protocol/openid-connect/certs`, { accept: 'application/json' }, 5000);
+      expect(answer.status).toBe(200);
+      expect(answer.headers['cache-control']).toBe('max-age=300');
+      expect(answer.text).toBe(jwks);
+      expect(realm.seen).toEqual([
+        expect.objectContaining({ version, method: 'GET', path: '/realms/snap4city/protocol/openid-connect/certs' }),
+      ]);
+    } finally {
+      await realm.close();
+    }
+  });
+});
