@@ -336,12 +336,14 @@ describe('registry changes', () => {
 
 describe('call logs', () => {
   it('publishes one record per call with outcome, sizes and durations', async () => {
-    await new Promise((r) => setTimeout(r, 100)); // let earlier calls' records arrive first
-    records.length = 0;
     const id = randomUUID();
     await invoke(gpu, 'test_model_pytorch', { url: id }, caller, 'application/json', `req-${id}`);
-    await invoke(gpu, 'nope', {});
-    const [ok, missing] = await waitFor(() => (records.length >= 2 ? records : null));
+    await invoke(gpu, 'nope', {}, caller, 'application/json', `nope-${id}`);
+    // Found by their own ids: records of earlier tests' calls may still be on their way.
+    const of = (correlationId: string) => records.filter((r) => r.correlation_id === correlationId);
+    const [ok, missing] = await waitFor(() =>
+      of(`req-${id}`).length && of(`nope-${id}`).length ? [of(`req-${id}`)[0], of(`nope-${id}`)[0]] : null,
+    );
     expect(ok).toMatchObject({
       caller: 'alice',
       machine_id: gpu.machine_id,
@@ -363,6 +365,8 @@ describe('call logs', () => {
       upstream_ms: null,
       response_excerpt: null,
     });
+    await new Promise((r) => setTimeout(r, 50)); // a second record of either call would be here by now
+    expect([of(`req-${id}`).length, of(`nope-${id}`).length]).toEqual([1, 1]);
   });
 
   it('exports request, latency, in-flight and circuit metrics with bounded labels', async () => {
