@@ -12,6 +12,13 @@ export const routerEnv = z.object({
   /** Keep-alive connections per serving machine. */
   UPSTREAM_CONNECTIONS: envInt({ min: 1, max: 1024, default: 64 }),
   UPSTREAM_CONNECT_TIMEOUT_MS: envInt({ min: 50, max: 60_000, default: 2_000 }),
+  /**
+   * How long a connection to a serving machine may sit idle and still take the next call. Keep it
+   * below the machine's own idle close, which clearml-serving makes without a header saying so
+   * (uvicorn: 5 s; gunicorn with CLEARML_USE_GUNICORN: 2 s): a call written on a connection the
+   * machine is closing at that moment is lost with it (a 502 for a request the model never saw).
+   */
+  UPSTREAM_KEEPALIVE_MS: envInt({ min: 100, max: 600_000, default: 1_500 }),
   /** Largest model answer relayed; bigger ones are cut off with a 502. */
   UPSTREAM_MAX_RESPONSE_BYTES: envInt({ min: 1024, max: 64 * 1024 * 1024, default: 8 * 1024 * 1024 }),
   /** Consecutive transport failures (refused, reset, timeout) that open a machine's circuit. */

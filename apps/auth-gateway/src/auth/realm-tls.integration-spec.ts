@@ -1,5 +1,5 @@
 import { startTlsServer, TestCertificates, testCertificates, trustTestCa } from '@cleargate/testing';
-import { undiciGet } from './token-verifier';
+import { undiciGet } from '@cleargate/auth';
 
 // The realm (Keycloak) is reached over TLS in production, and may answer in HTTP/2 when the
 // client offers it (undici does by default) or in HTTP/1.1 behind a proxy that speaks only that.

@@ -179,3 +179,41 @@ describe('a machine over https that offers HTTP/2', () => {
     expect(server.connections()).toBe(3);
   });
 });
+
+describe('idle connections to a machine', () => {
+  let machine: ServingPeer;
+
+  beforeAll(async () => {
+    // Closes a connection idle for 1 s after an answer, as uvicorn does (5 s by default), with no header saying so.
+    machine = await startServingPeer({ keepAliveMs: 1_000 });
+  });
+  afterAll(() => machine.close());
+
+  it('are reused for the next call only while idle for less than UPSTREAM_KEEPALIVE_MS, which ends before the machine closes them', async () => {
+    const runtime = createRuntime('ondemand-router', 'silent');
+    const c = new UpstreamClient(
+      loadRouterConfig({ OPS_PORT: '0', UPSTREAM_KEEPALIVE_MS: '300' }),
+      runtime.logger,
+      runtime.metrics,
+      new AddressPolicy(['127.0.0.1/32'], { resolver }),
+    );
+    clients.push(c);
+    const t = target(machine.url);
+    const send = () =>
+      c.invoke({
+        ...t,
+        body: Buffer.from(JSON.stringify({ url: 'https://example.org/5.jpg' })),
+        contentType: 'application/json',
+        accept: undefined,
+        correlationId: 'c1',
+      });
+    expect((await send()).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await send()).status).toBe(200);
+    expect(machine.stats().connections).toBe(1); // idle 100 ms: the same connection
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await send()).status).toBe(200);
+    // Idle 500 ms: let go by the router at 300 ms, before the machine's close at 1 s could meet a call on it.
+    expect(machine.stats().connections).toBe(2);
+  });
+});

@@ -212,7 +212,7 @@ export class UpstreamClient implements OnModuleDestroy {
       // HTTP/1.1 also over TLS, where undici 8 would offer HTTP/2: the pool is sized in connections,
       // one call each, as clearml-serving's and Triton's servers take them.
       allowH2: false,
-      keepAliveTimeout: 30_000,
+      keepAliveTimeout: this.config.UPSTREAM_KEEPALIVE_MS,
       // Every new connection's name is resolved through the policy: no byte goes to a refused address.
       connect: { timeout: this.config.UPSTREAM_CONNECT_TIMEOUT_MS, lookup: this.policy.lookup },
     });

@@ -1,4 +1,5 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
@@ -25,6 +26,8 @@ export interface ServingPeerOptions {
   name?: string;
   /** LLMs served behind the OpenAI-compatible routes (`/v1/...` and `/serve/openai/v1/...`) */
   llms?: string[];
+  /** How long a connection may sit idle after an answer before the peer closes it (uvicorn's `timeout_keep_alive`, 5 s) */
+  keepAliveMs?: number;
 }
 
 export type ServingProtocol = 'clearml-serving' | 'kserve-v2';
@@ -34,6 +37,8 @@ export interface ServingPeerStats {
   total: number;
   /** requests received and not yet answered (including hanging ones) */
   inFlight: number;
+  /** TCP connections accepted (a client's keep-alive reuses one) */
+  connections: number;
   byProtocol: Record<ServingProtocol | 'metrics' | 'other', number>;
   /** per clearml-serving endpoint url or Triton model name, including unknown ones */
   byEndpoint: Record<string, Record<ServingProtocol, number>>;
@@ -159,9 +164,24 @@ export class ServingPeer {
     this.metrics = new TritonMetrics(this.name);
     for (const [name, def] of builtInModels()) this.addModel(name, def);
     this.server = createServer((req, res) => this.onRequest(req, res));
-    // uvicorn's keep-alive default; requestTimeout 0 so that a hanging request really never ends
-    this.server.keepAliveTimeout = 5_000;
+    // Keep-alive as uvicorn (clearml-serving) does it: the connection is closed once it has sat
+    // idle for `timeout_keep_alive` after an answer, and no `Keep-Alive: timeout=` header tells
+    // the client so (Node's own keep-alive timer would send one, which undici honours: a client
+    // would never meet the close that real machines make). requestTimeout 0 so that a hanging
+    // request really never ends.
+    const keepAliveMs = options.keepAliveMs ?? 5_000;
+    this.server.keepAliveTimeout = 0;
     this.server.requestTimeout = 0;
+    this.server.on('connection', () => this.counters.connections++);
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket as Socket & { idleClose?: NodeJS.Timeout };
+      clearTimeout(socket.idleClose);
+      res.once('finish', () => {
+        clearTimeout(socket.idleClose);
+        socket.idleClose = setTimeout(() => socket.end(), keepAliveMs);
+        socket.idleClose.unref();
+      });
+    });
   }
 
   get port(): number {
@@ -224,6 +244,7 @@ export class ServingPeer {
     return {
       total: this.counters.total,
       inFlight: this.counters.inFlight,
+      connections: this.counters.connections,
       byProtocol: { ...this.counters.byProtocol },
       byEndpoint,
     };
@@ -244,6 +265,7 @@ export class ServingPeer {
     return {
       total: 0,
       inFlight: 0,
+      connections: 0,
       byProtocol: { 'clearml-serving': 0, 'kserve-v2': 0, metrics: 0, other: 0 },
       byEndpoint: {},
     };
