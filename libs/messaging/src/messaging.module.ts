@@ -65,6 +65,9 @@ export class MessagingModule {
           useFactory: async (logger: Logger, health: HealthRegistry) => {
             const nats = await NatsService.connect(options, logger);
             health.register('nats', () => nats.ping());
+            // The services subscribe in their bootstrap hooks; a round trip after those makes sure
+            // the server has every subscription before the start resolves.
+            health.registerStartup('nats subscriptions', () => nats.ping());
             return nats;
           },
         },

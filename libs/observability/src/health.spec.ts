@@ -17,4 +17,18 @@ describe('HealthRegistry', () => {
     health.markShuttingDown();
     expect((await health.readiness()).status).toBe('unavailable');
   });
+
+  it('runs the start-up steps apart from readiness, naming the ones that failed or hung', async () => {
+    const health = new HealthRegistry();
+    const ran: string[] = [];
+    health.register('nats', () => void ran.push('readiness'));
+    health.registerStartup('subscriptions', () => void ran.push('startup'));
+    health.registerStartup('hangs', () => new Promise(() => undefined));
+    health.registerStartup('fails', () => {
+      throw new Error('no connection');
+    });
+    expect(await health.completeStartup(20)).toEqual({ hangs: 'timed out after 20 ms', fails: 'no connection' });
+    expect(ran).toEqual(['startup']);
+    expect((await health.readiness()).checks).toEqual({ nats: 'ok' });
+  });
 });

@@ -71,6 +71,9 @@ export async function startService(options: {
   const { runtime } = options;
   if (options.config) runtime.logger.info({ config: describeConfig(options.config) }, 'configuration');
   const app = await options.createApp(runtime);
+  const unfinished = await runtime.health.completeStartup();
+  if (Object.keys(unfinished).length > 0)
+    runtime.logger.warn({ steps: unfinished }, 'start-up steps did not complete; readiness will tell');
   let ops: OpsServer;
   try {
     ops = await startOpsServer({ ...options.ops, metrics: runtime.metrics, health: runtime.health, logger: runtime.logger });
