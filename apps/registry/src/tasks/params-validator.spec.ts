@@ -118,6 +118,28 @@ describe('ParamsValidator.validate (run parameters)', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
+  it('refuses a schema that refers to itself without end, and keeps one that recurses into the value', () => {
+    const v = new ParamsValidator();
+    const endless = [
+      { $ref: '#' },
+      { $id: 'object', $ref: 'object' }, // found by the property below
+      { $defs: { a: { allOf: [{ $ref: '#/$defs/b' }] }, b: { $ref: '#/$defs/a' } }, $ref: '#/$defs/a' },
+    ];
+    for (const schema of endless) expect(problemOf(v, schema)).toMatch(/refers to itself without end/);
+    // A tree: each step goes one level into the value, which is finite.
+    const tree = {
+      type: 'object',
+      properties: { name: { type: 'string', maxLength: 20 }, children: { type: 'array', items: { $ref: '#' } } },
+    };
+    expect(problemOf(v, tree)).toBeNull();
+    expect(() => v.validate('tree:1', tree, { name: 'a', children: [{ name: 'b', children: [] }] })).not.toThrow();
+  });
+
+  it('answers a 400 naming the owner when a stored schema refers to itself without end', () => {
+    const v = new ParamsValidator();
+    expect(() => v.validate('endless:1', { $ref: '#' }, { x: 1 })).toThrow(/refers to itself without end .*; its owner must fix it/);
+  });
+
   it('answers a 400 naming the owner when a stored schema cannot be compiled any more', () => {
     const v = new ParamsValidator();
     expect(() => v.validate('old:1', { type: 'string', pattern: '(?=x)' }, 'x')).toThrow(/its owner must fix it/);

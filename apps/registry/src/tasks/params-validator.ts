@@ -97,6 +97,10 @@ export function checkLimits(schema: unknown): string | null {
   return null;
 }
 
+/** One value of each JSON type, validated once against a schema when it is saved. */
+const PROBES: unknown[] = [null, true, 0, '', [], {}];
+const ENDLESS = 'refers to itself without end (a $ref that comes back to the same value)';
+
 const isDraft07 = (schema: Record<string, unknown>) => typeof schema.$schema === 'string' && /draft-0[4-7]/.test(schema.$schema);
 
 /**
@@ -147,7 +151,16 @@ export class ParamsValidator {
       }
       this.compiled.set(key, validate, { size: Math.max(1, JSON.stringify(schema).length) });
     }
-    if (validate(params)) return;
+    let valid: boolean;
+    try {
+      valid = validate(params) as boolean;
+    } catch (err) {
+      // Saved before check() probed for it, or by hand in the database: not the caller's fault.
+      if (err instanceof RangeError)
+        throw new AppError('invalid_argument', `the task's parameter schema ${ENDLESS}; its owner must fix it`);
+      throw err;
+    }
+    if (valid) return;
     const issues = (validate.errors ?? []).map((e) => ({
       path: `body.params${e.instancePath.replace(/\//g, '.')}${e.keyword === 'required' ? `.${(e.params as { missingProperty: string }).missingProperty}` : ''}`,
       message: e.message ?? e.keyword,
@@ -168,10 +181,22 @@ export class ParamsValidator {
     const meta = isDraft07(schema) ? this.metaValidators.draft07 : this.metaValidators.draft2020;
     if (!meta(schema)) return `not a valid JSON Schema: ${describe(meta.errors)}`;
     if (!this.metaValidators.secure(schema)) return `unsafe for untrusted input: ${describe(this.metaValidators.secure.errors)}`;
+    let validate: ValidateFunction;
     try {
-      compile(schema);
+      validate = compile(schema);
     } catch (err) {
       return (err as Error).message;
+    }
+    // A schema that refers to itself without taking a step into the value ({"$ref": "#"}, or a
+    // `$ref` to its own `$id`, also through allOf and the like) compiles, then recurses until the
+    // stack ends on whatever reaches it. One value of each type finds it at the root.
+    for (const probe of PROBES) {
+      try {
+        validate(probe);
+      } catch (err) {
+        if (err instanceof RangeError) return `the schema ${ENDLESS}`;
+        throw err;
+      }
     }
     return null;
   }
