@@ -26,10 +26,11 @@ const resolver: Resolver = (hostname, _options, callback) => {
   );
 };
 
-const config = loadRouterConfig({ OPS_PORT: '0', BREAKER_FAILURES: '2', UPSTREAM_CONNECT_TIMEOUT_MS: '1000' });
 const clients: UpstreamClient[] = [];
-function client(allowed: string[] = []): UpstreamClient {
+/** `env`: router settings beyond the ones every client here has. */
+function client(allowed: string[] = [], env: Record<string, string> = {}): UpstreamClient {
   const runtime = createRuntime('ondemand-router', 'silent');
+  const config = loadRouterConfig({ OPS_PORT: '0', BREAKER_FAILURES: '2', UPSTREAM_CONNECT_TIMEOUT_MS: '1000', ...env });
   const c = new UpstreamClient(config, runtime.logger, runtime.metrics, new AddressPolicy(allowed, { resolver }));
   clients.push(c);
   return c;
@@ -61,9 +62,10 @@ function target(baseUrl: string): { machine: RoutingMachine; endpoint: RoutingEn
   return { machine, endpoint };
 }
 
-const call = (c: UpstreamClient, baseUrl: string) =>
+/** One call to a new machine at `to`, or to the same machine again when given its target. */
+const call = (c: UpstreamClient, to: string | ReturnType<typeof target>) =>
   c.invoke({
-    ...target(baseUrl),
+    ...(typeof to === 'string' ? target(to) : to),
     body: Buffer.from(JSON.stringify({ url: 'https://example.org/5.jpg' })),
     contentType: 'application/json',
     accept: undefined,
@@ -190,23 +192,9 @@ describe('idle connections to a machine', () => {
   afterAll(() => machine.close());
 
   it('are reused for the next call only while idle for less than UPSTREAM_KEEPALIVE_MS, which ends before the machine closes them', async () => {
-    const runtime = createRuntime('ondemand-router', 'silent');
-    const c = new UpstreamClient(
-      loadRouterConfig({ OPS_PORT: '0', UPSTREAM_KEEPALIVE_MS: '300' }),
-      runtime.logger,
-      runtime.metrics,
-      new AddressPolicy(['127.0.0.1/32'], { resolver }),
-    );
-    clients.push(c);
+    const c = client(['127.0.0.1/32'], { UPSTREAM_KEEPALIVE_MS: '300' });
     const t = target(machine.url);
-    const send = () =>
-      c.invoke({
-        ...t,
-        body: Buffer.from(JSON.stringify({ url: 'https://example.org/5.jpg' })),
-        contentType: 'application/json',
-        accept: undefined,
-        correlationId: 'c1',
-      });
+    const send = () => call(c, t);
     expect((await send()).status).toBe(200);
     await new Promise((r) => setTimeout(r, 100));
     expect((await send()).status).toBe(200);
