@@ -173,13 +173,13 @@ export class ServingPeer {
     this.server.keepAliveTimeout = 0;
     this.server.requestTimeout = 0;
     this.server.on('connection', () => this.counters.connections++);
+    const idleCloses = new WeakMap<Socket, NodeJS.Timeout>();
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const socket = req.socket as Socket & { idleClose?: NodeJS.Timeout };
-      clearTimeout(socket.idleClose);
+      const socket = req.socket;
+      clearTimeout(idleCloses.get(socket));
       res.once('finish', () => {
-        clearTimeout(socket.idleClose);
-        socket.idleClose = setTimeout(() => socket.end(), keepAliveMs);
-        socket.idleClose.unref();
+        clearTimeout(idleCloses.get(socket));
+        idleCloses.set(socket, setTimeout(() => socket.end(), keepAliveMs).unref());
       });
     });
   }
