@@ -124,6 +124,9 @@ variable set twice stops the rendering.
 {{- if $v.nats.tlsCaConfigMap }}
 {{- $_ := set $plain "NATS_TLS_CA_FILE" "/etc/cleargate/nats-ca/ca.crt" }}
 {{- end }}
+{{- if $v.trustedCaConfigMap }}
+{{- $_ := set $plain "NODE_EXTRA_CA_CERTS" "/etc/cleargate/trusted-ca/ca.crt" }}
+{{- end }}
 {{- $plain = merge (deepCopy ($v.env | default dict)) $plain }}
 {{- if eq .key "authGateway" }}
 {{- $_ := set $plain "HTTP_HOST" "0.0.0.0" }}
@@ -284,4 +287,40 @@ name prefix, in inboxes).
 {{- $ns := .root.Values.nats.namespace }}
 {{- $object := ternary (regexReplaceAll "[^A-Za-z0-9]" $ns "_" | upper) "CLEARGATE" (ne $ns "") }}
 {{- .subject | replace "@user-" (ternary (printf "%s-" $ns) "" (ne $ns "")) | replace "@ns." (ternary (printf "%s." $ns) "" (ne $ns "")) | replace "@NS_" (printf "%s_" $object) | replace "@ns-" (printf "%s-" (lower $object | replace "_" "-")) }}
+{{- end }}
+
+{{/*
+The volumes of the CA certificates a pod trusts (key ca.crt of each ConfigMap): the NATS
+servers' (nats.tlsCaConfigMap) and the private CAs of everything else (trustedCaConfigMap).
+Argument: the root context.
+*/}}
+{{- define "cleargate.caVolumes" -}}
+{{- with .Values.nats.tlsCaConfigMap }}
+# The CA of the NATS servers' certificates, for tls:// URLs (NATS_TLS_CA_FILE).
+- name: nats-ca
+  configMap:
+    name: {{ . }}
+    items: [{ key: ca.crt, path: ca.crt }]
+{{- end }}
+{{- with .Values.trustedCaConfigMap }}
+# Private CAs trusted on top of the system's for every TLS connection (NODE_EXTRA_CA_CERTS).
+- name: trusted-ca
+  configMap:
+    name: {{ . }}
+    items: [{ key: ca.crt, path: ca.crt }]
+{{- end }}
+{{- end }}
+
+{{/* Where the containers see the volumes of cleargate.caVolumes. Argument: the root context. */}}
+{{- define "cleargate.caVolumeMounts" -}}
+{{- if .Values.nats.tlsCaConfigMap }}
+- name: nats-ca
+  mountPath: /etc/cleargate/nats-ca
+  readOnly: true
+{{- end }}
+{{- if .Values.trustedCaConfigMap }}
+- name: trusted-ca
+  mountPath: /etc/cleargate/trusted-ca
+  readOnly: true
+{{- end }}
 {{- end }}

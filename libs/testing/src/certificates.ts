@@ -128,10 +128,11 @@ export async function startTlsServer(
 }
 
 /**
- * Adds the test CA of `certs` to what TLS clients of this process trust (Node's default CA
- * store, which undici uses too) until the returned function puts the store back.
+ * Adds the test CA of `certs` (testCertificates(), or the interop Keycloak's) to what TLS clients
+ * of this process trust (Node's default CA store, which undici and fetch use too) until the
+ * returned function puts the store back.
  */
-export function trustTestCa(certs: TestCertificates): () => void {
+export function trustTestCa(certs: Pick<TestCertificates, 'caFile'>): () => void {
   const defaults = getCACertificates('default');
   setDefaultCACertificates([...defaults, readFileSync(certs.caFile, 'utf8')]);
   return () => setDefaultCACertificates(defaults);

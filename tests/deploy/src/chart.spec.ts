@@ -45,6 +45,8 @@ const VARIANTS: Record<string, RenderOptions> = {
       'clearml.apiHost=http://clearml-apiserver:8008',
       'clearml.webHost=http://clearml-webserver:8080',
       'nats.auth=true',
+      'nats.tlsCaConfigMap=nats-ca',
+      'trustedCaConfigMap=corporate-ca',
       'secrets.values.DATABASE_URL=postgres://cleargate:pw@pg:5432/cleargate',
       'secrets.values.PUBLIC_ID_SECRET=0123456789abcdef0123456789abcdef01',
       'secrets.values.CLEARML_API_ACCESS_KEY=access',
@@ -556,10 +558,47 @@ describe('environment', () => {
     );
   });
 
+  it('CA ConfigMaps reach every pod (each service and the migration job): mounted read-only and named in the environment', () => {
+    const ours = (variant: string) =>
+      podSpecs(rendered[variant]!).filter(({ labels }) => labels['app.kubernetes.io/component'] !== 'alertmanager');
+    const withCas = ours('everything');
+    expect(withCas.map(({ owner }) => owner)).toEqual(expect.arrayContaining([expect.stringMatching(/^Job\//)]));
+    expect(withCas).toHaveLength(COMPONENTS.length + 1);
+    for (const { owner, spec } of withCas) {
+      const where = { owner };
+      const container = spec.containers[0];
+      expect({ ...where, volumes: spec.volumes.filter((v: any) => v.configMap) }).toEqual({
+        ...where,
+        volumes: [
+          { name: 'nats-ca', configMap: { name: 'nats-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { name: 'trusted-ca', configMap: { name: 'corporate-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        ],
+      });
+      expect({ ...where, mounts: container.volumeMounts.filter((m: any) => m.name.endsWith('-ca')) }).toEqual({
+        ...where,
+        mounts: [
+          { name: 'nats-ca', mountPath: '/etc/cleargate/nats-ca', readOnly: true },
+          { name: 'trusted-ca', mountPath: '/etc/cleargate/trusted-ca', readOnly: true },
+        ],
+      });
+      const env = envOf(container);
+      expect({ ...where, nats: env['NATS_TLS_CA_FILE'], node: env['NODE_EXTRA_CA_CERTS'] }).toEqual({
+        ...where,
+        nats: '/etc/cleargate/nats-ca/ca.crt',
+        node: '/etc/cleargate/trusted-ca/ca.crt',
+      });
+    }
+    for (const { owner, spec } of ours('defaults')) {
+      expect({ owner, volumes: spec.volumes.map((v: any) => v.name) }).toEqual({ owner, volumes: ['tmp'] });
+      expect({ owner, env: Object.keys(envOf(spec.containers[0])).filter((n) => /CA_(FILE|CERTS)$/.test(n)) }).toEqual({ owner, env: [] });
+    }
+  });
+
   it.each(['defaults', 'production', 'everything'])('sets only variables the services read (%s values)', (variant) => {
     for (const d of deployments(rendered[variant]!)) {
       const component = d.metadata.labels['app.kubernetes.io/component'];
-      const { known } = checkServiceConfig(component, {});
+      // and Node's own: NODE_EXTRA_CA_CERTS (trustedCaConfigMap)
+      const known = [...checkServiceConfig(component, {}).known, 'NODE_EXTRA_CA_CERTS'];
       const names = (d.spec.template.spec.containers[0].env as any[]).map((e) => e.name);
       expect({ component, unknown: names.filter((n) => !known.includes(n)) }).toEqual({ component, unknown: [] });
     }

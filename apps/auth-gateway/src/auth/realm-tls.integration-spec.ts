@@ -1,9 +1,10 @@
 import { startTlsServer, TestCertificates, testCertificates, trustTestCa } from '@cleargate/testing';
 import { undiciGet } from '@cleargate/auth';
 
-// The realm (Keycloak) is reached over TLS in production, and may answer in HTTP/2 when the
-// client offers it (undici does by default) or in HTTP/1.1 behind a proxy that speaks only that.
-// The verifier's documents (discovery, JWKS, userinfo) come either way.
+// The realm (Keycloak) is reached over TLS in production. undici offers HTTP/1.1 first and HTTP/2
+// second: Keycloak itself takes HTTP/1.1 (tests/interop/src/keycloak-tls.spec.ts runs against it),
+// a proxy in front of it may speak only HTTP/2 or only HTTP/1.1. The verifier's documents
+// (discovery, JWKS, userinfo) come either way.
 
 describe('the realm over TLS', () => {
   let certs: TestCertificates;

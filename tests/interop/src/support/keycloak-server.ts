@@ -5,11 +5,22 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+// Jest's globalSetup resolves modules as Node does, without the workspace's path aliases; this
+// file of @cleargate/testing imports only Node's own modules.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { testCertificates } from '../../../../libs/testing/src/certificates';
 
 /** What the specs need to reach the Keycloak of this test run (carried in one environment variable). */
 export interface KeycloakInfo {
   /** Keycloak's base URL, with the `/auth` context path Snap4City's Keycloak has. */
   url: string;
+  /**
+   * The same Keycloak over HTTPS (HTTP/2 or HTTP/1.1, as the client offers), with a certificate
+   * for 127.0.0.1 and localhost signed by a CA of the test run's own.
+   */
+  httpsUrl: string;
+  /** That CA's certificate (PEM): what a client of `httpsUrl` has to trust. */
+  caFile: string;
   /** The management interface (health), on a port of its own. */
   managementUrl: string;
   realm: string;
@@ -25,6 +36,8 @@ export interface KeycloakInfo {
 }
 
 export const KEYCLOAK_ENV = 'CLEARGATE_KEYCLOAK';
+/** The access log's lines: `keycloak-access <local port> HTTP/1.1 GET /auth/realms/snap4city/… 200`. */
+export const ACCESS_LOG_PATTERN = 'keycloak-access %p %H %m %U %s';
 export const REALM = 'snap4city';
 
 const ROOT = findRoot(__dirname);
@@ -74,11 +87,11 @@ export async function startKeycloak(options: { readyTimeoutMs?: number } = {}): 
   mkdirSync(join(home, 'data', 'import'), { recursive: true });
   copyFileSync(REALM_FILE, join(home, 'data', 'import', `${REALM}-realm.json`));
   for (let attempt = 1; ; attempt++) {
-    const httpPort = await freePort();
-    let managementPort = await freePort();
-    while (managementPort === httpPort) managementPort = await freePort();
+    const ports = new Set<number>();
+    while (ports.size < 3) ports.add(await freePort());
+    const [httpPort, httpsPort, managementPort] = [...ports] as [number, number, number];
     try {
-      return await startOnce(home, httpPort, managementPort, options.readyTimeoutMs ?? 240_000);
+      return await startOnce(home, { httpPort, httpsPort, managementPort }, options.readyTimeoutMs ?? 240_000);
     } catch (err) {
       // A free port can be taken by another process before Keycloak binds it: try other ports.
       if (attempt < 3 && /already in use|in use by another process/i.test(String(err))) continue;
@@ -87,9 +100,17 @@ export async function startKeycloak(options: { readyTimeoutMs?: number } = {}): 
   }
 }
 
-async function startOnce(home: string, httpPort: number, managementPort: number, readyTimeoutMs: number): Promise<RunningKeycloak> {
+interface Ports {
+  httpPort: number;
+  httpsPort: number;
+  managementPort: number;
+}
+
+async function startOnce(home: string, { httpPort, httpsPort, managementPort }: Ports, readyTimeoutMs: number): Promise<RunningKeycloak> {
   const version = readFileSync(join(home, 'version.txt'), 'utf8').match(/\d+\.\d+\.\d+/)?.[0] ?? 'unknown';
   const url = `http://127.0.0.1:${httpPort}/auth`;
+  const httpsUrl = `https://127.0.0.1:${httpsPort}/auth`;
+  const certs = testCertificates();
   const managementUrl = `http://127.0.0.1:${managementPort}/auth`;
   const adminUser = 'admin';
   const adminPassword = randomBytes(18).toString('base64url');
@@ -106,9 +127,15 @@ async function startOnce(home: string, httpPort: number, managementPort: number,
       String(process.pid),
       '--http-host=127.0.0.1',
       `--http-port=${httpPort}`,
+      `--https-port=${httpsPort}`,
+      `--https-certificate-file=${certs.certFile}`,
+      `--https-certificate-key-file=${certs.keyFile}`,
       `--http-management-port=${managementPort}`,
+      // Health stays plain HTTP (it would take the main interface's certificate otherwise).
+      '--http-management-scheme=http',
       '--http-relative-path=/auth',
       '--health-enabled=true',
+      '--http-access-log-enabled=true',
       '--db=dev-mem',
       '--import-realm',
     ],
@@ -120,6 +147,9 @@ async function startOnce(home: string, httpPort: number, managementPort: number,
         ...process.env,
         KC_BOOTSTRAP_ADMIN_USERNAME: adminUser,
         KC_BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
+        // One line per request in the log (--http-access-log-enabled), with the port it came in
+        // on and the protocol agreed; in the environment, as kc.sh splits arguments at spaces.
+        KC_HTTP_ACCESS_LOG_PATTERN: ACCESS_LOG_PATTERN,
         JAVA_OPTS_KC_HEAP: '-Xms256m -Xmx1g',
         // The client compiler only: about 40 % less CPU for the start on a small machine, and the
         // specs' load never needs the optimising one.
@@ -131,7 +161,7 @@ async function startOnce(home: string, httpPort: number, managementPort: number,
   let exited: number | null = null;
   child.once('exit', (code, signal) => (exited = code ?? (signal ? 128 : -1)));
 
-  const stop = async (): Promise<void> => {
+  const stopProcess = async (): Promise<void> => {
     if (exited !== null || child.pid === undefined) return;
     const group = -child.pid;
     const alive = () => {
@@ -151,11 +181,18 @@ async function startOnce(home: string, httpPort: number, managementPort: number,
     while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (alive()) process.kill(group, 'SIGKILL');
   };
+  const stop = async (): Promise<void> => {
+    await stopProcess();
+    certs.remove();
+  };
 
   const issuer = `${url}/realms/${REALM}`;
   const deadline = started + readyTimeoutMs;
   for (;;) {
-    if (exited !== null) throw new Error(`Keycloak exited with ${exited} before it was ready:\n${tail(logFile)}`);
+    if (exited !== null) {
+      certs.remove();
+      throw new Error(`Keycloak exited with ${exited} before it was ready:\n${tail(logFile)}`);
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`Keycloak was not ready within ${readyTimeoutMs} ms:\n${tail(logFile)}`);
@@ -166,6 +203,8 @@ async function startOnce(home: string, httpPort: number, managementPort: number,
   }
   const info: KeycloakInfo = {
     url,
+    httpsUrl,
+    caFile: certs.caFile,
     managementUrl,
     realm: REALM,
     issuer,

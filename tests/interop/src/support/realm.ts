@@ -47,6 +47,11 @@ export class KeycloakRealm {
     return new KeycloakRealm(JSON.parse(raw) as KeycloakInfo);
   }
 
+  /** The same realm reached over HTTPS (its tokens then carry the `https://` issuer). */
+  overHttps(): KeycloakRealm {
+    return new KeycloakRealm({ ...this.info, url: this.info.httpsUrl, issuer: `${this.info.httpsUrl}/realms/${this.info.realm}` });
+  }
+
   get issuer(): string {
     return this.info.issuer;
   }
