@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { AppError } from '@cleargate/contracts';
-import { checkLimits, ParamsValidator, PATTERN_MAX_LENGTH, SCHEMA_MAX_BYTES, SCHEMA_MAX_DEPTH } from './params-validator';
+import {
+  checkLimits,
+  ParamsValidator,
+  PATTERN_MAX_LENGTH,
+  PROBES_MAX,
+  probeValues,
+  SCHEMA_MAX_BYTES,
+  SCHEMA_MAX_DEPTH,
+} from './params-validator';
 
 const problemOf = (v: ParamsValidator, schema: Record<string, unknown>): string | null => {
   try {
@@ -133,6 +141,55 @@ describe('ParamsValidator.validate (run parameters)', () => {
     };
     expect(problemOf(v, tree)).toBeNull();
     expect(() => v.validate('tree:1', tree, { name: 'a', children: [{ name: 'b', children: [] }] })).not.toThrow();
+  });
+
+  it('refuses a schema that refers to itself without end only under a property or an item, reached by any path', () => {
+    const v = new ParamsValidator();
+    const endless = {
+      property: { type: 'object', properties: { a: { $ref: '#/properties/a' } } },
+      'escaped property name': { properties: { 'a/b~c': { $ref: '#/properties/a~1b~0c' } } },
+      'percent-encoded pointer': { properties: { 'a b': { $ref: '#/properties/a%20b' } } },
+      'items of a property': { properties: { list: { type: 'array', items: { $ref: '#/properties/list/items' } } } },
+      'second of prefixItems': { prefixItems: [{ type: 'string' }, { $ref: '#/prefixItems/1' }] },
+      'draft-07 tuple': { $schema: 'http://json-schema.org/draft-07/schema#', items: [{ type: 'string' }, { $ref: '#/items/1' }] },
+      additionalProperties: { additionalProperties: { $ref: '#/additionalProperties' } },
+      'its own $id under a property': { properties: { a: { $id: 'https://example.org/a', $ref: 'https://example.org/a' } } },
+      'through a $ref and $defs': {
+        properties: { a: { $ref: '#/$defs/x' } },
+        $defs: { x: { properties: { c: { anyOf: [{ type: 'string' }, { $ref: '#/$defs/x/properties/c' }] } } } },
+      },
+    };
+    const problems = Object.fromEntries(Object.entries(endless).map(([name, schema]) => [name, problemOf(v, schema)]));
+    expect(problems).toEqual(
+      Object.fromEntries(Object.keys(endless).map((name) => [name, expect.stringMatching(/refers to itself without end/)])),
+    );
+  });
+
+  it('probes, with one value of each type, every subschema a value can reach that holds a $ref, each once', () => {
+    const tree = { properties: { name: { type: 'string' }, children: { items: { $ref: '#' } } } };
+    const values = probeValues(tree);
+    // the root, children and its items (which lead back to the root, probed already); not name
+    expect(values).toHaveLength(3 * 6);
+    expect(values).toEqual(expect.arrayContaining([null, {}, { children: true }, { children: [0] }, { children: [[]] }]));
+    expect(values).not.toContainEqual({ name: '' });
+    expect(probeValues({ prefixItems: [{}, { not: { properties: { x: { $ref: '#/$defs/s' } } } }], $defs: { s: {} } })).toEqual(
+      expect.arrayContaining([
+        [null, ''],
+        [null, { x: 0 }],
+      ]),
+    );
+    expect(probeValues({ type: 'object', properties: { a: { type: 'string' } } })).toEqual([]);
+    // $refs that are not local JSON pointers lead nowhere; a pointer to nothing neither
+    expect(probeValues({ allOf: [{ $ref: 'https://example.org/s' }, { $ref: '#anchor' }, { $ref: '#/nothing/here' }] })).toHaveLength(
+      4 * 6,
+    );
+  });
+
+  it(`probes at most ${PROBES_MAX} values, so that a large schema is checked in bounded time`, () => {
+    const properties = Object.fromEntries(Array.from({ length: 1400 }, (_, i) => [`p${i}`, { $ref: '#/$defs/short' }]));
+    const schema = { type: 'object', properties, $defs: { short: { type: 'string', maxLength: 10 } } };
+    expect(probeValues(schema)).toHaveLength(PROBES_MAX);
+    expect(problemOf(new ParamsValidator(), schema)).toBeNull();
   });
 
   it('answers a 400 naming the owner when a stored schema refers to itself without end', () => {
