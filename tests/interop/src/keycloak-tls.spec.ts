@@ -52,6 +52,8 @@ describe(`Keycloak ${shared.info.version} over HTTPS with a private CA`, () => {
     const overHttps = (path: string) => new RegExp(`^${httpsPort} HTTP/(1\\.1|2) GET ${path} 200$`);
     await waitFor(() => accessLog().some((line) => overHttps(`${realmPath}/userinfo`).test(line)), {
       message: 'the userinfo request over HTTPS in the access log',
+      timeoutMs: 20_000,
+      intervalMs: 100,
     });
     expect(accessLog().some((line) => overHttps(`${realmPath}/certs`).test(line))).toBe(true);
   });
