@@ -120,7 +120,12 @@ export function benchEnv(): Record<string, string> {
     (process.env.BENCH_ENV ?? '')
       .split(' ')
       .filter(Boolean)
-      .map((kv) => kv.split('=', 2) as [string, string]),
+      .map((kv) => {
+        // at the first '=' only: a value may hold more (NODE_OPTIONS=--max-semi-space-size=16)
+        const at = kv.indexOf('=');
+        if (at < 1) throw new Error(`BENCH_ENV: "${kv}" is not KEY=value`);
+        return [kv.slice(0, at), kv.slice(at + 1)];
+      }),
   );
 }
 
