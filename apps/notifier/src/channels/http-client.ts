@@ -31,7 +31,11 @@ export class HttpClient {
   private readonly agent: Agent;
 
   constructor(private readonly policy: AddressPolicy = new AddressPolicy()) {
-    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 16, connect: { timeout: 10_000, lookup: policy.lookup } });
+    // An idle connection is kept for 4 s when the server gives no Keep-Alive hint: a self-hosted
+    // webhook receiver behind uvicorn closes its idle connections after 5 s without saying so,
+    // and a message sent on a connection the server is closing fails with a reset (retried, but
+    // a second later). Chat messages are sparse: little is lost by connecting anew.
+    this.agent = new Agent({ keepAliveTimeout: 4_000, connections: 16, connect: { timeout: 10_000, lookup: policy.lookup } });
   }
 
   async send(req: HttpRequest): Promise<HttpReply> {
