@@ -180,6 +180,17 @@ describe('a machine over https that offers HTTP/2', () => {
     // Three calls at once: three connections (HTTP/2 would have carried them on one).
     expect(server.connections()).toBe(3);
   });
+
+  it('fails with a reset naming the certificate error when the CA of its certificate is not trusted, and no request reaches it', async () => {
+    const seen = server.seen.length;
+    // What an operator reads in the call log and the caller's 502 (docs/runbook.md): give the
+    // router the CA (the chart's trustedCaConfigMap, NODE_EXTRA_CA_CERTS).
+    expect(await failure(call(client(['127.0.0.1/32']), server.url))).toEqual({
+      kind: 'reset',
+      message: expect.stringMatching(/^the connection to m-\w+ failed \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/),
+    });
+    expect(server.seen).toHaveLength(seen);
+  });
 });
 
 describe('idle connections to a machine', () => {
