@@ -163,11 +163,9 @@ const record = (value: unknown): Record<string, unknown> =>
 /** The subschema a `$ref` of `#` or `#/json/pointer` names in `root`; undefined for any other. */
 function localTarget(root: unknown, ref: string): unknown {
   if (ref !== '#' && !ref.startsWith('#/')) return undefined;
+  const tokens = ref === '#' ? [] : ref.slice(2).split('/');
   let node = root;
-  for (const token of ref
-    .slice(2)
-    .split('/')
-    .filter((t, i) => i > 0 || t !== '')) {
+  for (const token of tokens) {
     let key: string;
     try {
       key = decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
