@@ -78,7 +78,7 @@ describe('benchmark code paths', () => {
     const run = await bench('llm', {
       BENCH_STREAMS: '2',
       BENCH_ROUNDS: '1',
-      STREAMS_PER_ROUND: '1',
+      STREAMS_PER_ROUND: '2',
       TOKENS: '4',
       TOKEN_MS: '5',
       FIRST_TOKEN_MS: '5',
@@ -87,10 +87,12 @@ describe('benchmark code paths', () => {
     });
     expectExit(run);
     const report = figures('bench-llm.json');
-    expect(report.answers).toEqual({ direct: 2, gateway: 2, relay: 2 });
+    expect(report.answers).toEqual({ direct: 4, gateway: 4, relay: 4 });
     expect(report.errors).toEqual({ direct: 0, gateway: 0, relay: 0 });
     for (const path of ['direct', 'gateway', 'relay']) {
       expect(report.ttft[path].p50).toBeGreaterThan(0);
+      // the second answer of each stream, on the connections the first opened
+      expect(report.ttft_warm[path].p50).toBeGreaterThan(0);
       expect(report.itl[path].mean).toBeGreaterThan(0);
     }
     // The hops' floor: timed beside the gateway's round and alone after it.
