@@ -40,6 +40,15 @@ def test_lists_models_and_answers_a_chat_completion(client: OpenAI, llm_gateway:
     assert (record["prompt_tokens"], record["completion_tokens"]) == (9, 5)
 
 
+def test_retrieves_a_model_the_caller_may_use(client: OpenAI) -> None:
+    model = client.models.retrieve("llama")
+    assert (model.id, model.object) == ("llama", "model")
+    assert model.model_dump() == next(m for m in client.models.list() if m.id == "llama").model_dump()
+    with pytest.raises(NotFoundError) as unknown:
+        client.models.retrieve("gpt-4o")
+    assert unknown.value.body["code"] == "model_not_found"
+
+
 def test_streams_a_chat_completion_token_by_token(client: OpenAI, llm_gateway: LlmGateway) -> None:
     llm_gateway.peer("PATCH", {"behaviour": {"tokenDelayMs": 80}})
     stream = client.chat.completions.create(model="llama", messages=[{"role": "user", "content": "a b c d"}], stream=True)

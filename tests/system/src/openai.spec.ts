@@ -89,6 +89,41 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     expect((await asAdmin.models.list()).data.map((m) => m.id)).toContain('secret');
   });
 
+  it('retrieves one model the caller may use, by the id the list gives; 404 model_not_found for any other', async () => {
+    const listed = (await client.models.list()).data.find((m) => m.id === 'qwen');
+    expect(await client.models.retrieve('qwen')).toEqual(listed);
+    // The SDK encodes the slash of a qualified id; a path with it unencoded names the same model.
+    expect(await client.models.retrieve('vllm-1/llama')).toMatchObject({ id: 'vllm-1/llama', machine: 'vllm-1', endpoint: 'llama' });
+    const raw = await fetch(`${stack.gatewayUrl}/openai/v1/models/vllm-1/llama`, { headers: { authorization: `Bearer ${user}` } });
+    expect(raw.status).toBe(200);
+    expect(await raw.json()).toMatchObject({ id: 'vllm-1/llama', object: 'model' });
+
+    const failure = async (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (err: unknown) => err as InstanceType<typeof OpenAI.APIError>,
+      );
+    for (const model of ['gpt-4o', 'secret', 'llama']) {
+      // unknown, private to its owner, and a name on two machines (a model of the list is one id)
+      const missing = await failure(client.models.retrieve(model));
+      expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(missing!.error).toEqual({
+        message: `The model \`${model}\` does not exist or you do not have access to it.`,
+        type: 'not_found_error',
+        param: null,
+        code: 'model_not_found',
+      });
+    }
+    const asAdmin = new OpenAI({ baseURL: `${stack.gatewayUrl}/openai/v1`, apiKey: admin, maxRetries: 0 });
+    expect(await asAdmin.models.retrieve('secret')).toMatchObject({ id: 'secret' });
+    const anonymous = await fetch(`${stack.gatewayUrl}/openai/v1/models/qwen`);
+    expect(anonymous.status).toBe(401);
+    const badEncoding = await fetch(`${stack.gatewayUrl}/openai/v1/models/%E0%A4%A`, { headers: { authorization: `Bearer ${user}` } });
+    expect(badEncoding.status).toBe(400);
+    expect(await badEncoding.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_argument' } });
+    expect(stack.serving.llm.records).toHaveLength(0); // the list is ClearGate's: no machine is asked
+  });
+
   it('answers a chat completion, the model name rewritten to the endpoint, and logs its tokens', async () => {
     const answer = await client.chat.completions.create({ model: 'qwen', messages: [{ role: 'user', content: 'Hello there' }] });
     expect(answer.object).toBe('chat.completion');

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import {
   AppError,
   Caller,
   encodeInvokeFrame,
   OPENAI_INVOKE_SUBJECT,
   openaiModels,
+  openaiModelNameSchema,
   OpenaiRequestMeta,
   StreamError,
   toOpenaiError,
@@ -21,7 +23,7 @@ import { requestIdFrom } from '../http/fastify-setup';
 import { HttpMetrics, RouteMetrics } from '../http/http-metrics';
 import { readRequestBody } from '../http/request-body';
 import { parseInput } from '../http/validation';
-import { OPENAI_ROUTES, OpenaiRoute } from './openai.routes';
+import { MODEL_PATH, MODELS_PREFIX, OPENAI_ROUTES, OpenaiRoute } from './openai.routes';
 
 const PREFIX = '/openai/';
 const JSON_TYPE = 'application/json';
@@ -72,7 +74,8 @@ export class OpenaiHttp {
     if (req.method === 'OPTIONS' && this.cors.enabled && req.headers['access-control-request-method']) return false;
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    const served = this.routes.get(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+    const normal = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    const served = this.routes.get(normal) ?? (normal.startsWith(MODELS_PREFIX) ? this.routes.get(MODEL_PATH) : undefined);
     const started = performance.now();
     const requestId = requestIdFrom(req.headers);
     if (!served) {
@@ -92,16 +95,33 @@ export class OpenaiHttp {
       return true;
     }
     if (served.route.operation) void this.invoke(req, res, served, requestId, started);
-    else void this.models(req, res, served, requestId, started);
+    else void this.models(req, res, served, normal, requestId, started);
     return true;
   }
 
-  private async models(req: IncomingMessage, res: ServerResponse, served: Served, requestId: string, started: number): Promise<void> {
+  /** `GET /openai/v1/models`, or one of them (MODEL_PATH). */
+  private async models(
+    req: IncomingMessage,
+    res: ServerResponse,
+    served: Served,
+    path: string,
+    requestId: string,
+    started: number,
+  ): Promise<void> {
     try {
       const caller = await this.auth.authenticate(bearerToken(req.headers.authorization), this.callerRole);
+      const id = served.route.path === MODEL_PATH ? modelIdOf(path) : null;
       const list = await this.rpc.request(openaiModels, { caller });
       // `machine` and `endpoint` say where each model lives; OpenAI's clients ignore fields they do not know.
-      this.send(req, res, 200, requestId, Buffer.from(JSON.stringify(list)));
+      let answer: unknown = list;
+      if (id !== null) {
+        answer = list.data.find((m) => m.id === id);
+        if (!answer)
+          throw new AppError('not_found', `The model \`${id}\` does not exist or you do not have access to it.`, {
+            openai_code: 'model_not_found',
+          });
+      }
+      this.send(req, res, 200, requestId, Buffer.from(JSON.stringify(answer)));
       served.metrics.observe(200, (performance.now() - started) / 1000);
     } catch (err) {
       this.fail(req, res, requestId, err, served.metrics, started);
@@ -291,4 +311,20 @@ function finishGone(served: Served, started: number): void {
 function mediaType(contentType: string): string {
   const semicolon = contentType.indexOf(';');
   return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/**
+ * The model's id in a path under MODELS_PREFIX: the rest of the path, decoded. The OpenAI SDKs
+ * encode a slash of `<machine name>/<endpoint>` in it or not, depending on their version.
+ */
+function modelIdOf(path: string): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(path.slice(MODELS_PREFIX.length));
+  } catch {
+    throw new AppError('invalid_argument', 'the model in the path is not valid percent-encoding', {
+      issues: [{ path: 'path.model', message: 'not valid percent-encoding' }],
+    });
+  }
+  return parseInput(z.object({ model: openaiModelNameSchema }), { model: id }, 'path').model;
 }

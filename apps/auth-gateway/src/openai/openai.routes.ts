@@ -4,6 +4,8 @@ import {
   completionRequestSchema,
   embeddingRequestSchema,
   openaiModelListSchema,
+  openaiModelNameSchema,
+  openaiModelSchema,
   OpenaiOperation,
 } from '@cleargate/contracts';
 import { DocumentedRoute, RouteDoc } from '../openapi/doc.decorator';
@@ -76,6 +78,10 @@ const MODEL_NOTE =
   '`model` is a model of `GET /openai/v1/models`: an LLM endpoint name, or `<machine name>/<endpoint>` when that name is on several ' +
   'machines the caller may use. An endpoint the caller may not use answers 404 as an unknown one does.';
 
+/** `GET /openai/v1/models/{model}`: every path under MODELS_PREFIX, the rest of it being the model's id. */
+export const MODEL_PATH = '/openai/v1/models/{model}';
+export const MODELS_PREFIX = '/openai/v1/models/';
+
 export interface OpenaiRoute {
   method: 'GET' | 'POST';
   path: string;
@@ -142,6 +148,21 @@ export const OPENAI_ROUTES: OpenaiRoute[] = [
       description: 'Enabled endpoints of enabled `openai` machines shared with the caller; `id` is what `model` takes.',
       tags: ['openai'],
       responses: { 200: openaiModelListSchema, 401: null },
+      auth: true,
+      errorSchema: openaiErrorSchema,
+    },
+  },
+  {
+    method: 'GET',
+    path: MODEL_PATH,
+    doc: {
+      summary: 'One LLM endpoint the caller may use (OpenAI-compatible)',
+      description:
+        'The entry of `GET /openai/v1/models` whose `id` is `model` (a `<machine name>/<endpoint>` id may come with its slash ' +
+        'encoded or not); 404 `model_not_found` for a model the caller may not use, as for an unknown one.',
+      tags: ['openai'],
+      params: z.object({ model: openaiModelNameSchema.describe('An `id` of `GET /openai/v1/models`') }),
+      responses: { 200: openaiModelSchema, 401: null, 404: null },
       auth: true,
       errorSchema: openaiErrorSchema,
     },

@@ -1274,6 +1274,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/openai/v1/models/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One LLM endpoint the caller may use (OpenAI-compatible)
+         * @description The entry of `GET /openai/v1/models` whose `id` is `model` (a `<machine name>/<endpoint>` id may come with its slash encoded or not); 404 `model_not_found` for a model the caller may not use, as for an unknown one.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Unix time the endpoint was registered */
+                            created: number;
+                            endpoint: string;
+                            /** @description What `model` takes: the endpoint name, or `<machine>/<endpoint>` where the name is on several machines */
+                            id: string;
+                            /** @description The machine's name */
+                            machine: string;
+                            /** @description The machine's public id, which on-demand callers know it by (a router of an earlier release leaves it out) */
+                            machine_id?: string;
+                            /** @enum {string} */
+                            object: "model";
+                            /** @description The user who registered the endpoint */
+                            owned_by: string;
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description ClearGate's error code, or OpenAI's (model_not_found, model_ambiguous) */
+                                code: string | null;
+                                message: string;
+                                /** @description The request field at fault, if any */
+                                param: string | null;
+                                /** @description invalid_request_error, authentication_error, permission_error, not_found_error, server_error... */
+                                type: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Missing or invalid access token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description ClearGate's error code, or OpenAI's (model_not_found, model_ambiguous) */
+                                code: string | null;
+                                message: string;
+                                /** @description The request field at fault, if any */
+                                param: string | null;
+                                /** @description invalid_request_error, authentication_error, permission_error, not_found_error, server_error... */
+                                type: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Role or ownership does not allow it */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description ClearGate's error code, or OpenAI's (model_not_found, model_ambiguous) */
+                                code: string | null;
+                                message: string;
+                                /** @description The request field at fault, if any */
+                                param: string | null;
+                                /** @description invalid_request_error, authentication_error, permission_error, not_found_error, server_error... */
+                                type: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description ClearGate's error code, or OpenAI's (model_not_found, model_ambiguous) */
+                                code: string | null;
+                                message: string;
+                                /** @description The request field at fault, if any */
+                                param: string | null;
+                                /** @description invalid_request_error, authentication_error, permission_error, not_found_error, server_error... */
+                                type: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Over a limit: wait the seconds of `Retry-After` (also in `error.details.retry_after_s`) */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description ClearGate's error code, or OpenAI's (model_not_found, model_ambiguous) */
+                                code: string | null;
+                                message: string;
+                                /** @description The request field at fault, if any */
+                                param: string | null;
+                                /** @description invalid_request_error, authentication_error, permission_error, not_found_error, server_error... */
+                                type: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit": {
         parameters: {
             query?: never;
