@@ -1,6 +1,7 @@
 import { OndemandCallRecord, ondemandCallRecords, ondemandCallsRecorded } from '@cleargate/contracts';
 import type { MessagePublisher, NatsService } from '@cleargate/messaging';
 import { createRuntime } from '@cleargate/observability';
+import { waitFor } from '@cleargate/testing';
 import { loadRouterConfig } from '../config';
 import { CallLogBatcher } from './call-log-batcher';
 
@@ -59,6 +60,26 @@ describe('CallLogBatcher', () => {
     expect(publisher.calls[0]!.ids).toEqual([1, 2, 3].map((n) => record(n).id));
     expect(publisher.calls[0]!.msgId).toBe(publisher.calls[0]!.batchId);
     expect(b.buffered()).toBe(0);
+    await b.onModuleDestroy();
+  });
+
+  it('publishes a record that comes after a quiet CALLLOG_FLUSH_MS at once, and those of the next CALLLOG_FLUSH_MS together after it', async () => {
+    const { b, publisher } = batcher({ CALLLOG_FLUSH_MS: '1000' });
+    const published = () => publisher.calls.map((c) => c.ids.map((id) => Number(id.slice(-12))));
+    const added = performance.now();
+    b.add(record(1));
+    b.add(record(2)); // the same turn of the event loop: the same batch
+    await waitFor(() => publisher.calls.length === 1, { timeoutMs: 5_000, intervalMs: 5 });
+    const first = performance.now();
+    expect(first - added).toBeLessThan(1000); // not held for CALLLOG_FLUSH_MS
+    for (const n of [3, 4]) b.add(record(n));
+    await waitFor(() => publisher.calls.length === 2, { timeoutMs: 5_000, intervalMs: 5 });
+    expect(published()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    // one batch per CALLLOG_FLUSH_MS: the second waited for the first's to end
+    expect(performance.now() - first).toBeGreaterThanOrEqual(900);
     await b.onModuleDestroy();
   });
 

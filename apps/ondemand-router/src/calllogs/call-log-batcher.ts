@@ -19,9 +19,12 @@ interface Batch {
 }
 
 /**
- * Collects call-log records into column batches and publishes each to JetStream (every
- * CALLLOG_FLUSH_MS or CALLLOG_BATCH_MAX records), so an inference call never waits for a log
- * write. A batch keeps its id until JetStream has it, so a publish repeated after a lost
+ * Collects call-log records into column batches and publishes each to JetStream, so an inference
+ * call never waits for a log write: at most one batch every CALLLOG_FLUSH_MS (a full one of
+ * CALLLOG_BATCH_MAX records at once). A record that comes when no batch went out for
+ * CALLLOG_FLUSH_MS goes out on the next turn of the event loop, with whatever else that turn adds:
+ * at low traffic nothing waits in memory, where a killed router would lose it; under load the
+ * records of CALLLOG_FLUSH_MS share a batch. A batch keeps its id until JetStream has it, so a publish repeated after a lost
  * acknowledgement is dropped as a duplicate. While NATS is unreachable the batches stay
  * buffered (up to CALLLOG_BUFFER_MAX records, then the oldest batch not being sent goes) and are sent when it
  * returns; a graceful shutdown flushes what is left.
@@ -37,6 +40,8 @@ export class CallLogBatcher implements OnModuleInit, OnModuleDestroy {
   private publishing?: Batch;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
+  /** When the last flush began (performance.now()). */
+  private lastFlushAt = -Infinity;
   private readonly dropped;
   private readonly published;
 
@@ -63,7 +68,12 @@ export class CallLogBatcher implements OnModuleInit, OnModuleDestroy {
   add(record: OndemandCallRecord): void {
     appendOndemandCall(this.open, record);
     if (ondemandCallCount(this.open) >= this.config.CALLLOG_BATCH_MAX) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.config.CALLLOG_FLUSH_MS);
+    else this.timer ??= setTimeout(() => void this.flush(), this.untilNextFlush());
+  }
+
+  /** How long until a flush may begin: one CALLLOG_FLUSH_MS after the last began. */
+  private untilNextFlush(): number {
+    return Math.max(0, this.lastFlushAt + this.config.CALLLOG_FLUSH_MS - performance.now());
   }
 
   /** Records not yet accepted by JetStream. */
@@ -74,11 +84,12 @@ export class CallLogBatcher implements OnModuleInit, OnModuleDestroy {
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.lastFlushAt = performance.now();
     this.seal();
     if (this.flushing) return this.flushing;
     this.flushing = this.drain().finally(() => {
       this.flushing = undefined;
-      if (this.buffered() && !this.timer) this.timer = setTimeout(() => void this.flush(), this.config.CALLLOG_FLUSH_MS);
+      if (this.buffered() && !this.timer) this.timer = setTimeout(() => void this.flush(), this.untilNextFlush());
     });
     return this.flushing;
   }
