@@ -36,6 +36,16 @@ async function callLog(endpoint: string, count: number): Promise<CallRecord[]> {
 
 const lastRequest = () => stack.serving.llm.records[stack.serving.llm.records.length - 1]!;
 
+/** The SDK's error of a call that must fail. */
+async function failure(p: Promise<unknown>): Promise<APIError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as APIError;
+  }
+  throw new Error('expected a failure');
+}
+
 beforeAll(async () => {
   stack = await startOndemandStack();
   stack.serving.llm.addModel('llama');
@@ -98,16 +108,11 @@ describe('the OpenAI-compatible API with the official SDK', () => {
     expect(raw.status).toBe(200);
     expect(await raw.json()).toMatchObject({ id: 'vllm-1/llama', object: 'model' });
 
-    const failure = async (p: Promise<unknown>) =>
-      p.then(
-        () => null,
-        (err: unknown) => err as InstanceType<typeof OpenAI.APIError>,
-      );
     for (const model of ['gpt-4o', 'secret', 'llama']) {
       // unknown, private to its owner, and a name on two machines (a model of the list is one id)
       const missing = await failure(client.models.retrieve(model));
       expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
-      expect(missing!.error).toEqual({
+      expect(missing.error).toEqual({
         message: `The model \`${model}\` does not exist or you do not have access to it.`,
         type: 'not_found_error',
         param: null,
@@ -209,14 +214,6 @@ describe('the OpenAI-compatible API with the official SDK', () => {
   });
 
   it("answers errors in OpenAI's shape: unknown, private and ambiguous models, no token, a bad body", async () => {
-    const failure = async (p: Promise<unknown>) => {
-      try {
-        await p;
-      } catch (err) {
-        return err as APIError;
-      }
-      throw new Error('expected a failure');
-    };
     const unknown = await failure(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }));
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
     expect(unknown.status).toBe(404);
