@@ -313,6 +313,8 @@ function mediaType(contentType: string): string {
   return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
 }
 
+const MODEL_PARAMS = z.object({ model: openaiModelNameSchema });
+
 /**
  * The model's id in a path under MODELS_PREFIX: the rest of the path, decoded. The OpenAI SDKs
  * encode a slash of `<machine name>/<endpoint>` in it or not, depending on their version.
@@ -326,5 +328,5 @@ function modelIdOf(path: string): string {
       issues: [{ path: 'path.model', message: 'not valid percent-encoding' }],
     });
   }
-  return parseInput(z.object({ model: openaiModelNameSchema }), { model: id }, 'path').model;
+  return parseInput(MODEL_PARAMS, { model: id }, 'path').model;
 }
